@@ -1,0 +1,25 @@
+# Verifying math reasoning step by step: outcome verifiers (GSM8K), process
+# reward models (PRM800K) and Math-Shepherd, from raw data to a report.
+#
+#   snakemake --cores 2                       # the embedded demo (config.yaml)
+#   snakemake --cores 2 --configfile configs/<other>.yaml
+
+from snakemake.utils import min_version
+
+min_version("9.0")
+
+
+configfile: "config.yaml"
+
+
+report: "report/workflow.rst"
+
+
+include: "rules/common.smk"
+include: "rules/data.smk"
+
+
+rule all:
+    input:
+        raw_datasets(),
+    default_target: True

@@ -1,0 +1,179 @@
+"""Ground truth for demo problems: judge any step of any solution.
+
+Every demo record's ``demo`` field lists the problem's true values (``values``:
+the givens the solution uses, every intermediate result of the reference
+program, partial sums of its multi-term sums, and the answer) and the answer
+(``answer_value``), as exact ``"p/q"`` strings. :func:`judge_steps` uses them:
+
+**The rule.** A step is correct when every result it states is right, and a
+step that states no result is correct (a restatement or plan makes no error).
+
+* A *result* is, in ``gsm8k`` format, each calculator annotation
+  ``<<expr=r>>`` (and the number written right after it); in ``prm800k``
+  (LaTeX) format, each ``= r`` whose right side is a plain number (integer,
+  decimal, ``\\frac{a}{b}``, optionally negative), inside ``$...$`` or in plain
+  text.
+* A result is right when the arithmetic it shows is right (the annotation's
+  expression, or the arithmetic just left of ``=``, evaluates to ``r``) **and**
+  ``r`` is one of the true values. Where the left of ``=`` is not plain
+  arithmetic (``x = 5``, ``2x = 14``), only the value is checked.
+* A final-answer step (``#### N``, or ``# Answer`` followed by the answer) is
+  correct iff the answer equals the true answer (and its other results are
+  right).
+
+So a step that uses a wrong quantity or operation is caught (its value is not
+a true value) whatever the arithmetic, and so is an arithmetic slip. What is
+not judged: numbers not introduced by ``=`` (e.g. a list), and a correct value
+reached by a route the reference program does not take (rare in this demo).
+Expressions are evaluated by :func:`stepwise.calculator.evaluate` (restricted,
+exact), never by ``eval``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from fractions import Fraction
+from typing import Any
+
+from stepwise.answers.check import parse_gsm8k_number
+from stepwise.answers.extract import extract_boxed, extract_hash_answer, extract_prm800k_answer
+from stepwise.calculator import CalculatorError, annotation_is_correct, evaluate, find_annotations
+from stepwise.demo.program import decode_value
+from stepwise.io import DataError
+
+JUDGE_FORMATS = ("gsm8k", "prm800k")
+
+_LATEX_NOISE = re.compile(r"\\left(?![a-zA-Z])|\\right(?![a-zA-Z])|\\[!,;:]|\\quad(?![a-zA-Z])|\\%|\^\{?\\circ\}?|\\\$")
+_LATEX_TEXT = re.compile(r"\\(?:text|mbox|mathrm)\{[^{}]*\}")
+_FRAC = re.compile(r"\\[dt]?frac\{([^{}]*)\}\{([^{}]*)\}")
+_ARITHMETIC_SUFFIX = re.compile(r"(?:\\frac|\\cdot|\\times|\\div|[\d.\s+\-*/^(){}])*\Z")
+_PLAIN_NUMBER = re.compile(r"\s*([+-]?\s*(?:\\frac\{-?\d+(?:\.\d+)?\}\{\d+(?:\.\d+)?\}|\d+(?:\.\d+)?|\.\d+))")
+_AFTER_ANNOTATION = re.compile(r"\s*\$?\s*(-?\d[\d,]*(?:\.\d+)?)")
+_ANSWER_MARKER = re.compile(r"^[ \t]*# Answer[ \t]*\r?$", re.MULTILINE)
+_CALCULATOR_CHARS = re.compile(r"[\d.+\-*/() ]*")
+
+
+def judge_steps(demo_info: dict[str, Any], steps: Sequence[str], fmt: str) -> list[bool]:
+    """Whether each step is correct, by the rule in the module docstring.
+
+    ``demo_info`` is a demo record's ``demo`` field; ``fmt`` is ``"gsm8k"``
+    (annotated GSM8K lines) or ``"prm800k"`` (LaTeX steps, ``# Answer`` last).
+    """
+    if fmt not in JUDGE_FORMATS:
+        raise ValueError(f"unknown step format {fmt!r}; expected one of {JUDGE_FORMATS}")
+    try:
+        values = {decode_value(text) for text in demo_info["values"]}
+        answer = decode_value(demo_info["answer_value"])
+    except (KeyError, TypeError, ValueError) as err:
+        raise DataError(f"demo_info needs keys 'values' and 'answer_value' holding exact numbers ({err!r})") from None
+    judge = _judge_gsm8k_step if fmt == "gsm8k" else _judge_latex_step
+    return [judge(step, values, answer) for step in steps]
+
+
+def first_error(labels: Sequence[bool]) -> int | None:
+    """Index of the first incorrect step, or None when all are correct."""
+    return next((i for i, correct in enumerate(labels) if not correct), None)
+
+
+# -------------------------------------------------------------------- GSM8K
+
+
+def _judge_gsm8k_step(step: str, values: set[Fraction], answer: Fraction) -> bool:
+    if "####" in step:
+        body = step[: step.rfind("####")]
+        if parse_gsm8k_number(extract_hash_answer(step)) != answer:
+            return False
+        step = body
+    for annotation in find_annotations(step):
+        if not annotation_is_correct(annotation.expr, annotation.stated_result):
+            return False
+        if evaluate(annotation.expr) not in values:
+            return False
+        written = _AFTER_ANNOTATION.match(step, annotation.span[1])
+        if written and not annotation_is_correct(annotation.expr, written.group(1).replace(",", "")):
+            return False
+    return True
+
+
+# -------------------------------------------------------------------- LaTeX
+
+
+def _judge_latex_step(step: str, values: set[Fraction], answer: Fraction) -> bool:
+    marker = _ANSWER_MARKER.search(step)
+    if marker is not None:
+        if latex_value(extract_prm800k_answer(step) or "") != answer:
+            return False
+        step = step[: marker.start()]
+    return all(_result_is_right(lhs, rhs, values) for lhs, rhs in stated_results(step))
+
+
+def _result_is_right(lhs: Fraction | None, rhs: Fraction, values: set[Fraction]) -> bool:
+    return rhs in values and (lhs is None or lhs == rhs)
+
+
+def stated_results(text: str) -> list[tuple[Fraction | None, Fraction]]:
+    """The results a LaTeX step states: ``(value of the arithmetic left of =, or None; value right of =)``.
+
+    Only ``=`` signs whose right side is a plain number count (see the module docstring).
+    """
+    text = _LATEX_TEXT.sub(" ", _LATEX_NOISE.sub("", text)).replace("\\dfrac", "\\frac").replace("\\tfrac", "\\frac")
+    for opener, closer in (("\\[", "\\]"), ("\\(", "\\)")):
+        text = text.replace(opener, "$").replace(closer, "$")
+    pieces = text.split("$")
+    # Odd pieces are math; even pieces are prose, which may hold plain equations too.
+    results = []
+    for piece in pieces:
+        results += _segment_results(piece)
+    return results
+
+
+def _segment_results(segment: str) -> list[tuple[Fraction | None, Fraction]]:
+    parts = segment.split("=")
+    results = []
+    for left, right in zip(parts, parts[1:]):
+        rhs = _plain_number(right)
+        if rhs is not None:
+            results.append((_left_value(left), rhs))
+    return results
+
+
+def _plain_number(text: str) -> Fraction | None:
+    """The number that ``text`` (what follows an ``=``) starts with, if that number is the whole right side."""
+    match = _PLAIN_NUMBER.match(text)
+    if match is None:
+        return None
+    rest = text[match.end() :]
+    following = rest.lstrip()
+    if following and following[0] not in ",.;:!?)]" and not (rest[:1].isspace() and following[0].isalpha()):
+        return None  # "= 2x", "= 5 + 3", "= 3^2": an expression, not a stated result
+    return latex_value(match.group(1))
+
+
+def _left_value(text: str) -> Fraction | None:
+    """The value of the arithmetic just left of ``=``; None when that is not plain arithmetic (``2x``, ``a_5``)."""
+    suffix = _ARITHMETIC_SUFFIX.search(text)
+    arithmetic = suffix.group(0)
+    before = text[: suffix.start()].rstrip()
+    if not any(char.isdigit() for char in arithmetic) or (before and (before[-1].isalpha() or before[-1] == "_")):
+        return None
+    return latex_value(arithmetic)
+
+
+def latex_value(text: str) -> Fraction | None:
+    """The exact value of a restricted LaTeX number or arithmetic (``-\\frac{3}{4}``, ``2.5``,
+    ``3 \\cdot 4``, ``x = 5``: the part after the last ``=``), else None."""
+    boxed = extract_boxed(text)
+    text = _LATEX_TEXT.sub(" ", _LATEX_NOISE.sub("", boxed if boxed is not None else text))
+    text = text.rpartition("=")[2].strip().strip("$").replace("\\dfrac", "\\frac").replace("\\tfrac", "\\frac")
+    previous = None
+    while previous != text:
+        previous, text = text, _FRAC.sub(r"((\1)/(\2))", text)
+    text = text.replace("\\cdot", "*").replace("\\times", "*").replace("\\div", "/").replace("{", "(").replace("}", ")")
+    text = text.replace("^", "**")
+    if not text.strip() or not _CALCULATOR_CHARS.fullmatch(text):
+        return None
+    try:
+        return evaluate(text)
+    except CalculatorError:
+        return None
