@@ -17,9 +17,13 @@ report: "report/workflow.rst"
 
 include: "rules/common.smk"
 include: "rules/data.smk"
+include: "rules/model.smk"
+include: "rules/sampling.smk"
+include: "rules/gsm8k.smk"
 
 
 rule all:
     input:
         raw_datasets(),
+        rules.gsm8k_verifier.input,
     default_target: True

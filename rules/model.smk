@@ -1,0 +1,40 @@
+# The base model: the demo's tiny model built here, or a pretrained one
+# (a local folder or a Hugging Face id) resolved to a local folder.
+
+TINY = config["model"]["base"] == "tiny"
+
+
+rule tiny_model:
+    input:
+        gsm8k=raw_dataset("gsm8k_train"),
+        math=raw_dataset("math_train"),
+    output:
+        directory(results("models", "tiny")),
+    params:
+        arch=json.dumps(config["model"]["tiny"], sort_keys=True),
+    log:
+        results("logs", "models", "tiny.log"),
+    benchmark:
+        results("benchmarks", "models", "tiny.tsv")
+    conda:
+        "../envs/train.yaml"
+    shell:
+        "{PYTHON} {workflow.basedir}/scripts/build_tiny_model.py --gsm8k {input.gsm8k:q} --math {input.math:q}"
+        " --arch {params.arch:q} --out {output:q} > {log:q} 2>&1"
+
+
+rule base_model:
+    input:
+        results("models", "tiny") if TINY else [],
+    output:
+        results("models", "base.json"),
+    params:
+        model=results("models", "tiny") if TINY else config["model"]["base"],
+        revision=config["model"].get("revision") or "",
+    log:
+        results("logs", "models", "base.log"),
+    conda:
+        "../envs/train.yaml"
+    shell:
+        "{PYTHON} {workflow.basedir}/scripts/resolve_base_model.py"
+        " --model {params.model:q} --revision={params.revision:q} --out {output:q} > {log:q} 2>&1"

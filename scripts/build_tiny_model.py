@@ -1,0 +1,31 @@
+"""Build the demo's tiny model: a BPE tokenizer trained on the demo training
+problems and solutions, and a randomly initialised small Llama, as an HF folder."""
+
+import argparse
+import json
+import logging
+
+from stepwise.data.gsm8k import load_gsm8k
+from stepwise.data.math import load_math
+from stepwise.models.tiny import TinyArchitecture, build_tiny_model
+from stepwise.prompts import gsm8k_prompt, math_prompt
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--gsm8k", required=True, help="GSM8K-format training problems (JSONL)")
+    parser.add_argument("--math", required=True, help="MATH-format training problems (JSONL)")
+    parser.add_argument("--arch", required=True, help="model.tiny config as JSON")
+    parser.add_argument("--out", required=True, help="output model folder")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    settings = json.loads(args.arch)
+    seed = settings.pop("seed", 0)
+    # The tokenizer sees exactly the kind of text the model will read and write.
+    texts = [gsm8k_prompt(p.question) + p.answer for p in load_gsm8k(args.gsm8k)]
+    texts += [math_prompt(p.problem) + p.solution for p in load_math(args.math)]
+    build_tiny_model(texts, args.out, TinyArchitecture(**settings), seed=seed)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,46 @@
+"""Accuracy against N for every selection method, as CSV and Markdown, plus the
+selections at the largest N and a plot."""
+
+import argparse
+import json
+import logging
+
+from stepwise.evaluation import evaluate_selection, markdown_table, plot_curves, samples_frame
+from stepwise.io import atomic_output, read_jsonl
+from stepwise.selection import MethodSpec, fill_answer_groups
+from stepwise.tasks import get_task
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--task", required=True, choices=["gsm8k", "math"])
+    parser.add_argument("--samples", required=True, help="scored samples (JSONL)")
+    parser.add_argument("--methods", required=True, help="JSON list of {method, score, k, label}")
+    parser.add_argument("--trials", type=int, default=400, help="Monte Carlo subsets per N (voting methods)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--title", default="accuracy against N")
+    parser.add_argument("--csv", required=True)
+    parser.add_argument("--markdown", required=True)
+    parser.add_argument("--selections", required=True, help="per-problem selections at the largest N (CSV)")
+    parser.add_argument("--plot", required=True)
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+
+    methods = [MethodSpec.from_config(entry) for entry in json.loads(args.methods)]
+    scores = sorted({m.score for m in methods if m.score})
+    frame = samples_frame(read_jsonl(args.samples), scores)
+    with get_task(args.task).checker() as checker:
+        frame = fill_answer_groups(frame, equivalent=checker.equal)
+    curves, selections = evaluate_selection(frame, methods, trials=args.trials, seed=args.seed)
+    with atomic_output(args.csv) as handle:
+        curves.to_csv(handle, index=False, columns=["method", "n", "accuracy", "std"])
+    with atomic_output(args.markdown) as handle:
+        handle.write(markdown_table(curves))
+    with atomic_output(args.selections) as handle:
+        selections.to_csv(handle, index=False)
+    plot_curves(curves, args.plot, args.title)
+    logging.info("accuracy table:\n%s", markdown_table(curves))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,31 @@
+"""Train the token-level outcome verifier on graded samples of the training problems."""
+
+import argparse
+import json
+import logging
+
+from stepwise.io import read_jsonl
+from stepwise.tasks import get_task
+from stepwise.training.verifier import VerifierSettings, train_verifier
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--task", required=True, choices=["gsm8k", "math"])
+    parser.add_argument("--dataset", required=True, help="raw training problems (JSONL), for the prompts")
+    parser.add_argument("--samples", required=True, help="graded samples of those problems (JSONL)")
+    parser.add_argument("--generator", required=True, help="generator model folder to start from")
+    parser.add_argument("--settings", required=True, help="verifier settings as JSON")
+    parser.add_argument("--out", required=True, help="output verifier folder")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    prompts = {problem.problem_id: problem.prompt for problem in get_task(args.task).load(args.dataset)}
+    examples = [
+        {"prompt": prompts[s["problem_id"]], "completion": s["text"], "label": float(s["correct"])}
+        for s in read_jsonl(args.samples)
+    ]
+    train_verifier(args.generator, examples, args.out, VerifierSettings(**json.loads(args.settings)))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,98 @@
+"""From scored sample records to the experiment's accuracy table, selections and plot.
+
+The sample table has one row per sample (``problem_id``, ``sample_id``,
+``greedy``, ``answer``, ``correct``, one column per score and ``answer_group``:
+answers grouped per problem by the task's answer checker with
+:func:`stepwise.selection.fill_answer_groups`, so that majority voting treats
+``\\frac12`` and ``0.5``, or ``18.00`` and ``18``, as one answer).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Sequence
+from typing import Any
+
+import pandas as pd
+
+from stepwise.selection import MethodSpec, accuracy_curves, selections_at_max_n
+
+log = logging.getLogger(__name__)
+
+
+def samples_frame(records: Sequence[dict[str, Any]], score_columns: Sequence[str] = ()) -> pd.DataFrame:
+    """The sample records as a table with the columns the selection methods read."""
+    columns = ["problem_id", "sample_id", "greedy", "answer", "correct", *score_columns]
+    frame = pd.DataFrame.from_records(records, columns=columns)
+    frame["correct"] = frame["correct"].astype(bool)
+    frame["greedy"] = frame["greedy"].astype(bool)
+    return frame
+
+
+def evaluate_selection(
+    frame: pd.DataFrame, methods: Sequence[MethodSpec], trials: int, seed: int
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Accuracy against N for every method (``method,n,accuracy,std``) and the selections at the largest N.
+
+    A separately decoded greedy solution (``greedy`` true) is the ``greedy``
+    method's answer and is kept out of the pool of N samples the other methods
+    draw from; without one, ``greedy`` falls back to each problem's first sample.
+    """
+    greedy_rows = frame[frame["greedy"]]
+    pool = frame[~frame["greedy"]].drop(columns="greedy")
+    sizes = pool.groupby("problem_id").size()
+    log.info("%d problems, %d to %d pooled samples each, %d greedy", len(sizes), sizes.min(), sizes.max(), len(greedy_rows))
+    pooled = [m for m in methods if not (m.method == "greedy" and len(greedy_rows))]
+    curves = accuracy_curves(pool, pooled, trials=trials, seed=seed)
+    selections = selections_at_max_n(pool, pooled, seed=seed)
+    for spec in methods:
+        if spec not in pooled:
+            accuracy = greedy_rows["correct"].mean()
+            ns = sorted(curves["n"].unique())
+            curves = pd.concat([pd.DataFrame({"method": spec.label, "n": ns, "accuracy": accuracy, "std": 0.0}), curves])
+            chosen = greedy_rows[["problem_id", "sample_id", "answer", "correct"]].assign(method=spec.label)
+            selections = pd.concat([chosen, selections])
+    return curves.reset_index(drop=True), selections.reset_index(drop=True)
+
+
+def markdown_table(curves: pd.DataFrame) -> str:
+    """Accuracy (%) with one row per method and one column per N; Monte Carlo std in brackets."""
+    ns = sorted(curves["n"].unique())
+    lines = ["| method | " + " | ".join(f"N={n}" for n in ns) + " |", "|---|" + "---:|" * len(ns)]
+    for method, rows in curves.groupby("method", sort=False):
+        by_n = rows.set_index("n")
+        cells = []
+        for n in ns:
+            if n not in by_n.index:
+                cells.append("")
+                continue
+            accuracy, std = by_n.loc[n, "accuracy"], by_n.loc[n, "std"]
+            cells.append(f"{100 * accuracy:.1f} (±{100 * std:.1f})" if std > 0 else f"{100 * accuracy:.1f}")
+        lines.append(f"| {method} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def plot_curves(curves: pd.DataFrame, out: str | os.PathLike, title: str) -> None:
+    """Accuracy against N (log-scale N), one line per method, shaded ± one std where it is nonzero."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    for method, rows in curves.groupby("method", sort=False):
+        rows = rows.sort_values("n")
+        style = {"linestyle": "--", "color": "grey"} if method.startswith("pass@") else {}
+        ax.plot(rows["n"], 100 * rows["accuracy"], marker="o", label=method, **style)
+        if (rows["std"] > 0).any():
+            ax.fill_between(rows["n"], 100 * (rows["accuracy"] - rows["std"]), 100 * (rows["accuracy"] + rows["std"]), alpha=0.15)
+    ax.set_xscale("log", base=2)
+    ax.set_xlabel("N (samples per problem)")
+    ax.set_ylabel("accuracy (%)")
+    ax.set_title(title)
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(out, dpi=120)
+    plt.close(fig)

@@ -1,0 +1,1 @@
+"""Base models: the demo's tiny model built from scratch, or a pretrained one."""
