@@ -1,0 +1,31 @@
+"""Final answers: extraction from solution text and equivalence checking."""
+
+from stepwise.answers.check import (
+    AnswerChecker,
+    CheckStats,
+    group_equivalent,
+    gsm8k_equal,
+    normalise_latex_answer,
+    parse_gsm8k_number,
+)
+from stepwise.answers.extract import (
+    extract_answer,
+    extract_boxed,
+    extract_hash_answer,
+    extract_prm800k_answer,
+    extract_the_answer_is,
+)
+
+__all__ = [
+    "AnswerChecker",
+    "CheckStats",
+    "extract_answer",
+    "extract_boxed",
+    "extract_hash_answer",
+    "extract_prm800k_answer",
+    "extract_the_answer_is",
+    "group_equivalent",
+    "gsm8k_equal",
+    "normalise_latex_answer",
+    "parse_gsm8k_number",
+]

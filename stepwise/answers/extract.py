@@ -1,0 +1,132 @@
+"""Final-answer extraction from model or reference solution text.
+
+Four formats, each with its own function so that a dataset that knows its
+format can ask for it directly:
+
+* ``\\boxed{...}`` / ``\\fbox{...}`` (MATH): the last one, braces matched;
+* a ``# Answer`` line followed by the answer (PRM800K generator format);
+* "The answer is ..." (Math-Shepherd style and many prompts);
+* ``#### N`` (GSM8K).
+
+:func:`extract_answer` tries them in that order. Every function returns
+``None`` when there is no (non-empty) answer and never raises on a ``str``:
+the scans are linear and no regular expression can backtrack badly.
+"""
+
+from __future__ import annotations
+
+import re
+
+_BOX_COMMANDS = ("\\boxed", "\\fbox")
+_PRM800K_MARKER = re.compile(r"^[ \t]*# Answer[ \t]*\r?$", re.MULTILINE)
+_THE_ANSWER_IS = re.compile(r"the answer is", re.IGNORECASE)
+_HASH_MARKER = "####"
+_UNBRACED_BOX_ARGUMENT = re.compile(r"\s*([^\s${}]+)")
+
+
+def _non_empty(answer: str) -> str | None:
+    answer = answer.strip()
+    return answer or None
+
+
+def braced_group(text: str, open_index: int) -> str | None:
+    """Content of the brace group opening at ``text[open_index] == "{"``.
+
+    A backslash escapes the next character, so ``\\{`` and ``\\}`` are literal
+    braces that do not count. Returns None if the group is never closed.
+    """
+    depth = 0
+    index = open_index
+    while index < len(text):
+        char = text[index]
+        if char == "\\":
+            index += 2
+            continue
+        if char == "{":
+            depth += 1
+        elif char == "}":
+            depth -= 1
+            if depth == 0:
+                return text[open_index + 1 : index]
+        index += 1
+    return None
+
+
+def extract_boxed(text: str) -> str | None:
+    """Content of the last ``\\boxed{...}`` or ``\\fbox{...}`` (also ``\\boxed 5``).
+
+    Only the last box counts: if it is unclosed (a truncated sample) there is no
+    answer, rather than an earlier box from the middle of the reasoning.
+    """
+    start = -1
+    command = ""
+    for candidate in _BOX_COMMANDS:
+        # Skip longer command names that merely start with ours (\boxedanswer).
+        position = len(text)
+        while True:
+            position = text.rfind(candidate, 0, position)
+            if position < 0:
+                break
+            following = text[position + len(candidate) : position + len(candidate) + 1]
+            if not following.isalpha():
+                break
+        if position > start:
+            start, command = position, candidate
+    if start < 0:
+        return None
+    index = start + len(command)
+    if index < len(text) and text[index] == "{":
+        group = braced_group(text, index)
+        return None if group is None else _non_empty(group)
+    # "\boxed 5": the argument is the next run of non-space characters.
+    match = _UNBRACED_BOX_ARGUMENT.match(text, index)
+    return match.group(1) if match else None
+
+
+def extract_prm800k_answer(text: str) -> str | None:
+    """The first non-blank line after the last ``# Answer`` line (PRM800K format)."""
+    last = None
+    for last in _PRM800K_MARKER.finditer(text):
+        pass
+    if last is None:
+        return None
+    for line in text[last.end() :].split("\n"):
+        if line.strip():
+            return line.strip()
+    return None
+
+
+def extract_the_answer_is(text: str) -> str | None:
+    """The rest of the line after the last "The answer is" (any case).
+
+    A leading colon, surrounding ``$`` and a trailing period are dropped:
+    ``"The answer is: $\\frac12$."`` gives ``\\frac12``.
+    """
+    last = None
+    for last in _THE_ANSWER_IS.finditer(text):
+        pass
+    if last is None:
+        return None
+    answer = text[last.end() :].split("\n", 1)[0].strip()
+    answer = answer.removeprefix(":").rstrip(" \t.$").lstrip(" \t$")
+    return _non_empty(answer)
+
+
+def extract_hash_answer(text: str) -> str | None:
+    """The rest of the line after the last ``####`` (GSM8K format)."""
+    position = text.rfind(_HASH_MARKER)
+    if position < 0:
+        return None
+    return _non_empty(text[position + len(_HASH_MARKER) :].split("\n", 1)[0])
+
+
+def extract_answer(text: str) -> str | None:
+    """The final answer in any known format, or None.
+
+    Order: last box, then ``# Answer``, then "The answer is", then ``####``.
+    """
+    for extract in (extract_boxed, extract_prm800k_answer, extract_the_answer_is, extract_hash_answer):
+        answer = extract(text)
+        if answer is not None:
+            return answer
+    return None

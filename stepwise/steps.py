@@ -1,0 +1,58 @@
+"""Splitting a solution into steps, and joining the steps back without loss.
+
+Both formats put one step per line:
+
+* ``gsm8k``: the ``#### N`` line is the last step;
+* ``prm800k``: the ``# Answer`` line and everything after it (a blank line and
+  the answer) form the last step.
+
+Blank lines are not steps: a whitespace-only line belongs to the step before it
+(or, at the very start, to the first step). So every step has visible content,
+and ``join_steps(split_steps(text, fmt)) == text`` for every string, because the
+steps partition the text's lines and are joined with the same ``"\\n"``.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+StepFormat = Literal["gsm8k", "prm800k"]
+STEP_SEPARATOR = "\n"
+
+_PRM800K_ANSWER_LINE = re.compile(r"[ \t]*# Answer[ \t]*\r?\Z")
+
+
+def split_steps(text: str, fmt: StepFormat) -> list[str]:
+    """The steps of ``text``, one per non-blank line (see the module docstring).
+
+    An empty text has no steps; a whitespace-only text is one (blank) step, so
+    that joining gives it back.
+    """
+    if fmt not in ("gsm8k", "prm800k"):
+        raise ValueError(f"unknown step format {fmt!r}; expected 'gsm8k' or 'prm800k'")
+    if not isinstance(text, str):
+        raise TypeError(f"expected the solution as a str, got {type(text).__name__}")
+    if text == "":
+        return []
+    groups: list[list[str]] = []
+    leading_blank: list[str] = []
+    lines = text.split(STEP_SEPARATOR)
+    for index, line in enumerate(lines):
+        if fmt == "prm800k" and _PRM800K_ANSWER_LINE.match(line):
+            groups.append(leading_blank + lines[index:])
+            leading_blank = []
+            break
+        if not line.strip():
+            (groups[-1] if groups else leading_blank).append(line)
+        else:
+            groups.append(leading_blank + [line])
+            leading_blank = []
+    if leading_blank:  # the text had no visible content at all
+        groups.append(leading_blank)
+    return [STEP_SEPARATOR.join(group) for group in groups]
+
+
+def join_steps(steps: list[str]) -> str:
+    """The text that :func:`split_steps` split into ``steps``."""
+    return STEP_SEPARATOR.join(steps)
