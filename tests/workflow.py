@@ -40,3 +40,33 @@ def snakemake(workdir: Path, *args: str, check: bool = True, timeout: int = 600)
     if check and result.returncode != 0:
         raise AssertionError(f"snakemake {' '.join(args)} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
     return result
+
+
+# A whole-workflow config small enough for a test: tiny data, a 2-layer model,
+# few samples. It runs every rule of the real DAG, not a shortcut.
+TINY_WORKFLOW = {
+    "run": "t",
+    "demo": {
+        "gsm8k": {"train": 300, "test": 12},
+        "math": {"train": 100, "test": 10},
+        "prm800k": {"phase1_train": 4, "phase1_test": 4, "phase2_train": 4, "phase2_test": 4},
+    },
+    "model": {
+        "tiny": {
+            "vocab_size": 512,
+            "hidden_size": 64,
+            "intermediate_size": 128,
+            "num_hidden_layers": 2,
+            "num_attention_heads": 2,
+            "num_key_value_heads": 2,
+        }
+    },
+    "sampling": {"backend": "hf", "shards": 2, "batch_size": 32},
+    "gsm8k": {
+        "sft": {"epochs": 1, "batch_size": 16, "learning_rate": 3.0e-3},
+        "verifier_samples": {"problems": 24, "n": 2, "max_tokens": 96},
+        "verifier": {"epochs": 1, "batch_size": 16},
+        "test_samples": {"n": 4, "max_tokens": 96},
+        "evaluation": {"trials": 50},
+    },
+}
