@@ -43,3 +43,8 @@ rule raw_dataset:
         "../envs/data.yaml"
     shell:
         "{PYTHON} {workflow.basedir}/scripts/get_dataset.py --spec {params.spec:q} --out {output:q} > {log:q} 2>&1"
+
+
+rule raw_data:
+    input:
+        raw_datasets(),

@@ -55,25 +55,25 @@ def test_bad_config_stops_with_the_key_named(tmp_path, overrides, named):
 
 def test_demo_data_rules_write_every_dataset(tmp_path):
     config = write_config(tmp_path, SMALL_DEMO)
-    snakemake(tmp_path, "--cores", "2", "all")
+    snakemake(tmp_path, "--cores", "2", "raw_data")
     for name, (kind, split) in DATASETS.items():
         path = tmp_path / "results" / "t" / "data" / f"{name}.jsonl"
         assert validate_dataset(name, path) == config["demo"][kind][split], name
         assert (tmp_path / "results" / "t" / "logs" / "data" / f"{name}.log").exists()
     # Deterministic: the same config regenerates the same bytes.
     first = sha256(tmp_path / "results" / "t" / "data" / "gsm8k_train.jsonl")
-    snakemake(tmp_path, "--cores", "2", "--forcerun", "raw_dataset", "all")
+    snakemake(tmp_path, "--cores", "2", "raw_data", "--forcerun", "raw_dataset")
     assert sha256(tmp_path / "results" / "t" / "data" / "gsm8k_train.jsonl") == first
 
 
 def rerun_datasets(workdir) -> set[str]:
-    out = snakemake(workdir, "-n", "all", "--printshellcmds").stdout
+    out = snakemake(workdir, "-n", "raw_data", "--printshellcmds").stdout
     return set(re.findall(r"--out \S*/data/(\w+)\.jsonl", out))
 
 
 def test_config_changes_rerun_only_the_datasets_that_use_them(tmp_path):
     write_config(tmp_path, SMALL_DEMO)
-    snakemake(tmp_path, "--cores", "2", "all")
+    snakemake(tmp_path, "--cores", "2", "raw_data")
     assert rerun_datasets(tmp_path) == set()
     demo = SMALL_DEMO["demo"]
     write_config(tmp_path, {**SMALL_DEMO, "demo": {**demo, "math": {"train": 41, "test": 10}}})
