@@ -1,0 +1,155 @@
+"""Generator fine-tuning (SFT) with trl's ``SFTTrainer`` on prompt-completion pairs.
+
+The dataset is in trl's prompt-completion format, so the loss is on completion
+tokens only (trl labels prompt tokens -100). Checkpoints go to ``out_dir`` and a
+restarted job resumes from the last one; the final model and tokenizer are saved
+to ``out_dir`` itself, an ordinary Hugging Face folder, and the checkpoints are
+then removed.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from stepwise.io import DataError
+from stepwise.training.lm import bf16_available, load_causal_lm
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SFTSettings:
+    """Generator SFT hyper-parameters (Cobbe et al. fine-tune for 2 epochs).
+
+    ``dropout`` goes to the model config's dropout attributes (attention dropout
+    for Llama/Qwen2, which have no residual dropout). ``bf16``: None means "when
+    a GPU supports it". ``packing`` uses trl's best-fit-decreasing packing, which
+    is padding-free and keeps the completion-only loss; it needs an attention
+    implementation that respects sequence boundaries from position ids.
+    """
+
+    epochs: float = 2.0
+    learning_rate: float = 1e-5
+    batch_size: int = 16
+    gradient_accumulation_steps: int = 1
+    max_length: int = 1024
+    warmup_ratio: float = 0.03
+    weight_decay: float = 0.0
+    lr_scheduler: str = "cosine"
+    dropout: float = 0.0
+    seed: int = 0
+    logging_steps: int = 10
+    save_steps: int = 500
+    bf16: bool | None = None
+    packing: bool = False
+
+
+def check_sft_examples(examples: Sequence[dict[str, Any]]) -> None:
+    """Raise :class:`DataError` naming the example and key unless each has str ``prompt`` and ``completion``."""
+    if not examples:
+        raise DataError("no SFT examples")
+    for index, example in enumerate(examples):
+        for key in ("prompt", "completion"):
+            if not isinstance(example.get(key), str):
+                raise DataError(f"SFT example {index}: {key!r} must be a string, got {type(example.get(key)).__name__}")
+        if not example["completion"]:
+            raise DataError(f"SFT example {index}: empty 'completion'")
+
+
+def _trl_config(out_dir: str | os.PathLike, settings: SFTSettings):
+    from trl import SFTConfig
+
+    return SFTConfig(
+        output_dir=str(out_dir),
+        num_train_epochs=settings.epochs,
+        learning_rate=settings.learning_rate,
+        per_device_train_batch_size=settings.batch_size,
+        gradient_accumulation_steps=settings.gradient_accumulation_steps,
+        max_length=settings.max_length,
+        warmup_steps=settings.warmup_ratio,  # a float below 1 is a ratio of the total steps
+        weight_decay=settings.weight_decay,
+        lr_scheduler_type=settings.lr_scheduler,
+        seed=settings.seed,
+        data_seed=settings.seed,
+        logging_steps=settings.logging_steps,
+        save_strategy="steps",
+        save_steps=settings.save_steps,
+        save_total_limit=1,
+        bf16=bf16_available() if settings.bf16 is None else settings.bf16,
+        gradient_checkpointing=False,  # trl turns it on by default; small models do not need it
+        completion_only_loss=True,
+        packing=settings.packing,
+        # Without packing, batches of similar length waste little compute on padding.
+        train_sampling_strategy="random" if settings.packing else "group_by_length",
+        include_num_input_tokens_seen="non_padding",
+        report_to="none",
+        dataloader_pin_memory=torch.cuda.is_available(),
+    )
+
+
+def build_sft_trainer(model_dir: str | os.PathLike, examples: Sequence[dict[str, Any]], out_dir: str | os.PathLike, settings: SFTSettings):
+    """An ``SFTTrainer`` ready to train the model in ``model_dir`` on ``examples``.
+
+    ``examples`` are ``{"prompt", "completion"}`` dicts; trl appends the eos
+    token to a completion that does not already end with it.
+    """
+    from datasets import Dataset
+    from trl import SFTTrainer
+
+    check_sft_examples(examples)
+    model, tokenizer = load_causal_lm(model_dir, settings.dropout)
+    dataset = Dataset.from_list([{"prompt": e["prompt"], "completion": e["completion"]} for e in examples])
+    return SFTTrainer(model=model, args=_trl_config(out_dir, settings), train_dataset=dataset, processing_class=tokenizer)
+
+
+def _last_checkpoint(out_dir: Path) -> str | None:
+    from transformers.trainer_utils import get_last_checkpoint
+
+    return get_last_checkpoint(str(out_dir)) if out_dir.is_dir() else None
+
+
+def _tokens_seen_at(checkpoint: str | None) -> int:
+    """Tokens a resumed run had already trained on (0 for a fresh run)."""
+    from transformers import TrainerState
+
+    if checkpoint is None:
+        return 0
+    return TrainerState.load_from_json(os.path.join(checkpoint, "trainer_state.json")).num_input_tokens_seen
+
+
+def train_sft(
+    model_dir: str | os.PathLike,
+    examples: Sequence[dict[str, Any]],
+    out_dir: str | os.PathLike,
+    settings: SFTSettings = SFTSettings(),
+) -> dict[str, float]:
+    """Fine-tune the causal LM in ``model_dir`` on ``examples``; save it to ``out_dir``.
+
+    Resumes from the last checkpoint in ``out_dir`` if a previous run left one.
+    Returns the training metrics, with ``tokens_per_second`` (non-padding tokens
+    trained on by this run).
+    """
+    out_dir = Path(out_dir)
+    trainer = build_sft_trainer(model_dir, examples, out_dir, settings)
+    checkpoint = _last_checkpoint(out_dir)
+    log.info("SFT of %s on %d examples -> %s (%s)%s", model_dir, len(examples), out_dir, asdict(settings),
+             f", resuming from {checkpoint}" if checkpoint else "")
+    tokens_before = _tokens_seen_at(checkpoint)  # read now: training rotates old checkpoints away
+    metrics = dict(trainer.train(resume_from_checkpoint=checkpoint).metrics)
+    tokens = trainer.state.num_input_tokens_seen - tokens_before
+    metrics["tokens_per_second"] = tokens / metrics["train_runtime"] if metrics.get("train_runtime") else 0.0
+    log.info("SFT done: loss %.4f, %.0f s, %.0f tokens/s", metrics.get("train_loss", float("nan")),
+             metrics.get("train_runtime", 0.0), metrics["tokens_per_second"])
+    trainer.save_model(str(out_dir))
+    trainer.processing_class.save_pretrained(str(out_dir))
+    for stale in out_dir.glob("checkpoint-*"):
+        shutil.rmtree(stale)
+    return metrics

@@ -1,0 +1,370 @@
+"""The token-level outcome verifier of Cobbe et al. (2021): training, saving, scoring.
+
+The verifier is the generator's language model with a scalar head
+(``Linear(hidden, 1)``) on every token's last hidden state. Trained on sampled
+solutions labelled 1 (correct final answer) or 0, it predicts the label at every
+solution token (question tokens are masked), with mean squared error (Cobbe's
+choice) or binary cross-entropy on logits, jointly with the ordinary language
+modelling loss on the same solution tokens weighted by ``lm_weight``. A
+solution's score is the head's value at its final token (or the mean over its
+tokens).
+
+Saved as the language model's Hugging Face folder (loadable on its own) plus
+``value_head.safetensors`` and ``verifier.json``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import random
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from stepwise.io import DataError, atomic_output
+from stepwise.training.collate import RightPaddingCollator, encode_solution, last_token_index
+from stepwise.training.lm import bf16_available, default_device, load_causal_lm
+
+log = logging.getLogger(__name__)
+
+HEAD_FILE = "value_head.safetensors"
+CONFIG_FILE = "verifier.json"
+LOSSES = ("mse", "bce")
+BALANCE_MODES = ("none", "weight", "subsample", "within_prompt")
+REDUCTIONS = ("last", "mean")
+
+
+@dataclass(frozen=True)
+class VerifierSettings:
+    """Verifier training hyper-parameters (Cobbe et al.: 1 epoch, MSE, joint LM loss).
+
+    ``balance``: "weight" re-weights examples so that correct and wrong
+    solutions carry equal total weight, "subsample" drops examples of the larger
+    class at random, "none" keeps the data as sampled. ``dropout`` goes to the
+    model config's dropout attributes and to the hidden state fed to the head.
+    """
+
+    epochs: float = 1.0
+    learning_rate: float = 1e-5
+    batch_size: int = 16
+    gradient_accumulation_steps: int = 1
+    max_length: int = 1024
+    loss: str = "mse"
+    lm_weight: float = 1.0
+    dropout: float = 0.0
+    balance: str = "none"
+    warmup_ratio: float = 0.0
+    weight_decay: float = 0.0
+    lr_scheduler: str = "linear"
+    seed: int = 0
+    logging_steps: int = 10
+    bf16: bool | None = None
+
+    def __post_init__(self):
+        for name, value, allowed in (("loss", self.loss, LOSSES), ("balance", self.balance, BALANCE_MODES)):
+            if value not in allowed:
+                raise ValueError(f"verifier {name} must be one of {allowed}, got {value!r}")
+        if self.lm_weight < 0:
+            raise ValueError(f"lm_weight must be >= 0, got {self.lm_weight}")
+
+
+class TokenVerifier(nn.Module):
+    """A causal LM with a scalar value head on the last hidden state of every token."""
+
+    def __init__(self, lm: nn.Module, head_dropout: float = 0.0):
+        super().__init__()
+        self.lm = lm
+        hidden_size = lm.config.get_text_config().hidden_size
+        self.head_dropout = nn.Dropout(head_dropout)
+        self.head = nn.Linear(hidden_size, 1)
+        # Small initial values: the head starts near 0 without disturbing the LM.
+        nn.init.normal_(self.head.weight, std=0.1 / hidden_size**0.5)
+        nn.init.zeros_(self.head.bias)
+
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """``(values, hidden)``: the head's raw output per token ``[batch, seq]`` and the last hidden states."""
+        hidden = self.lm.base_model(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+        values = self.head(self.head_dropout(hidden)).squeeze(-1)
+        return values, hidden
+
+    def next_token_logits(self, hidden: torch.Tensor) -> torch.Tensor:
+        """The LM's next-token logits for (selected) hidden states."""
+        return self.lm.get_output_embeddings()(hidden)
+
+
+# ---------------------------------------------------------------- training data
+
+
+def check_verifier_examples(examples: Sequence[dict[str, Any]]) -> None:
+    """Raise :class:`DataError` naming the example and key unless each has str ``prompt``,
+    str ``completion`` and a ``label`` in [0, 1] (bool, 0/1, or a soft float)."""
+    if not examples:
+        raise DataError("no verifier examples")
+    for index, example in enumerate(examples):
+        for key in ("prompt", "completion"):
+            if not isinstance(example.get(key), str):
+                raise DataError(f"verifier example {index}: {key!r} must be a string, got {type(example.get(key)).__name__}")
+        label = example.get("label")
+        if isinstance(label, bool) or (isinstance(label, (int, float)) and 0 <= label <= 1):
+            continue
+        raise DataError(f"verifier example {index}: 'label' must be a bool or a number in [0, 1], got {label!r}")
+
+
+def balance_examples(examples: Sequence[dict[str, Any]], mode: str, seed: int) -> tuple[list[dict[str, Any]], list[float]]:
+    """Examples and their loss weights so that correct (label >= 0.5) and wrong ones count equally.
+
+    "weight": weight ``n / (2 n_class)`` per example; "subsample": a random
+    subset with as many of each class; "within_prompt": only prompts that have
+    both correct and wrong solutions, each class weighted to half of its
+    prompt's examples (the verifier then cannot score by problem difficulty
+    alone); "none": all examples, weight 1.
+    """
+    if mode == "within_prompt":
+        return _balance_within_prompts(examples)
+    correct = [e for e in examples if _is_correct(e)]
+    wrong = [e for e in examples if not _is_correct(e)]
+    if mode == "none" or not correct or not wrong:
+        return list(examples), [1.0] * len(examples)
+    if mode == "weight":
+        weight = {True: len(examples) / (2 * len(correct)), False: len(examples) / (2 * len(wrong))}
+        return list(examples), [weight[_is_correct(e)] for e in examples]
+    if mode == "subsample":
+        rng = random.Random(seed)
+        size = min(len(correct), len(wrong))
+        kept = rng.sample(correct, size) + rng.sample(wrong, size)
+        rng.shuffle(kept)
+        return kept, [1.0] * len(kept)
+    raise ValueError(f"balance must be one of {BALANCE_MODES}, got {mode!r}")
+
+
+def _is_correct(example: dict[str, Any]) -> bool:
+    return float(example["label"]) >= 0.5
+
+
+def _balance_within_prompts(examples: Sequence[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[float]]:
+    by_prompt: dict[str, list[dict[str, Any]]] = {}
+    for example in examples:
+        by_prompt.setdefault(example["prompt"], []).append(example)
+    kept, weights = [], []
+    for group in by_prompt.values():
+        n_correct = sum(_is_correct(e) for e in group)
+        if 0 < n_correct < len(group):
+            kept += group
+            weights += [len(group) / (2 * (n_correct if _is_correct(e) else len(group) - n_correct)) for e in group]
+    if not kept:
+        raise DataError("balance='within_prompt' needs prompts with both correct and wrong solutions; there are none")
+    return kept, weights
+
+
+def _features(tokenizer, examples: Sequence[dict[str, Any]], weights: Sequence[float], max_length: int) -> list[dict[str, Any]]:
+    features = []
+    for example, weight in zip(examples, weights):
+        encoded = encode_solution(tokenizer, example["prompt"], example["completion"], max_length)
+        features.append({
+            "input_ids": encoded.input_ids,
+            "solution_mask": encoded.solution_mask(),
+            "label": float(example["label"]),
+            "weight": weight,
+        })
+    return features
+
+
+def _collator(tokenizer) -> RightPaddingCollator:
+    return RightPaddingCollator(tokenizer.pad_token_id, token_fields={"solution_mask": 0}, example_fields=("label", "weight"))
+
+
+# ---------------------------------------------------------------- losses
+
+
+def value_loss(values: torch.Tensor, batch: dict[str, torch.Tensor], loss: str) -> torch.Tensor:
+    """Weighted mean over solution tokens of the head's error against the solution's label."""
+    mask = batch["solution_mask"].to(values.dtype)
+    targets = batch["label"][:, None].expand_as(values).to(values.dtype)
+    if loss == "mse":
+        per_token = (values - targets) ** 2
+    else:
+        per_token = F.binary_cross_entropy_with_logits(values, targets, reduction="none")
+    token_weights = mask * batch["weight"][:, None].to(values.dtype)
+    return (per_token * token_weights).sum() / token_weights.sum().clamp_min(1e-8)
+
+
+def solution_lm_loss(model: TokenVerifier, hidden: torch.Tensor, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+    """Next-token cross-entropy on solution tokens (each predicted from the token before it)."""
+    targets_mask = batch["solution_mask"][:, 1:].bool()
+    logits = model.next_token_logits(hidden[:, :-1][targets_mask])
+    return F.cross_entropy(logits.float(), batch["input_ids"][:, 1:][targets_mask])
+
+
+def _trainer_class():
+    from transformers import Trainer
+
+    class VerifierTrainer(Trainer):
+        """``Trainer`` whose loss is the verifier's value loss plus ``lm_weight`` times the LM loss."""
+
+        loss_is_scaled_for_ga = False  # compute_loss returns a per-batch mean
+
+        def __init__(self, *args, loss: str, lm_weight: float, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.loss_kind = loss
+            self.lm_weight = lm_weight
+
+        def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
+            values, hidden = model(inputs["input_ids"], inputs["attention_mask"])
+            total = value_loss(values, inputs, self.loss_kind)
+            if self.lm_weight > 0:
+                total = total + self.lm_weight * solution_lm_loss(self.accelerator.unwrap_model(model), hidden, inputs)
+            return (total, {"values": values}) if return_outputs else total
+
+    return VerifierTrainer
+
+
+def _training_arguments(out_dir: Path, settings: VerifierSettings):
+    from transformers import TrainingArguments
+
+    return TrainingArguments(
+        output_dir=str(out_dir),  # nothing is written there: saving is ours (save_strategy "no")
+        num_train_epochs=settings.epochs,
+        learning_rate=settings.learning_rate,
+        per_device_train_batch_size=settings.batch_size,
+        gradient_accumulation_steps=settings.gradient_accumulation_steps,
+        warmup_steps=settings.warmup_ratio,  # a float below 1 is a ratio of the total steps
+        weight_decay=settings.weight_decay,
+        lr_scheduler_type=settings.lr_scheduler,
+        seed=settings.seed,
+        data_seed=settings.seed,
+        logging_steps=settings.logging_steps,
+        save_strategy="no",
+        bf16=bf16_available() if settings.bf16 is None else settings.bf16,
+        remove_unused_columns=False,
+        train_sampling_strategy="group_by_length",
+        report_to="none",
+        dataloader_pin_memory=torch.cuda.is_available(),
+    )
+
+
+def train_verifier(
+    model_dir: str | os.PathLike,
+    examples: Sequence[dict[str, Any]],
+    out_dir: str | os.PathLike,
+    settings: VerifierSettings = VerifierSettings(),
+) -> dict[str, float]:
+    """Train a token-level verifier initialised from the causal LM in ``model_dir``.
+
+    ``examples`` are ``{"prompt", "completion", "label"}`` dicts (label 1 for a
+    correct final answer). Saves to ``out_dir`` (see :func:`load_verifier`) and
+    returns the training metrics.
+    """
+    check_verifier_examples(examples)
+    out_dir = Path(out_dir)
+    lm, tokenizer = load_causal_lm(model_dir, settings.dropout)
+    model = TokenVerifier(lm, settings.dropout)
+    kept, weights = balance_examples(examples, settings.balance, settings.seed)
+    n_correct = sum(_is_correct(e) for e in kept)
+    log.info("verifier from %s on %d examples (%d correct, balance=%s) -> %s", model_dir, len(kept), n_correct,
+             settings.balance, out_dir)
+    trainer = _trainer_class()(
+        model=model,
+        args=_training_arguments(out_dir, settings),
+        train_dataset=_features(tokenizer, kept, weights, settings.max_length),
+        data_collator=_collator(tokenizer),
+        loss=settings.loss,
+        lm_weight=settings.lm_weight,
+    )
+    metrics = dict(trainer.train().metrics)
+    save_verifier(model, tokenizer, settings, out_dir)
+    return metrics
+
+
+# ---------------------------------------------------------------- saving and loading
+
+
+def save_verifier(model: TokenVerifier, tokenizer, settings: VerifierSettings, out_dir: str | os.PathLike) -> None:
+    """Write the LM folder, the head weights and ``verifier.json`` (written last: it marks a complete save)."""
+    from safetensors.torch import save_file
+
+    out_dir = Path(out_dir)
+    model.lm.save_pretrained(out_dir)
+    tokenizer.save_pretrained(out_dir)
+    save_file({name: tensor.detach().cpu().contiguous() for name, tensor in model.head.state_dict().items()},
+              str(out_dir / HEAD_FILE))
+    with atomic_output(out_dir / CONFIG_FILE) as handle:
+        json.dump({"kind": "token_verifier", "settings": asdict(settings)}, handle, indent=2)
+
+
+def load_verifier(verifier_dir: str | os.PathLike) -> tuple[TokenVerifier, Any, VerifierSettings]:
+    """``(model, tokenizer, settings)`` from a folder written by :func:`save_verifier`; model in eval mode."""
+    from safetensors.torch import load_file
+
+    verifier_dir = Path(verifier_dir)
+    config_path = verifier_dir / CONFIG_FILE
+    if not config_path.is_file():
+        raise DataError(f"not a verifier folder (no {CONFIG_FILE})", verifier_dir)
+    stored = json.loads(config_path.read_text(encoding="utf-8"))
+    known = {f.name for f in fields(VerifierSettings)}
+    settings = VerifierSettings(**{k: v for k, v in stored.get("settings", {}).items() if k in known})
+    lm, tokenizer = load_causal_lm(verifier_dir)
+    model = TokenVerifier(lm)
+    model.head.load_state_dict(load_file(str(verifier_dir / HEAD_FILE)))
+    return model.eval(), tokenizer, settings
+
+
+# ---------------------------------------------------------------- scoring
+
+
+def token_scores(values: torch.Tensor, loss: str) -> torch.Tensor:
+    """Head outputs as scores: raw values for MSE, probabilities for BCE."""
+    return torch.sigmoid(values) if loss == "bce" else values
+
+
+@torch.no_grad()
+def score_batch(model: TokenVerifier, batch: dict[str, torch.Tensor], loss: str, reduction: str) -> torch.Tensor:
+    """One score per row of a collated batch: at the final real token, or the mean over solution tokens."""
+    values, _ = model(batch["input_ids"], batch["attention_mask"])
+    scores = token_scores(values.float(), loss)
+    if reduction == "last":
+        return scores.gather(1, last_token_index(batch["attention_mask"])[:, None]).squeeze(1)
+    mask = batch["solution_mask"].to(scores.dtype)
+    return (scores * mask).sum(1) / mask.sum(1).clamp_min(1)
+
+
+def score_solutions(
+    verifier_dir: str | os.PathLike,
+    prompts: Sequence[str],
+    completions: Sequence[str],
+    batch_size: int = 32,
+    reduction: str = "last",
+) -> list[float]:
+    """The verifier's score for each (prompt, completion) pair, in input order.
+
+    ``reduction``: "last" is the value at the solution's final token (the eos,
+    Cobbe et al.'s choice), "mean" the mean over solution tokens. MSE verifiers
+    give raw values, BCE verifiers probabilities. Batched by similar length, no
+    gradients, on the GPU when there is one.
+    """
+    from tqdm.auto import tqdm
+
+    if reduction not in REDUCTIONS:
+        raise ValueError(f"reduction must be one of {REDUCTIONS}, got {reduction!r}")
+    if len(prompts) != len(completions):
+        raise ValueError(f"{len(prompts)} prompts but {len(completions)} completions")
+    model, tokenizer, settings = load_verifier(verifier_dir)
+    device = default_device()
+    model.to(device, dtype=torch.bfloat16 if bf16_available() else torch.float32)
+    encoded = [encode_solution(tokenizer, p, c, settings.max_length) for p, c in zip(prompts, completions)]
+    features = [{"input_ids": e.input_ids, "solution_mask": e.solution_mask()} for e in encoded]
+    collate = RightPaddingCollator(tokenizer.pad_token_id, token_fields={"solution_mask": 0})
+    order = sorted(range(len(features)), key=lambda i: len(features[i]["input_ids"]))
+    scores = [0.0] * len(features)
+    for start in tqdm(range(0, len(order), batch_size), desc="verifier scoring", unit="batch"):
+        rows = order[start : start + batch_size]
+        batch = {k: v.to(device) for k, v in collate([features[i] for i in rows]).items()}
+        for row, score in zip(rows, score_batch(model, batch, settings.loss, reduction).tolist()):
+            scores[row] = score
+    return scores
