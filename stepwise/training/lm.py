@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+from typing import Any
 
 import torch
 
@@ -66,3 +67,23 @@ def default_device() -> torch.device:
 def bf16_available() -> bool:
     """Whether bf16 mixed precision is worth using: a CUDA GPU that supports it."""
     return torch.cuda.is_available() and torch.cuda.is_bf16_supported()
+
+
+def shared_training_arguments(out_dir: str | os.PathLike, settings: Any) -> dict[str, Any]:
+    """TrainingArguments keywords that SFT and the verifier set alike from their settings."""
+    return dict(
+        output_dir=str(out_dir),
+        num_train_epochs=settings.epochs,
+        learning_rate=settings.learning_rate,
+        per_device_train_batch_size=settings.batch_size,
+        gradient_accumulation_steps=settings.gradient_accumulation_steps,
+        warmup_steps=settings.warmup_ratio,  # a float below 1 is a ratio of the total steps
+        weight_decay=settings.weight_decay,
+        lr_scheduler_type=settings.lr_scheduler,
+        seed=settings.seed,
+        data_seed=settings.seed,
+        logging_steps=settings.logging_steps,
+        bf16=bf16_available() if settings.bf16 is None else settings.bf16,
+        report_to="none",
+        dataloader_pin_memory=torch.cuda.is_available(),
+    )

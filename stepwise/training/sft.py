@@ -17,10 +17,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-import torch
-
 from stepwise.io import DataError
-from stepwise.training.lm import bf16_available, load_causal_lm
+from stepwise.training.lm import load_causal_lm, shared_training_arguments
 
 log = logging.getLogger(__name__)
 
@@ -68,30 +66,17 @@ def _trl_config(out_dir: str | os.PathLike, settings: SFTSettings):
     from trl import SFTConfig
 
     return SFTConfig(
-        output_dir=str(out_dir),
-        num_train_epochs=settings.epochs,
-        learning_rate=settings.learning_rate,
-        per_device_train_batch_size=settings.batch_size,
-        gradient_accumulation_steps=settings.gradient_accumulation_steps,
+        **shared_training_arguments(out_dir, settings),
         max_length=settings.max_length,
-        warmup_steps=settings.warmup_ratio,  # a float below 1 is a ratio of the total steps
-        weight_decay=settings.weight_decay,
-        lr_scheduler_type=settings.lr_scheduler,
-        seed=settings.seed,
-        data_seed=settings.seed,
-        logging_steps=settings.logging_steps,
         save_strategy="steps",
         save_steps=settings.save_steps,
         save_total_limit=1,
-        bf16=bf16_available() if settings.bf16 is None else settings.bf16,
         gradient_checkpointing=False,  # trl turns it on by default; small models do not need it
         completion_only_loss=True,
         packing=settings.packing,
         # Without packing, batches of similar length waste little compute on padding.
         train_sampling_strategy="random" if settings.packing else "group_by_length",
         include_num_input_tokens_seen="non_padding",
-        report_to="none",
-        dataloader_pin_memory=torch.cuda.is_available(),
     )
 
 

@@ -30,7 +30,7 @@ from torch import nn
 
 from stepwise.io import DataError, atomic_output
 from stepwise.training.collate import RightPaddingCollator, encode_solution, last_token_index
-from stepwise.training.lm import bf16_available, default_device, load_causal_lm
+from stepwise.training.lm import bf16_available, default_device, load_causal_lm, shared_training_arguments
 
 log = logging.getLogger(__name__)
 
@@ -229,23 +229,10 @@ def _training_arguments(out_dir: Path, settings: VerifierSettings):
     from transformers import TrainingArguments
 
     return TrainingArguments(
-        output_dir=str(out_dir),  # nothing is written there: saving is ours (save_strategy "no")
-        num_train_epochs=settings.epochs,
-        learning_rate=settings.learning_rate,
-        per_device_train_batch_size=settings.batch_size,
-        gradient_accumulation_steps=settings.gradient_accumulation_steps,
-        warmup_steps=settings.warmup_ratio,  # a float below 1 is a ratio of the total steps
-        weight_decay=settings.weight_decay,
-        lr_scheduler_type=settings.lr_scheduler,
-        seed=settings.seed,
-        data_seed=settings.seed,
-        logging_steps=settings.logging_steps,
+        **shared_training_arguments(out_dir, settings),  # nothing is saved there: saving is ours
         save_strategy="no",
-        bf16=bf16_available() if settings.bf16 is None else settings.bf16,
         remove_unused_columns=False,
         train_sampling_strategy="group_by_length",
-        report_to="none",
-        dataloader_pin_memory=torch.cuda.is_available(),
     )
 
 
