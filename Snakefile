@@ -19,11 +19,19 @@ include: "rules/common.smk"
 include: "rules/data.smk"
 include: "rules/model.smk"
 include: "rules/sampling.smk"
+include: "rules/generator.smk"
+include: "rules/outcome_verifier.smk"
+include: "rules/evaluation.smk"
 include: "rules/gsm8k.smk"
+include: "rules/prm800k.smk"
+include: "rules/shepherd.smk"
 
 
 rule all:
     input:
         raw_datasets(),
         rules.gsm8k_verifier.input,
+        rules.prm800k.input,
+        rules.math_shepherd.input,
+        rules.combined_accuracy.output,
     default_target: True

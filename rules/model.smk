@@ -16,10 +16,13 @@ rule tiny_model:
         results("logs", "models", "tiny.log"),
     benchmark:
         results("benchmarks", "models", "tiny.tsv")
+    threads: stage_threads("light")
+    resources:
+        **stage_resources("light"),
     conda:
         "../envs/train.yaml"
     shell:
-        "{PYTHON} {workflow.basedir}/scripts/build_tiny_model.py --gsm8k {input.gsm8k:q} --math {input.math:q}"
+        "python \"$STEPWISE_SCRIPTS/build_tiny_model.py\" --gsm8k {input.gsm8k:q} --math {input.math:q}"
         " --arch {params.arch:q} --out {output:q} > {log:q} 2>&1"
 
 
@@ -29,12 +32,15 @@ rule base_model:
     output:
         results("models", "base.json"),
     params:
-        model=results("models", "tiny") if TINY else config["model"]["base"],
+        model=lambda w, input: input[0] if TINY else config["model"]["base"],
         revision=config["model"].get("revision") or "",
     log:
         results("logs", "models", "base.log"),
+    threads: stage_threads("light")
+    resources:
+        **stage_resources("light"),
     conda:
         "../envs/train.yaml"
     shell:
-        "{PYTHON} {workflow.basedir}/scripts/resolve_base_model.py"
+        "python \"$STEPWISE_SCRIPTS/resolve_base_model.py\""
         " --model {params.model:q} --revision={params.revision:q} --out {output:q} > {log:q} 2>&1"

@@ -6,6 +6,8 @@
 SAMPLE_SETS = {
     ("gsm8k", "train"): ("gsm8k_train", "verifier_samples"),
     ("gsm8k", "test"): ("gsm8k_test", "test_samples"),
+    ("math", "train"): ("math_train", "train_samples"),
+    ("math", "test"): ("math500", "test_samples"),
 }
 
 
@@ -13,16 +15,6 @@ wildcard_constraints:
     task="gsm8k|math",
     split="train|test",
     shard=r"\d+",
-
-
-def sample_set(wildcards):
-    dataset, section = SAMPLE_SETS[(wildcards.task, wildcards.split)]
-    return dataset, config[wildcards.task][section]
-
-
-def sample_shards(task, split):
-    shards = range(config["sampling"]["shards"])
-    return [results(task, "samples", split, f"shard-{k}.jsonl") for k in shards]
 
 
 rule sample_shard:
@@ -39,12 +31,15 @@ rule sample_shard:
         results("logs", "{task}", "samples", "{split}", "shard-{shard}.log"),
     benchmark:
         results("benchmarks", "{task}", "samples", "{split}", "shard-{shard}.tsv")
+    threads: stage_threads("sample")
+    resources:
+        **stage_resources("sample"),
     conda:
         "../envs/sample.yaml"
     shell:
-        "{PYTHON} {workflow.basedir}/scripts/sample.py --task {wildcards.task} --dataset {input.dataset:q}"
-        " --model {input.model:q} --run {params.run:q} --sampling {params.sampling:q}"
-        " --shard {wildcards.shard} --shards {params.shards} --out {output:q} > {log:q} 2>&1"
+        "python -m stepwise.launch --gpus {resources.gpu} \"$STEPWISE_SCRIPTS/sample.py\" --task {wildcards.task}"
+        " --dataset {input.dataset:q} --model {input.model:q} --run {params.run:q} --sampling {params.sampling:q}"
+        " --gpus {resources.gpu} --shard {wildcards.shard} --shards {params.shards} --out {output:q} > {log:q} 2>&1"
 
 
 rule merge_samples:
@@ -54,7 +49,10 @@ rule merge_samples:
         results("{task}", "samples", "{split}.jsonl"),
     log:
         results("logs", "{task}", "samples", "{split}.merge.log"),
+    threads: stage_threads("light")
+    resources:
+        **stage_resources("light"),
     conda:
         "../envs/data.yaml"
     shell:
-        "{PYTHON} {workflow.basedir}/scripts/merge_samples.py --out {output:q} {input:q} > {log:q} 2>&1"
+        "python \"$STEPWISE_SCRIPTS/merge_samples.py\" --out {output:q} {input:q} > {log:q} 2>&1"

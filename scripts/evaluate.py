@@ -1,12 +1,15 @@
 """Accuracy against N for every selection method, as CSV and Markdown, plus the
-selections at the largest N and a plot."""
+selections at the largest N and a plot. Scores come from score files joined to
+the samples on (problem_id, sample_id) (stepwise.scores)."""
 
 import argparse
+import csv
 import json
 import logging
 
 from stepwise.evaluation import evaluate_selection, markdown_table, plot_curves, samples_frame
-from stepwise.io import atomic_output, read_jsonl
+from stepwise.io import DataError, atomic_output
+from stepwise.scores import join_score_files
 from stepwise.selection import MethodSpec, fill_answer_groups
 from stepwise.tasks import get_task
 
@@ -14,7 +17,8 @@ from stepwise.tasks import get_task
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--task", required=True, choices=["gsm8k", "math"])
-    parser.add_argument("--samples", required=True, help="scored samples (JSONL)")
+    parser.add_argument("--samples", required=True, help="graded samples (JSONL)")
+    parser.add_argument("--scores", nargs="*", default=[], help="score files of those samples (JSONL)")
     parser.add_argument("--methods", required=True, help="JSON list of {method, score, k, label}")
     parser.add_argument("--trials", type=int, default=400, help="Monte Carlo subsets per N (voting methods)")
     parser.add_argument("--seed", type=int, default=0)
@@ -28,7 +32,11 @@ def main() -> None:
 
     methods = [MethodSpec.from_config(entry) for entry in json.loads(args.methods)]
     scores = sorted({m.score for m in methods if m.score})
-    frame = samples_frame(read_jsonl(args.samples), scores)
+    records = join_score_files(args.samples, args.scores)
+    missing = sorted({column for column in scores for record in records if column not in record})
+    if missing:
+        raise DataError(f"score column(s) {missing} of the methods are missing from the score files {args.scores}")
+    frame = samples_frame(records, scores)
     with get_task(args.task).checker() as checker:
         frame = fill_answer_groups(frame, equivalent=checker.equal)
     curves, selections = evaluate_selection(frame, methods, trials=args.trials, seed=args.seed)
@@ -36,8 +44,8 @@ def main() -> None:
         curves.to_csv(handle, index=False, columns=["method", "n", "accuracy", "std"])
     with atomic_output(args.markdown) as handle:
         handle.write(markdown_table(curves))
-    with atomic_output(args.selections) as handle:
-        selections.to_csv(handle, index=False)
+    with atomic_output(args.selections) as handle:  # answers are model text: quote them (a lone \r breaks rows)
+        selections.to_csv(handle, index=False, quoting=csv.QUOTE_NONNUMERIC)
     plot_curves(curves, args.plot, args.title)
     logging.info("accuracy table:\n%s", markdown_table(curves))
 

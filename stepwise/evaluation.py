@@ -75,12 +75,27 @@ def markdown_table(curves: pd.DataFrame) -> str:
 
 def plot_curves(curves: pd.DataFrame, out: str | os.PathLike, title: str) -> None:
     """Accuracy against N (log-scale N), one line per method, shaded ± one std where it is nonzero."""
+    plot_panels({title: curves}, out)
+
+
+def plot_panels(panels: dict[str, pd.DataFrame], out: str | os.PathLike, title: str | None = None) -> None:
+    """One accuracy-against-N panel (as :func:`plot_curves` draws it) per titled table, side by side."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(7, 4.5))
+    fig, axes = plt.subplots(1, len(panels), figsize=(7 * len(panels), 4.5), squeeze=False)
+    for ax, (panel_title, curves) in zip(axes[0], panels.items()):
+        _draw_curves(ax, curves, panel_title)
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    fig.savefig(out, dpi=120)
+    plt.close(fig)
+
+
+def _draw_curves(ax, curves: pd.DataFrame, title: str) -> None:
     for method, rows in curves.groupby("method", sort=False):
         rows = rows.sort_values("n")
         style = {"linestyle": "--", "color": "grey"} if method.startswith("pass@") else {}
@@ -93,6 +108,3 @@ def plot_curves(curves: pd.DataFrame, out: str | os.PathLike, title: str) -> Non
     ax.set_title(title)
     ax.grid(True, alpha=0.3)
     ax.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(out, dpi=120)
-    plt.close(fig)

@@ -49,10 +49,11 @@ def load_gsm8k_gold(path: str | os.PathLike) -> list[dict[str, str]]:
 
 
 def load_math_gold(path: str | os.PathLike) -> list[dict[str, str]]:
-    """MATH gold solutions as prompt-completion pairs, in the dataset's own solution text."""
+    """MATH reference solutions as prompt-completion pairs, in the PRM800K step format the generator writes."""
     from stepwise.data.math import load_math
+    from stepwise.generator_data import reference_example
 
-    return [{"prompt": math_prompt(p.problem), "completion": p.solution} for p in load_math(path)]
+    return [reference_example(p) for p in load_math(path)]
 
 
 def load_math_problems(path: str | os.PathLike) -> list[Problem]:

@@ -20,6 +20,7 @@ SHARED_DATA = Path(os.environ.get("STEPWISE_SHARED_DATA", ROOT.parent / "shared"
 def pytest_configure(config):
     config.addinivalue_line("markers", "realdata: needs the local mirror of the real datasets (../shared/data)")
     config.addinivalue_line("markers", "slow: runs Snakemake or trains a model; still part of the default suite")
+    config.addinivalue_line("markers", "slurm: starts a one-node Slurm (root, slurm-wlm, munge); required in CI")
 
 
 @pytest.fixture(scope="session")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ import torch
 from stepwise.io import DataError
 from stepwise.models.tiny import TinyArchitecture, build_tiny_model
 from stepwise.prompts import gsm8k_prompt
+from stepwise.training.checkpoints import claim_checkpoint_dir, fingerprint
 from stepwise.training.sft import SFTSettings, build_sft_trainer, train_sft
 
 pytestmark = pytest.mark.slow
@@ -110,6 +112,36 @@ def test_restarted_job_resumes_from_last_checkpoint(toy_model, tmp_path, caplog)
     assert "resuming from" in caplog.text and "checkpoint-4" in caplog.text
     assert metrics["epoch"] == pytest.approx(2.0)
     assert (out / "model.safetensors").is_file() and not list(out.glob("checkpoint-*"))
+
+
+def test_a_separate_checkpoint_folder_is_resumed_then_removed(toy_model, tmp_path, caplog):
+    # Snakemake deletes a job's output folder before rerunning it: the workflow keeps checkpoints apart.
+    out, checkpoints = tmp_path / "model", tmp_path / "checkpoints"
+    run = {"model": fingerprint(toy_model), "settings": "sft"}
+    claim_checkpoint_dir(checkpoints, run)
+    settings = SFTSettings(epochs=1, learning_rate=3e-3, batch_size=1, max_length=128, save_steps=2)
+    build_sft_trainer(toy_model, toy_examples(), checkpoints, settings).train()  # the killed job's checkpoints
+    claim_checkpoint_dir(checkpoints, run)  # the restarted job: same run, checkpoints kept
+    assert (checkpoints / "checkpoint-4").is_dir()
+    with caplog.at_level(logging.INFO, logger="stepwise.training.sft"):
+        train_sft(toy_model, toy_examples(), out, replace(settings, epochs=2), checkpoint_dir=checkpoints)
+    assert "resuming from" in caplog.text and str(checkpoints / "checkpoint-4") in caplog.text
+    assert (out / "model.safetensors").is_file() and not checkpoints.exists()
+
+
+def test_checkpoints_of_another_run_are_discarded(tmp_path, caplog):
+    checkpoints = tmp_path / "checkpoints"
+    claim_checkpoint_dir(checkpoints, {"settings": {"learning_rate": 1e-3}})
+    (checkpoints / "checkpoint-2").mkdir()
+    claim_checkpoint_dir(checkpoints, {"settings": {"learning_rate": 1e-3}})
+    assert (checkpoints / "checkpoint-2").is_dir()
+    with caplog.at_level(logging.WARNING, logger="stepwise.training.checkpoints"):
+        claim_checkpoint_dir(checkpoints, {"settings": {"learning_rate": 2e-3}})  # the config changed meanwhile
+    assert not (checkpoints / "checkpoint-2").exists() and "another run" in caplog.text
+    (tmp_path / "stray").mkdir()  # a folder without a run record is not resumed either
+    (tmp_path / "stray" / "checkpoint-1").mkdir()
+    claim_checkpoint_dir(tmp_path / "stray", {"settings": {}})
+    assert not (tmp_path / "stray" / "checkpoint-1").exists()
 
 
 @pytest.mark.parametrize("bad, key", [({"prompt": "q"}, "completion"), ({"prompt": 3, "completion": "a"}, "prompt"),

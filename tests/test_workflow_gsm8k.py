@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -13,7 +14,7 @@ import zipfile
 import pandas as pd
 import pytest
 
-from tests.workflow import ROOT, TINY_WORKFLOW, deep_update, snakemake, write_config
+from tests.workflow import ROOT, TINY_WORKFLOW, deep_update, planned_jobs, snakemake, write_config
 
 METHODS = {"greedy", "majority", "verifier", "weighted_majority", "topk_vote", "pass@n"}
 POOLED = METHODS - {"greedy", "pass@n"}  # selection methods that draw from the N samples
@@ -43,7 +44,10 @@ def test_accuracy_table_has_the_promised_shape(gsm8k_run):
 
 def test_accuracy_table_is_consistent_with_the_samples(gsm8k_run):
     table = pd.read_csv(gsm8k_run / "results/t/gsm8k/accuracy.csv").set_index(["method", "n"])
-    samples = read_samples(gsm8k_run / "results/t/gsm8k/scored_test.jsonl")
+    samples = read_samples(gsm8k_run / "results/t/gsm8k/samples/test.jsonl")
+    scores = read_samples(gsm8k_run / "results/t/gsm8k/scores/test/verifier.jsonl")
+    assert list(scores.columns) == ["problem_id", "sample_id", "verifier"]  # a score file: keys and the score
+    samples = samples.merge(scores, on=["problem_id", "sample_id"], validate="one_to_one")
     pooled, greedy = samples[~samples["greedy"]], samples[samples["greedy"]]
     assert len(greedy) == 12 and len(pooled) == 12 * 4
     # Computed here from the samples, independently of the selection library.
@@ -73,14 +77,29 @@ def test_samples_and_selections_are_complete(gsm8k_run):
     assert selections.groupby("method").size().eq(12).all() and set(selections["method"]) == METHODS
 
 
-def test_report_contains_the_gsm8k_plot_and_table(gsm8k_run):
+def test_report_contains_every_table_and_plot(gsm8k_run):
     snakemake(gsm8k_run, "--report", "report.zip", "gsm8k_verifier")
     archive = zipfile.ZipFile(gsm8k_run / "report.zip")
-    names = archive.namelist()
-    assert any(name.endswith("/accuracy.png") for name in names), names
-    assert any(name.endswith("/accuracy.csv") for name in names), names
+    reported = {archive.read(name) for name in archive.namelist() if name.startswith("report/data/raw/")}
+    results = gsm8k_run / "results/t"
+    plots = list(results.rglob("*.png"))
+    tables = [path for path in results.rglob("*.csv") if path.name != "selections.csv"]  # that one: a row per problem
+    assert plots and tables
+    for path in plots + tables:  # the very file, byte for byte
+        assert path.read_bytes() in reported, f"{path.relative_to(gsm8k_run)} is not in the report"
     html = archive.read("report/report.html").decode()
-    assert "GSM8K, outcome verifier" in html  # the plot's caption
+    assert "GSM8K, outcome verifier" in html and "accuracy table in long form" in html  # the captions
+
+
+def test_a_verifier_setting_reruns_only_the_verifier_and_what_follows(gsm8k_run, tmp_path):
+    workdir = tmp_path / "run"
+    shutil.copytree(gsm8k_run, workdir, symlinks=True)  # outputs with their times, and Snakemake's records
+    assert planned_jobs(workdir, "gsm8k_verifier") == {}
+    write_config(workdir, deep_update(TINY_WORKFLOW, {"gsm8k": {"verifier": {"learning_rate": 2.0e-3}}}))
+    downstream = {"gsm8k_train_verifier": 1, "gsm8k_score_verifier": 1, "evaluate": 1, "gsm8k_verifier": 1}
+    assert planned_jobs(workdir, "gsm8k_verifier") == downstream  # not SFT, not sampling
+    # Judged by file times alone (README: --rerun-triggers), nothing is stale.
+    assert planned_jobs(workdir, "gsm8k_verifier", "--rerun-triggers", "mtime") == {}
 
 
 def test_killed_sampling_reruns_only_the_missing_shards(tmp_path):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -42,6 +43,16 @@ def snakemake(workdir: Path, *args: str, check: bool = True, timeout: int = 600)
     return result
 
 
+def planned_jobs(workdir: Path, *args: str) -> dict[str, int]:
+    """Jobs per rule that a dry run (``snakemake -n`` with ``args``: targets, options) would run."""
+    out = snakemake(workdir, "-n", *args, "--quiet", "rules").stdout
+    table = re.search(r"^job\s+count\n-+\s+-+\n(.*?)^total", out, re.S | re.M)
+    if table is None:
+        assert "Nothing to be done" in out, out
+        return {}
+    return {rule: int(count) for rule, count in (line.split() for line in table.group(1).splitlines())}
+
+
 # A whole-workflow config small enough for a test: tiny data, a 2-layer model,
 # few samples. It runs every rule of the real DAG, not a shortcut.
 TINY_WORKFLOW = {
@@ -69,4 +80,14 @@ TINY_WORKFLOW = {
         "test_samples": {"n": 4, "max_tokens": 96},
         "evaluation": {"trials": 50},
     },
+    "math": {
+        "sft": {"epochs": 1, "batch_size": 16, "learning_rate": 3.0e-3},
+        "train_samples": {"problems": 12, "n": 2, "max_tokens": 96},
+        "orm": {"epochs": 1, "batch_size": 16},
+        "test_samples": {"n": 4, "max_tokens": 96},
+        "evaluation": {"trials": 50},
+    },
+    "prm800k": {"prm": {"epochs": 1, "batch_size": 16}, "active_learning": {"batch_size": 6}},
+    # Off here, so the GSM8K and PRM800K tables hold only their own methods; tests/test_workflow_shepherd.py turns it on.
+    "shepherd": {"tasks": [], "problems": 4, "completions": 2, "max_tokens": 64, "prm": {"epochs": 1, "batch_size": 16}},
 }

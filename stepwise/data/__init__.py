@@ -5,6 +5,9 @@ Modules:
 - :mod:`stepwise.data.gsm8k` -- GSM8K problems (``load_gsm8k``).
 - :mod:`stepwise.data.math` -- MATH / MATH-500 problems (``load_math``).
 - :mod:`stepwise.data.prm800k` -- raw PRM800K label records and their trajectories.
+- :mod:`stepwise.data.prm800k_trajectories` -- a record's chosen trajectory, or every combination of its labels.
+- :mod:`stepwise.data.prm800k_preprocess` -- PRM800K records to step-labelled examples, with statistics.
+- :mod:`stepwise.data.contamination` -- held-out (MATH-500) problems matched on normalised text.
 - :mod:`stepwise.data.stepwise_formats` -- Math-Shepherd and TRL stepwise-supervision files.
 - :mod:`stepwise.data.fetch` -- verified, atomic download (incl. Git LFS) and local copy.
 

@@ -3,8 +3,12 @@ corpus and a small Llama-architecture config initialised at random, saved as an
 ordinary Hugging Face model folder so that every later stage loads it exactly as
 it would load a pretrained model.
 
-Digits are split one per token (as Llama 3 and Qwen2.5 tokenizers do), so the
-calculator's forced results and the model's own numbers tokenize the same way.
+Digits are always split from other characters, so a number tokenizes the same
+way wherever it stands and the calculator's forced results match the model's own
+numbers. Within a number, ``split_digits`` gives one token per digit (as the
+Llama 3 and Qwen2.5 tokenizers do); without it BPE learns frequent numbers as
+single tokens, which a model this small learns to copy from the question far
+sooner than digit sequences.
 """
 
 from __future__ import annotations
@@ -33,16 +37,17 @@ class TinyArchitecture:
     max_position_embeddings: int = 1024
     rope_theta: float = 10000.0
     dropout: float = 0.0
+    split_digits: bool = True
 
 
-def train_tokenizer(texts: Iterable[str], vocab_size: int):
+def train_tokenizer(texts: Iterable[str], vocab_size: int, split_digits: bool = True):
     """Train a byte-level BPE tokenizer on ``texts``; returns a ``PreTrainedTokenizerFast``."""
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
     from transformers import PreTrainedTokenizerFast
 
     tokenizer = Tokenizer(models.BPE())
     tokenizer.pre_tokenizer = pre_tokenizers.Sequence(
-        [pre_tokenizers.Digits(individual_digits=True), pre_tokenizers.ByteLevel(add_prefix_space=False)]
+        [pre_tokenizers.Digits(individual_digits=split_digits), pre_tokenizers.ByteLevel(add_prefix_space=False)]
     )
     tokenizer.decoder = decoders.ByteLevel()
     trainer = trainers.BpeTrainer(
@@ -69,7 +74,7 @@ def build_tiny_model(texts: Iterable[str], out_dir: str | os.PathLike, arch: Tin
     import torch
     from transformers import LlamaConfig, LlamaForCausalLM
 
-    tokenizer = train_tokenizer(texts, arch.vocab_size)
+    tokenizer = train_tokenizer(texts, arch.vocab_size, arch.split_digits)
     config = LlamaConfig(
         vocab_size=len(tokenizer),
         hidden_size=arch.hidden_size,

@@ -1,10 +1,11 @@
 """Generator fine-tuning (SFT) with trl's ``SFTTrainer`` on prompt-completion pairs.
 
 The dataset is in trl's prompt-completion format, so the loss is on completion
-tokens only (trl labels prompt tokens -100). Checkpoints go to ``out_dir`` and a
-restarted job resumes from the last one; the final model and tokenizer are saved
-to ``out_dir`` itself, an ordinary Hugging Face folder, and the checkpoints are
-then removed.
+tokens only (trl labels prompt tokens -100). Checkpoints go to ``out_dir`` (or a
+checkpoint folder of their own) and a restarted job resumes from the last one;
+the final model and tokenizer are saved to ``out_dir``, an ordinary Hugging Face
+folder, and the checkpoints are then removed. Launched with ``accelerate
+launch`` on several GPUs, it trains data-parallel and the main process saves.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from stepwise.io import DataError
+from stepwise.training.checkpoints import last_checkpoint
 from stepwise.training.lm import load_causal_lm, shared_training_arguments
 
 log = logging.getLogger(__name__)
@@ -95,12 +97,6 @@ def build_sft_trainer(model_dir: str | os.PathLike, examples: Sequence[dict[str,
     return SFTTrainer(model=model, args=_trl_config(out_dir, settings), train_dataset=dataset, processing_class=tokenizer)
 
 
-def _last_checkpoint(out_dir: Path) -> str | None:
-    from transformers.trainer_utils import get_last_checkpoint
-
-    return get_last_checkpoint(str(out_dir)) if out_dir.is_dir() else None
-
-
 def _tokens_seen_at(checkpoint: str | None) -> int:
     """Tokens a resumed run had already trained on (0 for a fresh run)."""
     from transformers import TrainerState
@@ -115,16 +111,20 @@ def train_sft(
     examples: Sequence[dict[str, Any]],
     out_dir: str | os.PathLike,
     settings: SFTSettings = SFTSettings(),
+    checkpoint_dir: str | os.PathLike | None = None,
 ) -> dict[str, float]:
     """Fine-tune the causal LM in ``model_dir`` on ``examples``; save it to ``out_dir``.
 
-    Resumes from the last checkpoint in ``out_dir`` if a previous run left one.
-    Returns the training metrics, with ``tokens_per_second`` (non-padding tokens
-    trained on by this run).
+    Checkpoints go to ``checkpoint_dir`` (default ``out_dir``), and training
+    resumes from the last one there if a previous run left one; a separate
+    ``checkpoint_dir`` is removed once the model is saved. Returns the training
+    metrics, with ``tokens_per_second`` (non-padding tokens trained on by this
+    run).
     """
     out_dir = Path(out_dir)
-    trainer = build_sft_trainer(model_dir, examples, out_dir, settings)
-    checkpoint = _last_checkpoint(out_dir)
+    checkpoint_dir = Path(checkpoint_dir) if checkpoint_dir is not None else out_dir
+    trainer = build_sft_trainer(model_dir, examples, checkpoint_dir, settings)
+    checkpoint = last_checkpoint(checkpoint_dir)
     log.info("SFT of %s on %d examples -> %s (%s)%s", model_dir, len(examples), out_dir, asdict(settings),
              f", resuming from {checkpoint}" if checkpoint else "")
     tokens_before = _tokens_seen_at(checkpoint)  # read now: training rotates old checkpoints away
@@ -133,8 +133,11 @@ def train_sft(
     metrics["tokens_per_second"] = tokens / metrics["train_runtime"] if metrics.get("train_runtime") else 0.0
     log.info("SFT done: loss %.4f, %.0f s, %.0f tokens/s", metrics.get("train_loss", float("nan")),
              metrics.get("train_runtime", 0.0), metrics["tokens_per_second"])
-    trainer.save_model(str(out_dir))
-    trainer.processing_class.save_pretrained(str(out_dir))
-    for stale in out_dir.glob("checkpoint-*"):
-        shutil.rmtree(stale)
+    trainer.save_model(str(out_dir))  # every process calls it; the main process writes
+    if trainer.is_world_process_zero():
+        trainer.processing_class.save_pretrained(str(out_dir))
+        if checkpoint_dir != out_dir:
+            shutil.rmtree(checkpoint_dir)
+        for stale in out_dir.glob("checkpoint-*"):
+            shutil.rmtree(stale)
     return metrics

@@ -15,12 +15,11 @@ Saved as the language model's Hugging Face folder (loadable on its own) plus
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import random
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -28,14 +27,23 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from stepwise.io import DataError, atomic_output
+from stepwise.io import DataError
 from stepwise.training.collate import RightPaddingCollator, encode_solution, last_token_index
-from stepwise.training.lm import bf16_available, default_device, load_causal_lm, shared_training_arguments
+from stepwise.training.lm import load_causal_lm
+from stepwise.training.reward_model import (
+    LanguageModelReader,
+    bare_model,
+    read_settings,
+    score_in_batches,
+    train_with_loss,
+    write_settings,
+)
 
 log = logging.getLogger(__name__)
 
 HEAD_FILE = "value_head.safetensors"
 CONFIG_FILE = "verifier.json"
+KIND = "token_verifier"
 LOSSES = ("mse", "bce")
 BALANCE_MODES = ("none", "weight", "subsample", "within_prompt")
 REDUCTIONS = ("last", "mean")
@@ -75,12 +83,11 @@ class VerifierSettings:
             raise ValueError(f"lm_weight must be >= 0, got {self.lm_weight}")
 
 
-class TokenVerifier(nn.Module):
+class TokenVerifier(LanguageModelReader):
     """A causal LM with a scalar value head on the last hidden state of every token."""
 
     def __init__(self, lm: nn.Module, head_dropout: float = 0.0):
-        super().__init__()
-        self.lm = lm
+        super().__init__(lm)
         hidden_size = lm.config.get_text_config().hidden_size
         self.head_dropout = nn.Dropout(head_dropout)
         self.head = nn.Linear(hidden_size, 1)
@@ -90,13 +97,9 @@ class TokenVerifier(nn.Module):
 
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """``(values, hidden)``: the head's raw output per token ``[batch, seq]`` and the last hidden states."""
-        hidden = self.lm.base_model(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+        hidden = self.hidden_states(input_ids, attention_mask)
         values = self.head(self.head_dropout(hidden)).squeeze(-1)
         return values, hidden
-
-    def next_token_logits(self, hidden: torch.Tensor) -> torch.Tensor:
-        """The LM's next-token logits for (selected) hidden states."""
-        return self.lm.get_output_embeddings()(hidden)
 
 
 # ---------------------------------------------------------------- training data
@@ -202,38 +205,13 @@ def solution_lm_loss(model: TokenVerifier, hidden: torch.Tensor, batch: dict[str
     return F.cross_entropy(logits.float(), batch["input_ids"][:, 1:][targets_mask])
 
 
-def _trainer_class():
-    from transformers import Trainer
-
-    class VerifierTrainer(Trainer):
-        """``Trainer`` whose loss is the verifier's value loss plus ``lm_weight`` times the LM loss."""
-
-        loss_is_scaled_for_ga = False  # compute_loss returns a per-batch mean
-
-        def __init__(self, *args, loss: str, lm_weight: float, **kwargs):
-            super().__init__(*args, **kwargs)
-            self.loss_kind = loss
-            self.lm_weight = lm_weight
-
-        def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
-            values, hidden = model(inputs["input_ids"], inputs["attention_mask"])
-            total = value_loss(values, inputs, self.loss_kind)
-            if self.lm_weight > 0:
-                total = total + self.lm_weight * solution_lm_loss(self.accelerator.unwrap_model(model), hidden, inputs)
-            return (total, {"values": values}) if return_outputs else total
-
-    return VerifierTrainer
-
-
-def _training_arguments(out_dir: Path, settings: VerifierSettings):
-    from transformers import TrainingArguments
-
-    return TrainingArguments(
-        **shared_training_arguments(out_dir, settings),  # nothing is saved there: saving is ours
-        save_strategy="no",
-        remove_unused_columns=False,
-        train_sampling_strategy="group_by_length",
-    )
+def verifier_loss(model: nn.Module, batch: dict[str, torch.Tensor], loss: str, lm_weight: float) -> torch.Tensor:
+    """The verifier's value loss plus ``lm_weight`` times the LM loss on the solution tokens."""
+    values, hidden = model(batch["input_ids"], batch["attention_mask"])
+    total = value_loss(values, batch, loss)
+    if lm_weight > 0:
+        total = total + lm_weight * solution_lm_loss(bare_model(model), hidden, batch)
+    return total
 
 
 def train_verifier(
@@ -256,15 +234,14 @@ def train_verifier(
     n_correct = sum(_is_correct(e) for e in kept)
     log.info("verifier from %s on %d examples (%d correct, balance=%s) -> %s", model_dir, len(kept), n_correct,
              settings.balance, out_dir)
-    trainer = _trainer_class()(
-        model=model,
-        args=_training_arguments(out_dir, settings),
-        train_dataset=_features(tokenizer, kept, weights, settings.max_length),
-        data_collator=_collator(tokenizer),
-        loss=settings.loss,
-        lm_weight=settings.lm_weight,
+    metrics = train_with_loss(
+        model,
+        _features(tokenizer, kept, weights, settings.max_length),
+        _collator(tokenizer),
+        lambda model, batch: verifier_loss(model, batch, settings.loss, settings.lm_weight),
+        settings,
+        out_dir,
     )
-    metrics = dict(trainer.train().metrics)
     save_verifier(model, tokenizer, settings, out_dir)
     return metrics
 
@@ -281,8 +258,7 @@ def save_verifier(model: TokenVerifier, tokenizer, settings: VerifierSettings, o
     tokenizer.save_pretrained(out_dir)
     save_file({name: tensor.detach().cpu().contiguous() for name, tensor in model.head.state_dict().items()},
               str(out_dir / HEAD_FILE))
-    with atomic_output(out_dir / CONFIG_FILE) as handle:
-        json.dump({"kind": "token_verifier", "settings": asdict(settings)}, handle, indent=2)
+    write_settings(out_dir, CONFIG_FILE, KIND, settings)
 
 
 def load_verifier(verifier_dir: str | os.PathLike) -> tuple[TokenVerifier, Any, VerifierSettings]:
@@ -290,12 +266,7 @@ def load_verifier(verifier_dir: str | os.PathLike) -> tuple[TokenVerifier, Any, 
     from safetensors.torch import load_file
 
     verifier_dir = Path(verifier_dir)
-    config_path = verifier_dir / CONFIG_FILE
-    if not config_path.is_file():
-        raise DataError(f"not a verifier folder (no {CONFIG_FILE})", verifier_dir)
-    stored = json.loads(config_path.read_text(encoding="utf-8"))
-    known = {f.name for f in fields(VerifierSettings)}
-    settings = VerifierSettings(**{k: v for k, v in stored.get("settings", {}).items() if k in known})
+    settings, _ = read_settings(verifier_dir, CONFIG_FILE, KIND, VerifierSettings)
     lm, tokenizer = load_causal_lm(verifier_dir)
     model = TokenVerifier(lm)
     model.head.load_state_dict(load_file(str(verifier_dir / HEAD_FILE)))
@@ -335,23 +306,15 @@ def score_solutions(
     give raw values, BCE verifiers probabilities. Batched by similar length, no
     gradients, on the GPU when there is one.
     """
-    from tqdm.auto import tqdm
-
     if reduction not in REDUCTIONS:
         raise ValueError(f"reduction must be one of {REDUCTIONS}, got {reduction!r}")
     if len(prompts) != len(completions):
         raise ValueError(f"{len(prompts)} prompts but {len(completions)} completions")
     model, tokenizer, settings = load_verifier(verifier_dir)
-    device = default_device()
-    model.to(device, dtype=torch.bfloat16 if bf16_available() else torch.float32)
     encoded = [encode_solution(tokenizer, p, c, settings.max_length) for p, c in zip(prompts, completions)]
     features = [{"input_ids": e.input_ids, "solution_mask": e.solution_mask()} for e in encoded]
     collate = RightPaddingCollator(tokenizer.pad_token_id, token_fields={"solution_mask": 0})
-    order = sorted(range(len(features)), key=lambda i: len(features[i]["input_ids"]))
-    scores = [0.0] * len(features)
-    for start in tqdm(range(0, len(order), batch_size), desc="verifier scoring", unit="batch"):
-        rows = order[start : start + batch_size]
-        batch = {k: v.to(device) for k, v in collate([features[i] for i in rows]).items()}
-        for row, score in zip(rows, score_batch(model, batch, settings.loss, reduction).tolist()):
-            scores[row] = score
-    return scores
+    def scores(batch: dict[str, torch.Tensor]) -> list[float]:
+        return score_batch(model, batch, settings.loss, reduction).tolist()
+
+    return score_in_batches(model, features, collate, scores, batch_size, "verifier scoring")

@@ -1,0 +1,66 @@
+# Outcome verifiers (ORMs): a token-level verifier trained from the task's
+# generator on its samples of the training problems, labelled by final-answer
+# correctness, then scoring the test samples into a score file of its own.
+# GSM8K's is Cobbe et al.'s verifier; MATH's is the ORM baseline of Lightman et
+# al. Both come from the same two rule definitions.
+
+# task -> the name of its outcome verifier: model folder models/<task>_<name>,
+# config section <task>.<name>, and score column / score file <name>
+OUTCOME_VERIFIERS = {"gsm8k": "verifier", "math": "orm"}
+
+
+for task, name in OUTCOME_VERIFIERS.items():
+
+    rule:
+        name:
+            f"{task}_train_{name}"
+        input:
+            generator=results("models", f"{task}_generator"),
+            dataset=raw_dataset(SAMPLE_SETS[(task, "train")][0]),
+            samples=results(task, "samples", "train.jsonl"),
+        output:
+            directory(results("models", f"{task}_{name}")),
+        params:
+            task=task,
+            settings=json.dumps(config[task][name], sort_keys=True),
+        log:
+            results("logs", "models", f"{task}_{name}.log"),
+        benchmark:
+            results("benchmarks", "models", f"{task}_{name}.tsv")
+        threads: stage_threads("train")
+        resources:
+            **stage_resources("train"),
+        conda:
+            "../envs/train.yaml"
+        shell:
+            "python -m stepwise.launch --gpus {resources.gpu} \"$STEPWISE_SCRIPTS/train_verifier.py\""
+            " --task {params.task} --dataset {input.dataset:q} --samples {input.samples:q}"
+            " --generator {input.generator:q} --settings {params.settings:q} --out {output:q} > {log:q} 2>&1"
+
+    rule:
+        name:
+            f"{task}_score_{name}"
+        input:
+            verifier=results("models", f"{task}_{name}"),
+            dataset=raw_dataset(SAMPLE_SETS[(task, "test")][0]),
+            samples=results(task, "samples", "test.jsonl"),
+        output:
+            results(task, "scores", "test", f"{name}.jsonl"),
+        params:
+            task=task,
+            column=name,
+            reduction=config[task]["evaluation"]["score_reduction"],
+        log:
+            results("logs", task, "scores", f"{name}.log"),
+        benchmark:
+            results("benchmarks", task, "scores", f"{name}.tsv")
+        threads: stage_threads("score")
+        resources:
+            **stage_resources("score"),
+        conda:
+            "../envs/train.yaml"
+        shell:
+            "python -m stepwise.launch --gpus {resources.gpu} \"$STEPWISE_SCRIPTS/score_samples.py\""
+            " --task {params.task} --dataset {input.dataset:q} --samples {input.samples:q}"
+            " --verifier {input.verifier:q} --column {params.column} --reduction {params.reduction}"
+            " --out {output:q} > {log:q} 2>&1"

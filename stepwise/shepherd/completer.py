@@ -1,0 +1,80 @@
+"""The completer: N continuations of step prefixes, graded against the golden answer.
+
+A continuation *reaches* the answer when the final answer of the whole
+solution (the prefix's steps followed by the continuation) is equivalent to the
+golden one. Prefixes go to the sampler in chunks, so vLLM batches them (and,
+with prefix caching, shares the prompt's computation across a solution's
+prefixes and the N continuations of each).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from tqdm.auto import tqdm
+
+from stepwise.sampling.base import Sampler, SamplingParams
+from stepwise.shepherd.candidates import Candidate
+from stepwise.steps import STEP_SEPARATOR, join_steps
+
+
+@dataclass(frozen=True)
+class PrefixEstimate:
+    """The graded continuations of one prefix: ``(text, reached)`` each, and the tokens they took."""
+
+    continuations: tuple[tuple[str, bool], ...]
+    tokens: int
+
+    @property
+    def reached(self) -> int:
+        return sum(reached for _, reached in self.continuations)
+
+    @property
+    def hard(self) -> bool:
+        """Math-Shepherd's hard estimate: some continuation reaches the answer."""
+        return self.reached > 0
+
+    @property
+    def soft(self) -> float:
+        """Math-Shepherd's soft estimate: the fraction of continuations that reach the answer."""
+        return self.reached / len(self.continuations)
+
+
+class Completer:
+    """Continue prefixes with ``params.n`` samples each and grade them.
+
+    ``extract(text)`` gives a solution's final answer (None: none) and
+    ``grade(answer, reference)`` whether it is right, as in sampling.
+    ``chunk_size`` prefixes go to the sampler per call (None: all at once).
+    """
+
+    def __init__(
+        self,
+        sampler: Sampler,
+        params: SamplingParams,
+        extract: Callable[[str], str | None],
+        grade: Callable[[str, str], bool],
+        chunk_size: int | None = None,
+    ):
+        self.sampler, self.params, self.extract, self.grade = sampler, params, extract, grade
+        self.chunk_size = chunk_size
+
+    def reaches(self, candidate: Candidate, n_steps: int, continuation: str) -> bool:
+        """Whether the first ``n_steps`` steps followed by ``continuation`` end in the golden answer."""
+        answer = self.extract(join_steps(list(candidate.steps[:n_steps])) + STEP_SEPARATOR + continuation)
+        return answer is not None and bool(self.grade(answer, candidate.reference))
+
+    def estimate(self, requests: Sequence[tuple[Candidate, int]], desc: str = "completing") -> list[PrefixEstimate]:
+        """The estimate of each ``(candidate, n_steps)`` prefix, in order."""
+        estimates: list[PrefixEstimate] = []
+        step = self.chunk_size or max(1, len(requests))
+        with tqdm(total=len(requests), desc=desc, unit="prefix", disable=None) as progress:
+            for start in range(0, len(requests), step):
+                chunk = requests[start : start + step]
+                outputs = self.sampler.generate([c.prefix(k) for c, k in chunk], self.params)
+                for (candidate, n_steps), generations in zip(chunk, outputs):
+                    graded = tuple((g.text, self.reaches(candidate, n_steps, g.text)) for g in generations)
+                    estimates.append(PrefixEstimate(graded, sum(g.num_tokens for g in generations)))
+                progress.update(len(chunk))
+        return estimates

@@ -1,0 +1,158 @@
+"""What the outcome verifier and the process reward model share.
+
+Both are a causal LM read through its last hidden states, trained with their
+own loss on transformers' ``Trainer``, saved as the LM's Hugging Face folder plus
+a JSON file of settings, and scored in batches of similar length without
+gradients. The pieces here are that common part; :mod:`stepwise.training.verifier`
+and :mod:`stepwise.training.prm` add their heads, losses and features.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, fields
+from pathlib import Path
+from typing import Any, TypeVar
+
+import torch
+from torch import nn
+
+from stepwise.io import DataError, atomic_output
+from stepwise.training.collate import RightPaddingCollator
+from stepwise.training.lm import bf16_available, default_device, shared_training_arguments
+
+log = logging.getLogger(__name__)
+
+Settings = TypeVar("Settings")
+Batch = dict[str, torch.Tensor]
+
+
+class LanguageModelReader(nn.Module):
+    """A causal LM whose last hidden states (and next-token logits of chosen states) are read by a head."""
+
+    def __init__(self, lm: nn.Module):
+        super().__init__()
+        self.lm = lm
+
+    def hidden_states(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        """The LM's last hidden state at every token ``[batch, seq, hidden]``."""
+        return self.lm.base_model(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+
+    def next_token_logits(self, hidden: torch.Tensor) -> torch.Tensor:
+        """The LM's next-token logits for (selected) hidden states: its output layer, nothing else."""
+        return self.lm.get_output_embeddings()(hidden)
+
+
+# ---------------------------------------------------------------- training
+
+
+def train_with_loss(
+    model: nn.Module,
+    features: Sequence[dict[str, Any]],
+    collator: RightPaddingCollator,
+    loss: Callable[[nn.Module, Batch], torch.Tensor],
+    settings: Any,
+    out_dir: str | os.PathLike,
+) -> dict[str, float]:
+    """Train ``model`` with transformers' ``Trainer`` on ``loss(model, batch)``; return the metrics.
+
+    ``settings`` carries the fields :func:`shared_training_arguments` reads.
+    Nothing is saved to ``out_dir`` here (saving is the caller's); batches
+    group examples of similar length.
+    """
+    from transformers import Trainer, TrainingArguments
+
+    class LossTrainer(Trainer):
+        loss_is_scaled_for_ga = False  # ``loss`` is a per-batch mean; the Trainer divides by the accumulation steps
+
+        def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
+            value = loss(model, inputs)
+            return (value, {}) if return_outputs else value
+
+    args = TrainingArguments(
+        **shared_training_arguments(out_dir, settings),
+        save_strategy="no",
+        remove_unused_columns=False,
+        train_sampling_strategy="group_by_length",
+    )
+    trainer = LossTrainer(model=model, args=args, train_dataset=list(features), data_collator=collator)
+    return dict(trainer.train().metrics)
+
+
+def bare_model(model: nn.Module) -> nn.Module:
+    """The model inside a distributed or compiled wrapper (itself when unwrapped)."""
+    from accelerate.utils import extract_model_from_parallel
+
+    return extract_model_from_parallel(model)
+
+
+# ---------------------------------------------------------------- saving and loading settings
+
+
+def write_settings(out_dir: str | os.PathLike, file_name: str, kind: str, settings: Any, **extra: Any) -> None:
+    """Write ``{"kind", "settings", **extra}`` as JSON; write it last, as it marks a complete save."""
+    with atomic_output(Path(out_dir) / file_name) as handle:
+        json.dump({"kind": kind, "settings": asdict(settings), **extra}, handle, indent=2)
+
+
+def read_settings(
+    model_dir: str | os.PathLike, file_name: str, kind: str, settings_class: type[Settings]
+) -> tuple[Settings, dict[str, Any]]:
+    """``(settings, stored JSON)`` from a folder written with :func:`write_settings`.
+
+    A missing file, or one of another kind of model, is a :class:`DataError`
+    naming the folder. Settings unknown to ``settings_class`` are ignored
+    (a folder saved by an older version still loads).
+    """
+    path = Path(model_dir) / file_name
+    if not path.is_file():
+        raise DataError(f"not a {kind} folder (no {file_name})", model_dir)
+    stored = json.loads(path.read_text(encoding="utf-8"))
+    if stored.get("kind", kind) != kind:
+        raise DataError(f"{file_name} describes a {stored['kind']!r}, not a {kind!r}", model_dir)
+    known = {field.name for field in fields(settings_class)}
+    settings = settings_class(**{k: v for k, v in stored.get("settings", {}).items() if k in known})
+    return settings, stored
+
+
+# ---------------------------------------------------------------- scoring
+
+
+def on_scoring_device(model: nn.Module) -> torch.device:
+    """Move ``model`` to the GPU (bf16 where supported) or keep it on the CPU (float32); return the device."""
+    device = default_device()
+    model.to(device, dtype=torch.bfloat16 if bf16_available() else torch.float32)
+    return device
+
+
+def score_in_batches(
+    model: nn.Module,
+    features: Sequence[dict[str, Any]],
+    collator: RightPaddingCollator,
+    score_batch: Callable[[Batch], Sequence[Any]],
+    batch_size: int,
+    description: str,
+) -> list[Any]:
+    """``score_batch``'s result for every feature, in input order.
+
+    Features are batched by similar length (little padding), moved to the
+    scoring device (see :func:`on_scoring_device`) and scored without gradients;
+    ``score_batch`` returns one result per row of a collated batch.
+    """
+    from tqdm.auto import tqdm
+
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+    device = on_scoring_device(model)
+    order = sorted(range(len(features)), key=lambda i: len(features[i]["input_ids"]))
+    results: list[Any] = [None] * len(features)
+    with torch.no_grad():
+        for start in tqdm(range(0, len(order), batch_size), desc=description, unit="batch"):
+            rows = order[start : start + batch_size]
+            batch = {key: value.to(device) for key, value in collator([features[i] for i in rows]).items()}
+            for row, result in zip(rows, score_batch(batch), strict=True):
+                results[row] = result
+    return results

@@ -1,0 +1,29 @@
+"""The demo's tokenizer: numbers tokenize the same wherever they stand."""
+
+import pytest
+
+from stepwise.models.tiny import train_tokenizer
+
+CORPUS = [
+    f"She buys {a} pens at ${b} each. {a}*{b} = <<{a}*{b}={a * b}>>{a * b} dollars.\n#### {a * b}"
+    for a in range(2, 20) for b in range(2, 20)
+]
+
+
+@pytest.mark.parametrize("split_digits", [True, False])
+def test_a_number_tokenizes_alike_in_context_and_alone(split_digits):
+    tokenizer = train_tokenizer(CORPUS * 3, vocab_size=400, split_digits=split_digits)
+    prefix = "She buys 7 pens at $15 each. 7*15 = <<7*15="
+    text = prefix + "105>>105 dollars."
+    # The calculator forces "105>>" after "=": it must be the tokens the model would write itself.
+    before, forced = tokenizer.tokenize(prefix), tokenizer.tokenize("105>>")
+    assert tokenizer.tokenize(text)[: len(before) + len(forced)] == before + forced
+    assert tokenizer.decode(tokenizer(text)["input_ids"]) == text
+
+
+def test_split_digits_decides_whether_numbers_are_single_tokens():
+    merged = train_tokenizer(CORPUS * 3, vocab_size=400, split_digits=False)
+    split = train_tokenizer(CORPUS * 3, vocab_size=400, split_digits=True)
+    assert merged.tokenize("15") == ["15"]
+    assert split.tokenize("15") == ["1", "5"]
+    assert all(len(token) == 1 for token in split.tokenize("12*15=180") if token.isdigit())
