@@ -4,7 +4,7 @@ import argparse
 import json
 import logging
 
-from stepwise.sampling import SamplingParams, make_sampler
+from stepwise.sampling import SamplingParams, sampler_from_config
 from stepwise.sampling.shards import sample_shard
 from stepwise.tasks import get_task
 
@@ -28,22 +28,8 @@ def main() -> None:
     problems = task.load(args.dataset)
     if run.get("problems"):
         problems = problems[: run["problems"]]
-    params = SamplingParams(
-        n=run["n"],
-        temperature=run["temperature"],
-        top_p=run["top_p"],
-        max_tokens=run["max_tokens"],
-        seed=run["seed"],
-        calculator=run["calculator"],
-    )
-    sampler = make_sampler(
-        sampling["backend"],
-        args.model,
-        tensor_parallel_size=max(args.gpus, 1),
-        gpu_memory_utilization=sampling["gpu_memory_utilization"],
-        batch_size=sampling["batch_size"],
-        max_model_len=sampling["max_model_len"],
-    )
+    params = SamplingParams.from_config(run)
+    sampler = sampler_from_config(sampling, args.model, args.gpus)
     with task.checker() as checker:
         sample_shard(
             sampler,

@@ -8,7 +8,7 @@ from stepwise.data.math import load_math
 from stepwise.generator_data import GeneratorDataSettings, fewshot_examples, reference_examples
 from stepwise.io import write_jsonl
 from stepwise.models.resolve import read_model_pointer
-from stepwise.sampling import make_sampler
+from stepwise.sampling import sampler_from_config
 from stepwise.tasks import get_task
 
 
@@ -38,14 +38,7 @@ def main() -> None:
         if not (args.base or args.model):
             parser.error("source fewshot needs --base or --model")
         sampling = json.loads(args.sampling)
-        sampler = make_sampler(
-            sampling.get("backend", "auto"),
-            read_model_pointer(args.base) if args.base else args.model,
-            tensor_parallel_size=max(args.gpus, 1),
-            gpu_memory_utilization=sampling.get("gpu_memory_utilization", 0.3),
-            batch_size=sampling.get("batch_size"),
-            max_model_len=sampling.get("max_model_len"),
-        )
+        sampler = sampler_from_config(sampling, read_model_pointer(args.base) if args.base else args.model, args.gpus)
         with task.checker() as checker:
             examples, _ = fewshot_examples(sampler, load_math(args.dataset), settings, task.extract, checker.equal)
         if not examples:

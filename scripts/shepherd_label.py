@@ -12,7 +12,7 @@ import json
 import logging
 
 from stepwise.io import iter_jsonl, write_jsonl
-from stepwise.sampling import SamplingParams, make_sampler
+from stepwise.sampling import SamplingParams, sampler_from_config
 from stepwise.sampling.shards import shard_slice
 from stepwise.shepherd import LABELLERS, Completer, candidates_from_samples
 from stepwise.shepherd.records import labelled_record
@@ -46,22 +46,8 @@ def main() -> None:
     candidates = [c for c in candidates if c.problem_id in mine]
     logging.info("shard %d/%d: %d problems, %d solutions, %d steps; labeller %s", args.shard, args.shards,
                  len(mine), len(candidates), sum(len(c.steps) for c in candidates), args.labeler)
-    params = SamplingParams(
-        n=settings["n"],
-        temperature=settings["temperature"],
-        top_p=settings["top_p"],
-        max_tokens=settings["max_tokens"],
-        seed=settings["seed"],
-        calculator=settings["calculator"],
-    )
-    sampler = make_sampler(
-        sampling["backend"],
-        args.model,
-        tensor_parallel_size=max(args.gpus, 1),
-        gpu_memory_utilization=sampling["gpu_memory_utilization"],
-        batch_size=sampling["batch_size"],
-        max_model_len=sampling["max_model_len"],
-    )
+    params = SamplingParams.from_config(settings)
+    sampler = sampler_from_config(sampling, args.model, args.gpus)
     with task.checker() as checker:
         completer = Completer(sampler, params, task.extract, checker.equal)
         labelled = LABELLERS[args.labeler](candidates, completer)

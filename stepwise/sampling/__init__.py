@@ -5,7 +5,7 @@ Backends import lazily: ``import stepwise.sampling`` never imports vLLM.
 """
 
 from stepwise.sampling.base import Generation, Sampler, SamplingParams
-from stepwise.sampling.factory import make_sampler
+from stepwise.sampling.factory import make_sampler, sampler_from_config
 from stepwise.sampling.shards import Problem, merge_shards, sample_records, sample_shard, shard_slice
 
 __all__ = [
@@ -14,6 +14,7 @@ __all__ = [
     "Sampler",
     "SamplingParams",
     "make_sampler",
+    "sampler_from_config",
     "merge_shards",
     "sample_records",
     "sample_shard",

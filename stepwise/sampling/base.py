@@ -40,6 +40,11 @@ class SamplingParams:
         if not isinstance(self.max_tokens, int) or self.max_tokens < 1:
             raise ValueError(f"max_tokens must be a positive integer, got {self.max_tokens!r}")
 
+    @classmethod
+    def from_config(cls, run: dict) -> "SamplingParams":
+        """From a config section with these keys (others, e.g. ``problems``, are ignored)."""
+        return cls(**{key: run[key] for key in ("n", "temperature", "top_p", "max_tokens", "seed", "calculator") if key in run})
+
     @property
     def greedy(self) -> bool:
         """Whether this is greedy decoding (temperature 0)."""

@@ -60,6 +60,19 @@ def make_sampler(
     return sampler
 
 
+def sampler_from_config(sampling: dict[str, Any], model_dir: str | os.PathLike, gpus: int = 0) -> Sampler:
+    """:func:`make_sampler` from the config's ``sampling`` section, for a job with ``gpus`` GPUs
+    (vLLM's tensor parallel size)."""
+    return make_sampler(
+        sampling.get("backend", "auto"),
+        model_dir,
+        tensor_parallel_size=max(gpus, 1),
+        gpu_memory_utilization=sampling.get("gpu_memory_utilization", 0.3),
+        batch_size=sampling.get("batch_size"),
+        max_model_len=sampling.get("max_model_len"),
+    )
+
+
 def _start_vllm(model_dir: str | os.PathLike, **kwargs: Any) -> Sampler:
     from stepwise.sampling.vllm_backend import VLLMSampler
 
