@@ -61,6 +61,7 @@ from stepwise.training.collate import RightPaddingCollator
 from stepwise.training.lm import load_causal_lm
 from stepwise.training.reward_model import (
     LanguageModelReader,
+    TrainingSettings,
     read_settings,
     score_in_batches,
     train_with_loss,
@@ -78,7 +79,7 @@ IGNORE_INDEX = -100  # positions without a label
 
 
 @dataclass(frozen=True)
-class PRMSettings:
+class PRMSettings(TrainingSettings):
     """PRM training hyper-parameters (Lightman et al.: 2 epochs helped on small data).
 
     ``neutral``: how a 0 rating trains, "positive" ("+"), "negative" ("-") or
@@ -89,22 +90,11 @@ class PRMSettings:
     """
 
     epochs: float = 2.0
-    learning_rate: float = 1e-5
-    batch_size: int = 16
-    gradient_accumulation_steps: int = 1
-    max_length: int = 1024
     neutral: str = "positive"
     step_marker: str = "<|step_end|>"
     good_token: str = "+"
     bad_token: str = "-"
     neutral_token: str = "0"
-    dropout: float = 0.0
-    warmup_ratio: float = 0.0
-    weight_decay: float = 0.0
-    lr_scheduler: str = "linear"
-    seed: int = 0
-    logging_steps: int = 10
-    bf16: bool | None = None
 
     def __post_init__(self):
         if self.neutral not in NEUTRAL_MODES:

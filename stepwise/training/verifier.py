@@ -32,6 +32,7 @@ from stepwise.training.collate import RightPaddingCollator, encode_solution, las
 from stepwise.training.lm import load_causal_lm
 from stepwise.training.reward_model import (
     LanguageModelReader,
+    TrainingSettings,
     bare_model,
     read_settings,
     score_in_batches,
@@ -50,7 +51,7 @@ REDUCTIONS = ("last", "mean")
 
 
 @dataclass(frozen=True)
-class VerifierSettings:
+class VerifierSettings(TrainingSettings):
     """Verifier training hyper-parameters (Cobbe et al.: 1 epoch, MSE, joint LM loss).
 
     ``balance``: "weight" re-weights examples so that correct and wrong
@@ -59,21 +60,9 @@ class VerifierSettings:
     model config's dropout attributes and to the hidden state fed to the head.
     """
 
-    epochs: float = 1.0
-    learning_rate: float = 1e-5
-    batch_size: int = 16
-    gradient_accumulation_steps: int = 1
-    max_length: int = 1024
     loss: str = "mse"
     lm_weight: float = 1.0
-    dropout: float = 0.0
     balance: str = "none"
-    warmup_ratio: float = 0.0
-    weight_decay: float = 0.0
-    lr_scheduler: str = "linear"
-    seed: int = 0
-    logging_steps: int = 10
-    bf16: bool | None = None
 
     def __post_init__(self):
         for name, value, allowed in (("loss", self.loss, LOSSES), ("balance", self.balance, BALANCE_MODES)):
