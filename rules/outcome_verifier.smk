@@ -23,6 +23,7 @@ for task, name in OUTCOME_VERIFIERS.items():
         params:
             task=task,
             settings=json.dumps(config[task][name], sort_keys=True),
+            checkpoints=results("checkpoints", f"{task}_{name}"),  # kept when the job restarts
         log:
             results("logs", "models", f"{task}_{name}.log"),
         benchmark:
@@ -33,9 +34,10 @@ for task, name in OUTCOME_VERIFIERS.items():
         conda:
             "../envs/train.yaml"
         shell:
-            "python -m stepwise.launch --gpus {resources.gpu} \"$STEPWISE_SCRIPTS/train_verifier.py\""
+            "python -m stepwise.launch --gpus {resources.gpu} --data-parallel \"$STEPWISE_SCRIPTS/train_verifier.py\""
             " --task {params.task} --dataset {input.dataset:q} --samples {input.samples:q}"
-            " --generator {input.generator:q} --settings {params.settings:q} --out {output:q} > {log:q} 2>&1"
+            " --generator {input.generator:q} --settings {params.settings:q} --out {output:q}"
+            " --checkpoints {params.checkpoints:q} > {log:q} 2>&1"
 
     rule:
         name:

@@ -58,6 +58,7 @@ rule prm800k_train_prm:
     params:
         # One key, prm800k.preprocess.neutral, says how a 0 rating counts in the data and in the PRM.
         settings=json.dumps({**config["prm800k"]["prm"], "neutral": PRM800K_PREPROCESS["neutral"]}, sort_keys=True),
+        checkpoints=results("checkpoints", "prm800k_prm"),  # kept when the job restarts
     log:
         results("logs", "models", "prm800k_prm.log"),
     benchmark:
@@ -68,8 +69,9 @@ rule prm800k_train_prm:
     conda:
         "../envs/train.yaml"
     shell:
-        "python -m stepwise.launch --gpus {resources.gpu} \"$STEPWISE_SCRIPTS/train_prm.py\" --data {input.data:q}"
-        " --model {input.generator:q} --settings {params.settings:q} --out {output:q} > {log:q} 2>&1"
+        "python -m stepwise.launch --gpus {resources.gpu} --data-parallel \"$STEPWISE_SCRIPTS/train_prm.py\""
+        " --data {input.data:q} --model {input.generator:q} --settings {params.settings:q} --out {output:q}"
+        " --checkpoints {params.checkpoints:q} > {log:q} 2>&1"
 
 
 rule prm800k_score_steps:

@@ -87,6 +87,7 @@ use rule prm800k_train_prm as shepherd_train_prm with:
         directory(results("models", "{task}_shepherd_prm")),
     params:
         settings=json.dumps(SHEPHERD["prm"], sort_keys=True),
+        checkpoints=lambda w: results("checkpoints", f"{w.task}_shepherd_prm"),  # not the PRM800K PRM's
     log:
         results("logs", "models", "{task}_shepherd_prm.log"),
     benchmark:

@@ -6,6 +6,7 @@ import logging
 
 from stepwise.io import read_jsonl
 from stepwise.tasks import get_task
+from stepwise.training.checkpoints import claim_checkpoint_dir, fingerprint
 from stepwise.training.verifier import VerifierSettings, train_verifier
 
 
@@ -17,6 +18,7 @@ def main() -> None:
     parser.add_argument("--generator", required=True, help="generator model folder to start from")
     parser.add_argument("--settings", required=True, help="verifier settings as JSON")
     parser.add_argument("--out", required=True, help="output verifier folder")
+    parser.add_argument("--checkpoints", help="checkpoint folder kept across restarts of this job (default: --out)")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     prompts = {problem.problem_id: problem.prompt for problem in get_task(args.task).load(args.dataset)}
@@ -24,7 +26,12 @@ def main() -> None:
         {"prompt": prompts[s["problem_id"]], "completion": s["text"], "label": float(s["correct"])}
         for s in read_jsonl(args.samples)
     ]
-    train_verifier(args.generator, examples, args.out, VerifierSettings(**json.loads(args.settings)))
+    if args.checkpoints:  # a restart resumes only a run on the same inputs with the same settings
+        run = {"task": args.task, "generator": fingerprint(args.generator), "dataset": fingerprint(args.dataset),
+               "samples": fingerprint(args.samples), "settings": json.loads(args.settings)}
+        claim_checkpoint_dir(args.checkpoints, run)
+    train_verifier(args.generator, examples, args.out, VerifierSettings(**json.loads(args.settings)),
+                   checkpoint_dir=args.checkpoints)
 
 
 if __name__ == "__main__":

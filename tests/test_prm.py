@@ -20,6 +20,7 @@ from stepwise.data.stepwise_formats import StepwiseExample, read_trl, write_trl
 from stepwise.io import DataError, read_jsonl, write_jsonl
 from stepwise.prompts import math_prompt
 from stepwise.step_metrics import auroc, judged_sample_steps, labelled_example_steps, step_metrics
+from stepwise.training.checkpoints import claim_checkpoint_dir
 from stepwise.training.collate import RightPaddingCollator
 from stepwise.training.lm import load_causal_lm
 from stepwise.training.prm import (
@@ -252,12 +253,15 @@ def test_save_load_round_trip_gives_identical_scores(trained, tmp_path):
 
 @pytest.mark.slow
 def test_scripts_train_score_and_measure(toy_model, tmp_path):
-    """train_prm.py on TRL JSONL, score_steps.py on samples and on TRL records, step_metrics.py on the latter."""
+    """train_prm.py on TRL JSONL (discarding checkpoints of another run), score_steps.py on samples and on TRL
+    records, step_metrics.py on the latter."""
     write_trl(tmp_path / "train.jsonl", toy_examples(40, seed=11))
     settings = {"epochs": 1, "learning_rate": 3e-3, "batch_size": 16, "max_length": 128}
+    checkpoints = claim_checkpoint_dir(tmp_path / "checkpoints", {"settings": {**settings, "epochs": 2}})
+    (checkpoints / "checkpoint-3").mkdir()  # left by a killed run with other settings; resuming it would fail
     _run("train_prm.py", "--data", tmp_path / "train.jsonl", "--model", toy_model, "--settings", json.dumps(settings),
-         "--out", tmp_path / "prm")
-    assert load_prm(tmp_path / "prm")[2].epochs == 1
+         "--out", tmp_path / "prm", "--checkpoints", checkpoints)
+    assert load_prm(tmp_path / "prm")[2].epochs == 1 and not checkpoints.exists()
 
     test = toy_examples(3, seed=12)
     problems = [{"problem": f"problem {i}", "solution": "", "answer": "3", "subject": "Algebra", "level": 1,

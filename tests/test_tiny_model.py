@@ -25,5 +25,8 @@ def test_split_digits_decides_whether_numbers_are_single_tokens():
     merged = train_tokenizer(CORPUS * 3, vocab_size=400, split_digits=False)
     split = train_tokenizer(CORPUS * 3, vocab_size=400, split_digits=True)
     assert merged.tokenize("15") == ["15"]
+    # A quantity keeps its leading space, so the solution copies it after the same word as in the question.
+    assert merged.tokenize("She buys 15 pens")[-2:] == ["Ġ15", "Ġpens"]
+    assert split.tokenize("She buys 15 pens")[-4:] == ["Ġ", "1", "5", "Ġpens"]
     assert split.tokenize("15") == ["1", "5"]
     assert all(len(token) == 1 for token in split.tokenize("12*15=180") if token.isdigit())

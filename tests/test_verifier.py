@@ -1,8 +1,11 @@
-"""Token-level outcome verifier: masking, padding, balancing, learning to rank, save/load."""
+"""Token-level outcome verifier: masking, padding, balancing, learning to rank, save/load,
+resuming a killed run."""
 
 from __future__ import annotations
 
+import logging
 import random
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import pytest
@@ -10,13 +13,16 @@ import torch
 
 from stepwise.io import DataError
 from stepwise.prompts import gsm8k_prompt
+from stepwise.training.checkpoints import claim_checkpoint_dir, fingerprint
 from stepwise.training.collate import RightPaddingCollator, encode_solution
 from stepwise.training.lm import load_causal_lm
 from stepwise.training.verifier import (
+    CONFIG_FILE,
     TokenVerifier,
     VerifierSettings,
     balance_examples,
     check_verifier_examples,
+    lm_positions,
     load_verifier,
     save_verifier,
     score_batch,
@@ -114,6 +120,70 @@ def test_save_load_round_trip_gives_identical_scores(trained, tmp_path):
     assert load_verifier(tmp_path / "copy")[2] == settings
 
 
+# ---------------------------------------------------------------- a killed run
+
+
+class Killed(Exception):
+    """Stands for the job being killed."""
+
+
+RESUMABLE = VerifierSettings(epochs=1, learning_rate=3e-3, batch_size=4, max_length=128, lm_weight=0.1, save_steps=2)
+
+
+def _killed_after_first_checkpoint(toy_model, examples, checkpoints: Path, monkeypatch) -> None:
+    """Train until the first checkpoint is written, then die as a killed job would."""
+    from transformers import Trainer
+
+    save_checkpoint = Trainer._save_checkpoint
+
+    def save_then_die(trainer, *args, **kwargs):
+        save_checkpoint(trainer, *args, **kwargs)
+        raise Killed
+
+    torch.manual_seed(0)  # the head's initial weights, as in the unbroken run
+    with monkeypatch.context() as patched:
+        patched.setattr(Trainer, "_save_checkpoint", save_then_die)
+        with pytest.raises(Killed):
+            train_verifier(toy_model, examples, checkpoints.parent / "killed", RESUMABLE, checkpoints)
+    assert [p.name for p in checkpoints.glob("checkpoint-*")] == ["checkpoint-2"]
+    assert not (checkpoints.parent / "killed" / CONFIG_FILE).exists()
+
+
+def test_a_restarted_run_resumes_from_its_checkpoint_and_ends_as_an_unbroken_one(toy_model, tmp_path, monkeypatch,
+                                                                                 caplog):
+    examples = toy_examples(range(4), seed=1)  # 16 examples: 4 steps of 4, a checkpoint after steps 2 and 4
+    run = {"model": fingerprint(toy_model), "settings": asdict(RESUMABLE)}
+    checkpoints = claim_checkpoint_dir(tmp_path / "checkpoints", run)
+    _killed_after_first_checkpoint(toy_model, examples, checkpoints, monkeypatch)
+    claim_checkpoint_dir(checkpoints, run)  # the restarted job: the same run, checkpoints kept
+    with caplog.at_level(logging.INFO, logger="stepwise.training.reward_model"):
+        train_verifier(toy_model, examples, tmp_path / "resumed", RESUMABLE, checkpoints)
+    assert f"resuming from {checkpoints / 'checkpoint-2'}" in caplog.text
+    assert (tmp_path / "resumed" / CONFIG_FILE).is_file() and not checkpoints.exists()
+    # The resumed run took the weights, optimiser state and data order of step 2: it ends where an
+    # unbroken run ends (whose checkpoints, in its output folder, are gone too).
+    torch.manual_seed(0)
+    train_verifier(toy_model, examples, tmp_path / "unbroken", RESUMABLE)
+    assert not list((tmp_path / "unbroken").glob("checkpoint-*"))
+    test = toy_examples(range(30, 32), seed=5)
+    prompts, completions = [e["prompt"] for e in test], [e["completion"] for e in test]
+    resumed = score_solutions(tmp_path / "resumed", prompts, completions)
+    assert resumed == pytest.approx(score_solutions(tmp_path / "unbroken", prompts, completions), abs=1e-5)
+
+
+def test_a_restart_with_other_settings_starts_afresh(toy_model, tmp_path, monkeypatch, caplog):
+    examples = toy_examples(range(4), seed=1)
+    run = {"model": fingerprint(toy_model), "settings": asdict(RESUMABLE)}
+    checkpoints = claim_checkpoint_dir(tmp_path / "checkpoints", run)
+    _killed_after_first_checkpoint(toy_model, examples, checkpoints, monkeypatch)
+    changed = replace(RESUMABLE, learning_rate=1e-3)  # the config changed before the restart
+    with caplog.at_level(logging.INFO):
+        claim_checkpoint_dir(checkpoints, {**run, "settings": asdict(changed)})
+        train_verifier(toy_model, examples, tmp_path / "verifier", changed, checkpoints)
+    assert "another run" in caplog.text and "resuming" not in caplog.text
+    assert (tmp_path / "verifier" / CONFIG_FILE).is_file() and not checkpoints.exists()
+
+
 def _batch(tokenizer, examples):
     collate = RightPaddingCollator(tokenizer.pad_token_id, token_fields={"solution_mask": 0}, example_fields=("label", "weight"))
     features = []
@@ -135,17 +205,17 @@ def test_question_tokens_are_masked_out_of_both_losses(toy_model):
     selected = [batch["input_ids"][row][batch["solution_mask"][row].bool()].tolist() for row in range(2)]
     assert selected[0] == selected[1] == tokenizer(completion)["input_ids"] + [tokenizer.eos_token_id]
     with torch.no_grad():
-        values, hidden = model(batch["input_ids"], batch["attention_mask"])
+        values, lm_logits = model(batch["input_ids"], batch["attention_mask"], lm_positions(batch))
         question = batch["solution_mask"] == 0
         garbage = values.masked_fill(question, 100.0)
         for kind in ("mse", "bce"):
             assert value_loss(garbage, batch, kind) == pytest.approx(value_loss(values, batch, kind).item())
-        # LM loss: prompt and padding positions do not enter it.
-        noisy_hidden = hidden.clone()
-        first_solution = batch["solution_mask"].argmax(dim=1)
+        # LM loss: only positions that predict a solution token enter it, the same ones whatever the question.
         for row in range(2):
-            noisy_hidden[row, : first_solution[row] - 1] = 50.0
-        assert solution_lm_loss(model, noisy_hidden, batch) == pytest.approx(solution_lm_loss(model, hidden, batch).item())
+            predicted = batch["input_ids"][row, 1:][lm_positions(batch)[row, :-1]].tolist()
+            assert predicted == selected[row]
+        assert lm_logits.shape[0] == sum(len(tokens) for tokens in selected)
+        assert solution_lm_loss(lm_logits, batch).item() > 0
 
 
 def test_value_loss_targets_the_label_at_every_solution_token(toy_model):

@@ -242,6 +242,23 @@ def test_paper_config_lists_the_whole_dag_with_gpus_and_downloads_nothing(tmp_pa
     assert not (tmp_path / "results").exists()  # nothing fetched, nothing written
 
 
+# Rules that train a model: data-parallel on a job's GPUs, resuming from checkpoints of their own.
+TRAINING_RULES = {"sft_generator", "gsm8k_train_verifier", "math_train_orm", "prm800k_train_prm", "shepherd_train_prm"}
+
+
+def test_training_jobs_train_data_parallel_and_keep_checkpoints_of_their_own(tmp_path):
+    write_config(tmp_path)
+    jobs = [(rule, shell) for rule, _, shell in dry_run_jobs(tmp_path, "--configfile", str(PAPER))
+            if rule in TRAINING_RULES]
+    assert {rule for rule, _ in jobs} == TRAINING_RULES
+    folders = []
+    for rule, shell in jobs:
+        assert "stepwise.launch --gpus 1 --data-parallel" in shell, (rule, shell)
+        folders.append(re.search(r"--checkpoints (\S+)", shell).group(1))
+    assert all(Path(folder).parent == Path("results/paper-qwen2.5-1.5b/checkpoints") for folder in folders), folders
+    assert len(set(folders)) == len(jobs), folders
+
+
 def test_paper_config_uses_the_canonical_data():
     canonical = yaml.safe_load((ROOT / "configs" / "data-canonical.yaml").read_text())["data"]
     assert yaml.safe_load(PAPER.read_text())["data"] == canonical

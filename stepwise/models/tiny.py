@@ -3,12 +3,15 @@ corpus and a small Llama-architecture config initialised at random, saved as an
 ordinary Hugging Face model folder so that every later stage loads it exactly as
 it would load a pretrained model.
 
-Digits are always split from other characters, so a number tokenizes the same
-way wherever it stands and the calculator's forced results match the model's own
-numbers. Within a number, ``split_digits`` gives one token per digit (as the
-Llama 3 and Qwen2.5 tokenizers do); without it BPE learns frequent numbers as
-single tokens, which a model this small learns to copy from the question far
-sooner than digit sequences.
+A number written after ``=`` tokenizes as it does on its own, so the
+calculator's forced results (``=105>>``) match the model's own tokens. With ``split_digits`` every
+digit is its own token and the space before a number is a token of its own (as
+in the Llama 3 and Qwen2.5 tokenizers). Without it the split is GPT-2's: BPE
+learns frequent numbers as single tokens that keep their leading space
+(``" 15"``), just as words do. Then taking a quantity from the question is one
+plain copy (``reads`` -> `` 15`` in "She reads 15 pages"), which a model this
+small learns within the demo's budget; with a separate space token it has to
+match two tokens back and mostly fails.
 """
 
 from __future__ import annotations
@@ -46,9 +49,12 @@ def train_tokenizer(texts: Iterable[str], vocab_size: int, split_digits: bool = 
     from transformers import PreTrainedTokenizerFast
 
     tokenizer = Tokenizer(models.BPE())
-    tokenizer.pre_tokenizer = pre_tokenizers.Sequence(
-        [pre_tokenizers.Digits(individual_digits=split_digits), pre_tokenizers.ByteLevel(add_prefix_space=False)]
-    )
+    if split_digits:
+        tokenizer.pre_tokenizer = pre_tokenizers.Sequence(
+            [pre_tokenizers.Digits(individual_digits=True), pre_tokenizers.ByteLevel(add_prefix_space=False)]
+        )
+    else:
+        tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
     tokenizer.decoder = decoders.ByteLevel()
     trainer = trainers.BpeTrainer(
         vocab_size=vocab_size,

@@ -67,3 +67,14 @@ def last_checkpoint(checkpoint_dir: str | os.PathLike) -> str | None:
     from transformers.trainer_utils import get_last_checkpoint
 
     return get_last_checkpoint(str(checkpoint_dir)) if Path(checkpoint_dir).is_dir() else None
+
+
+def remove_checkpoints(checkpoint_dir: str | os.PathLike, out_dir: str | os.PathLike) -> None:
+    """Once the model is saved in ``out_dir``, remove what only a restart needed:
+    ``checkpoint_dir`` when it is a folder of its own, and any ``checkpoint-N``
+    folders the Trainer left in ``out_dir``."""
+    checkpoint_dir, out_dir = Path(checkpoint_dir), Path(out_dir)
+    if checkpoint_dir != out_dir:
+        shutil.rmtree(checkpoint_dir)
+    for stale in out_dir.glob("checkpoint-*"):
+        shutil.rmtree(stale)

@@ -70,9 +70,16 @@ def bf16_available() -> bool:
 
 
 def shared_training_arguments(out_dir: str | os.PathLike, settings: Any) -> dict[str, Any]:
-    """TrainingArguments keywords that SFT and the verifier set alike from their settings."""
+    """TrainingArguments keywords that SFT and the reward models set alike from their settings.
+
+    ``out_dir`` receives the checkpoints: one every ``save_steps`` steps and
+    one at the end, only the newest kept (all a restarted job needs).
+    """
     return dict(
         output_dir=str(out_dir),
+        save_strategy="steps",
+        save_steps=settings.save_steps,
+        save_total_limit=1,
         num_train_epochs=settings.epochs,
         learning_rate=settings.learning_rate,
         per_device_train_batch_size=settings.batch_size,

@@ -279,13 +279,15 @@ def train_prm(
     examples: Sequence[StepwiseExample],
     out_dir: str | os.PathLike,
     settings: PRMSettings = PRMSettings(),
+    checkpoint_dir: str | os.PathLike | None = None,
 ) -> dict[str, float]:
     """Train a PRM initialised from the causal LM in ``model_dir`` on step-labelled examples.
 
     Examples are :class:`StepwiseExample` (e.g. from
     :func:`stepwise.data.stepwise_formats.read_trl`), optionally with per-step
     ``ratings`` in their extras. Saves to ``out_dir`` (see :func:`load_prm`)
-    and returns the training metrics.
+    and returns the training metrics; checkpoints and resuming as in
+    :func:`~stepwise.training.reward_model.train_with_loss`.
     """
     ratings = check_prm_examples(examples)
     out_dir = Path(out_dir)
@@ -297,9 +299,8 @@ def train_prm(
     log.info("PRM from %s on %d examples (%d windows), step targets %s (neutral=%s) -> %s", model_dir, len(examples),
              len(features), dict(counts), settings.neutral, out_dir)
     collator = RightPaddingCollator(tokenizer.pad_token_id, token_fields={"step_labels": IGNORE_INDEX})
-    metrics = train_with_loss(model, features, collator, step_loss, settings, out_dir)
-    save_prm(model, tokenizer, settings, out_dir)
-    return metrics
+    return train_with_loss(model, features, collator, step_loss, settings, out_dir,
+                           lambda: save_prm(model, tokenizer, settings, out_dir), checkpoint_dir)
 
 
 # ---------------------------------------------------------------- saving and loading

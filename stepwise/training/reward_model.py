@@ -1,9 +1,10 @@
 """What the outcome verifier and the process reward model share.
 
 Both are a causal LM read through its last hidden states, trained with their
-own loss on transformers' ``Trainer``, saved as the LM's Hugging Face folder plus
-a JSON file of settings, and scored in batches of similar length without
-gradients. The pieces here are that common part; :mod:`stepwise.training.verifier`
+own loss on transformers' ``Trainer`` (checkpointed and resumed like generator
+SFT, data-parallel under ``accelerate launch``), saved as the LM's Hugging Face
+folder plus a JSON file of settings, and scored in batches of similar length
+without gradients. The pieces here are that common part; :mod:`stepwise.training.verifier`
 and :mod:`stepwise.training.prm` add their heads, losses and features.
 """
 
@@ -21,6 +22,7 @@ import torch
 from torch import nn
 
 from stepwise.io import DataError, atomic_output
+from stepwise.training.checkpoints import last_checkpoint, remove_checkpoints
 from stepwise.training.collate import RightPaddingCollator
 from stepwise.training.lm import bf16_available, default_device, shared_training_arguments
 
@@ -53,7 +55,8 @@ class LanguageModelReader(nn.Module):
 class TrainingSettings:
     """The optimisation settings the verifier and the PRM share (what
     :func:`~stepwise.training.lm.shared_training_arguments` reads, plus
-    ``max_length`` and ``dropout``); each adds its own fields."""
+    ``max_length`` and ``dropout``); each adds its own fields. ``save_steps``
+    says how often a checkpoint is written (how much a killed job redoes)."""
 
     epochs: float = 1.0
     learning_rate: float = 1e-5
@@ -66,6 +69,7 @@ class TrainingSettings:
     lr_scheduler: str = "linear"
     seed: int = 0
     logging_steps: int = 10
+    save_steps: int = 500
     bf16: bool | None = None
 
 
@@ -76,14 +80,20 @@ def train_with_loss(
     loss: Callable[[nn.Module, Batch], torch.Tensor],
     settings: Any,
     out_dir: str | os.PathLike,
+    save: Callable[[], None],
+    checkpoint_dir: str | os.PathLike | None = None,
 ) -> dict[str, float]:
     """Train ``model`` with transformers' ``Trainer`` on ``loss(model, batch)``; return the metrics.
 
-    ``settings`` carries the fields :func:`shared_training_arguments` reads.
-    Nothing is saved to ``out_dir`` here (saving is the caller's); batches
-    group examples of similar length.
+    ``settings`` carries the fields :func:`shared_training_arguments` reads;
+    batches group examples of similar length. Checkpoints go to
+    ``checkpoint_dir`` (default ``out_dir``) and training resumes from the last
+    one there. Afterwards the main process alone calls ``save()``, which writes
+    the model to ``out_dir``, and removes the checkpoints (see
+    :func:`~stepwise.training.checkpoints.remove_checkpoints`).
     """
     from transformers import Trainer, TrainingArguments
+    from transformers.utils import SAFE_WEIGHTS_NAME
 
     class LossTrainer(Trainer):
         loss_is_scaled_for_ga = False  # ``loss`` is a per-batch mean; the Trainer divides by the accumulation steps
@@ -92,14 +102,38 @@ def train_with_loss(
             value = loss(model, inputs)
             return (value, {}) if return_outputs else value
 
+        # The Trainer saves a model that is not a PreTrainedModel as its plain state dict, which
+        # safetensors refuses when tensors are shared (an LM's tied input and output embeddings);
+        # safetensors' own model functions store a shared tensor once and restore it on load.
+        def _save(self, output_dir=None, state_dict=None):
+            from safetensors.torch import save_model
+
+            output_dir = Path(output_dir or self.args.output_dir)
+            output_dir.mkdir(parents=True, exist_ok=True)
+            save_model(bare_model(self.model), str(output_dir / SAFE_WEIGHTS_NAME), metadata={"format": "pt"})
+
+        def _load_from_checkpoint(self, resume_from_checkpoint, model=None):
+            from safetensors.torch import load_model
+
+            model = bare_model(self.model if model is None else model)
+            load_model(model, str(Path(resume_from_checkpoint) / SAFE_WEIGHTS_NAME))
+
+    out_dir = Path(out_dir)
+    checkpoint_dir = Path(checkpoint_dir) if checkpoint_dir is not None else out_dir
     args = TrainingArguments(
-        **shared_training_arguments(out_dir, settings),
-        save_strategy="no",
+        **shared_training_arguments(checkpoint_dir, settings),
         remove_unused_columns=False,
         train_sampling_strategy="group_by_length",
     )
     trainer = LossTrainer(model=model, args=args, train_dataset=list(features), data_collator=collator)
-    return dict(trainer.train().metrics)
+    checkpoint = last_checkpoint(checkpoint_dir)
+    if checkpoint:
+        log.info("resuming from %s", checkpoint)
+    metrics = dict(trainer.train(resume_from_checkpoint=checkpoint).metrics)
+    if trainer.is_world_process_zero():
+        save()
+        remove_checkpoints(checkpoint_dir, out_dir)
+    return metrics
 
 
 def bare_model(model: nn.Module) -> nn.Module:

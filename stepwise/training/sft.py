@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import logging
 import os
-import shutil
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 from stepwise.io import DataError
-from stepwise.training.checkpoints import last_checkpoint
+from stepwise.training.checkpoints import last_checkpoint, remove_checkpoints
 from stepwise.training.lm import load_causal_lm, shared_training_arguments
 
 log = logging.getLogger(__name__)
@@ -70,9 +69,6 @@ def _trl_config(out_dir: str | os.PathLike, settings: SFTSettings):
     return SFTConfig(
         **shared_training_arguments(out_dir, settings),
         max_length=settings.max_length,
-        save_strategy="steps",
-        save_steps=settings.save_steps,
-        save_total_limit=1,
         gradient_checkpointing=False,  # trl turns it on by default; small models do not need it
         completion_only_loss=True,
         packing=settings.packing,
@@ -136,8 +132,5 @@ def train_sft(
     trainer.save_model(str(out_dir))  # every process calls it; the main process writes
     if trainer.is_world_process_zero():
         trainer.processing_class.save_pretrained(str(out_dir))
-        if checkpoint_dir != out_dir:
-            shutil.rmtree(checkpoint_dir)
-        for stale in out_dir.glob("checkpoint-*"):
-            shutil.rmtree(stale)
+        remove_checkpoints(checkpoint_dir, out_dir)
     return metrics

@@ -84,11 +84,18 @@ class TokenVerifier(LanguageModelReader):
         nn.init.normal_(self.head.weight, std=0.1 / hidden_size**0.5)
         nn.init.zeros_(self.head.bias)
 
-    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """``(values, hidden)``: the head's raw output per token ``[batch, seq]`` and the last hidden states."""
+    def forward(
+        self, input_ids: torch.Tensor, attention_mask: torch.Tensor, lm_mask: torch.Tensor | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """``(values, lm_logits)``: the head's raw output per token ``[batch, seq]`` and, given a
+        boolean ``lm_mask``, the next-token logits at those positions ``[n, vocab]`` (else None).
+
+        The logits are computed here, inside the forward that data-parallel training
+        wraps, so that an untied output layer counts as used once per step.
+        """
         hidden = self.hidden_states(input_ids, attention_mask)
         values = self.head(self.head_dropout(hidden)).squeeze(-1)
-        return values, hidden
+        return values, None if lm_mask is None else self.next_token_logits(hidden[lm_mask])
 
 
 # ---------------------------------------------------------------- training data
@@ -187,19 +194,24 @@ def value_loss(values: torch.Tensor, batch: dict[str, torch.Tensor], loss: str) 
     return (per_token * token_weights).sum() / token_weights.sum().clamp_min(1e-8)
 
 
-def solution_lm_loss(model: TokenVerifier, hidden: torch.Tensor, batch: dict[str, torch.Tensor]) -> torch.Tensor:
-    """Next-token cross-entropy on solution tokens (each predicted from the token before it)."""
-    targets_mask = batch["solution_mask"][:, 1:].bool()
-    logits = model.next_token_logits(hidden[:, :-1][targets_mask])
-    return F.cross_entropy(logits.float(), batch["input_ids"][:, 1:][targets_mask])
+def lm_positions(batch: dict[str, torch.Tensor]) -> torch.Tensor:
+    """Where the LM loss is taken: the positions whose next token is a solution token."""
+    positions = torch.zeros_like(batch["solution_mask"], dtype=torch.bool)
+    positions[:, :-1] = batch["solution_mask"][:, 1:].bool()
+    return positions
+
+
+def solution_lm_loss(lm_logits: torch.Tensor, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+    """Next-token cross-entropy on the solution tokens, from the logits at :func:`lm_positions`."""
+    return F.cross_entropy(lm_logits.float(), batch["input_ids"][:, 1:][batch["solution_mask"][:, 1:].bool()])
 
 
 def verifier_loss(model: nn.Module, batch: dict[str, torch.Tensor], loss: str, lm_weight: float) -> torch.Tensor:
     """The verifier's value loss plus ``lm_weight`` times the LM loss on the solution tokens."""
-    values, hidden = model(batch["input_ids"], batch["attention_mask"])
+    values, lm_logits = model(batch["input_ids"], batch["attention_mask"], lm_positions(batch) if lm_weight > 0 else None)
     total = value_loss(values, batch, loss)
     if lm_weight > 0:
-        total = total + lm_weight * solution_lm_loss(bare_model(model), hidden, batch)
+        total = total + lm_weight * solution_lm_loss(lm_logits, batch)
     return total
 
 
@@ -208,12 +220,14 @@ def train_verifier(
     examples: Sequence[dict[str, Any]],
     out_dir: str | os.PathLike,
     settings: VerifierSettings = VerifierSettings(),
+    checkpoint_dir: str | os.PathLike | None = None,
 ) -> dict[str, float]:
     """Train a token-level verifier initialised from the causal LM in ``model_dir``.
 
     ``examples`` are ``{"prompt", "completion", "label"}`` dicts (label 1 for a
     correct final answer). Saves to ``out_dir`` (see :func:`load_verifier`) and
-    returns the training metrics.
+    returns the training metrics; checkpoints and resuming as in
+    :func:`~stepwise.training.reward_model.train_with_loss`.
     """
     check_verifier_examples(examples)
     out_dir = Path(out_dir)
@@ -223,16 +237,16 @@ def train_verifier(
     n_correct = sum(_is_correct(e) for e in kept)
     log.info("verifier from %s on %d examples (%d correct, balance=%s) -> %s", model_dir, len(kept), n_correct,
              settings.balance, out_dir)
-    metrics = train_with_loss(
+    return train_with_loss(
         model,
         _features(tokenizer, kept, weights, settings.max_length),
         _collator(tokenizer),
         lambda model, batch: verifier_loss(model, batch, settings.loss, settings.lm_weight),
         settings,
         out_dir,
+        lambda: save_verifier(model, tokenizer, settings, out_dir),
+        checkpoint_dir,
     )
-    save_verifier(model, tokenizer, settings, out_dir)
-    return metrics
 
 
 # ---------------------------------------------------------------- saving and loading
