@@ -34,4 +34,5 @@ rule all:
         rules.prm800k.input,
         rules.math_shepherd.input,
         rules.combined_accuracy.output,
+        rules.run_config.output,
     default_target: True

@@ -77,3 +77,18 @@ rule combined_accuracy:
     shell:
         "python \"$STEPWISE_SCRIPTS/combine_accuracy.py\" --tables {params.tables} --title {params.title:q}"
         " --csv {output.csv:q} --plot {output.plot:q} > {log:q} 2>&1"
+
+
+# The configuration this run's results came from, as a page of the report.
+rule run_config:
+    output:
+        report(results("config.yaml"), caption="../report/config.rst", category="Configuration"),
+    params:
+        config=json.dumps(config, sort_keys=True),  # any config change rewrites the page, and nothing else
+    log:
+        results("logs", "config.log"),
+    localrule: True
+    conda:
+        "../envs/data.yaml"
+    shell:
+        "python \"$STEPWISE_SCRIPTS/write_config.py\" --config {params.config:q} --out {output:q} > {log:q} 2>&1"

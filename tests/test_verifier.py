@@ -25,7 +25,6 @@ from stepwise.training.verifier import (
     lm_positions,
     load_verifier,
     save_verifier,
-    score_batch,
     score_solutions,
     solution_lm_loss,
     token_scores,

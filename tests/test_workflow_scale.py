@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.workflow import ROOT, planned_jobs, snakemake, write_config
+from tests.workflow import ROOT, deep_update, planned_jobs, snakemake, write_config
 
 PAPER = ROOT / "configs" / "paper-qwen2.5-1.5b.yaml"
 
@@ -278,3 +278,14 @@ def test_snakemake_lint_reports_nothing(tmp_path):
     result = snakemake(tmp_path, "--lint", check=False)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Lints for" not in result.stdout + result.stderr, result.stdout + result.stderr
+
+
+def test_the_report_has_the_effective_config_and_follows_a_change(tmp_path):
+    config = write_config(tmp_path)
+    assert "run_config" in planned_jobs(tmp_path)  # part of the default target
+    snakemake(tmp_path, "--cores", "1", "results/demo/config.yaml")
+    written = yaml.safe_load((tmp_path / "results/demo/config.yaml").read_text())
+    assert deep_update(written, config) == written != config  # every setting, plus the schema's defaults
+    write_config(tmp_path, {"sampling": {"batch_size": 8}})
+    snakemake(tmp_path, "--cores", "1", "results/demo/config.yaml")
+    assert yaml.safe_load((tmp_path / "results/demo/config.yaml").read_text())["sampling"]["batch_size"] == 8

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+from dataclasses import dataclass
 from typing import Any
 
 import torch
@@ -69,7 +70,30 @@ def bf16_available() -> bool:
     return torch.cuda.is_available() and torch.cuda.is_bf16_supported()
 
 
-def shared_training_arguments(out_dir: str | os.PathLike, settings: Any) -> dict[str, Any]:
+@dataclass(frozen=True)
+class TrainingSettings:
+    """The optimisation settings every training stage shares (what
+    :func:`shared_training_arguments` reads, plus ``max_length`` and
+    ``dropout``); SFT, the verifier and the PRM add their own fields and
+    defaults. ``save_steps`` says how often a checkpoint is written (how much a
+    killed job redoes)."""
+
+    epochs: float = 1.0
+    learning_rate: float = 1e-5
+    batch_size: int = 16
+    gradient_accumulation_steps: int = 1
+    max_length: int = 1024
+    dropout: float = 0.0
+    warmup_ratio: float = 0.0
+    weight_decay: float = 0.0
+    lr_scheduler: str = "linear"
+    seed: int = 0
+    logging_steps: int = 10
+    save_steps: int = 500
+    bf16: bool | None = None
+
+
+def shared_training_arguments(out_dir: str | os.PathLike, settings: TrainingSettings) -> dict[str, Any]:
     """TrainingArguments keywords that SFT and the reward models set alike from their settings.
 
     ``out_dir`` receives the checkpoints: one every ``save_steps`` steps and

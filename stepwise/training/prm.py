@@ -58,10 +58,9 @@ from stepwise.data.stepwise_formats import StepwiseExample, check_example
 from stepwise.io import DataError
 from stepwise.steps import STEP_SEPARATOR, split_steps
 from stepwise.training.collate import RightPaddingCollator
-from stepwise.training.lm import load_causal_lm
+from stepwise.training.lm import TrainingSettings, load_causal_lm
 from stepwise.training.reward_model import (
     LanguageModelReader,
-    TrainingSettings,
     read_settings,
     score_in_batches,
     train_with_loss,

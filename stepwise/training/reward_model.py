@@ -14,7 +14,7 @@ import json
 import logging
 import os
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, fields
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -49,28 +49,6 @@ class LanguageModelReader(nn.Module):
 
 
 # ---------------------------------------------------------------- training
-
-
-@dataclass(frozen=True)
-class TrainingSettings:
-    """The optimisation settings the verifier and the PRM share (what
-    :func:`~stepwise.training.lm.shared_training_arguments` reads, plus
-    ``max_length`` and ``dropout``); each adds its own fields. ``save_steps``
-    says how often a checkpoint is written (how much a killed job redoes)."""
-
-    epochs: float = 1.0
-    learning_rate: float = 1e-5
-    batch_size: int = 16
-    gradient_accumulation_steps: int = 1
-    max_length: int = 1024
-    dropout: float = 0.0
-    warmup_ratio: float = 0.0
-    weight_decay: float = 0.0
-    lr_scheduler: str = "linear"
-    seed: int = 0
-    logging_steps: int = 10
-    save_steps: int = 500
-    bf16: bool | None = None
 
 
 def train_with_loss(

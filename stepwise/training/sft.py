@@ -19,13 +19,13 @@ from typing import Any
 
 from stepwise.io import DataError
 from stepwise.training.checkpoints import last_checkpoint, remove_checkpoints
-from stepwise.training.lm import load_causal_lm, shared_training_arguments
+from stepwise.training.lm import TrainingSettings, load_causal_lm, shared_training_arguments
 
 log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
-class SFTSettings:
+class SFTSettings(TrainingSettings):
     """Generator SFT hyper-parameters (Cobbe et al. fine-tune for 2 epochs).
 
     ``dropout`` goes to the model config's dropout attributes (attention dropout
@@ -36,18 +36,8 @@ class SFTSettings:
     """
 
     epochs: float = 2.0
-    learning_rate: float = 1e-5
-    batch_size: int = 16
-    gradient_accumulation_steps: int = 1
-    max_length: int = 1024
     warmup_ratio: float = 0.03
-    weight_decay: float = 0.0
     lr_scheduler: str = "cosine"
-    dropout: float = 0.0
-    seed: int = 0
-    logging_steps: int = 10
-    save_steps: int = 500
-    bf16: bool | None = None
     packing: bool = False
 
 

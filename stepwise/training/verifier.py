@@ -29,11 +29,9 @@ from torch import nn
 
 from stepwise.io import DataError
 from stepwise.training.collate import RightPaddingCollator, encode_solution, last_token_index
-from stepwise.training.lm import load_causal_lm
+from stepwise.training.lm import TrainingSettings, load_causal_lm
 from stepwise.training.reward_model import (
     LanguageModelReader,
-    TrainingSettings,
-    bare_model,
     read_settings,
     score_in_batches,
     train_with_loss,
