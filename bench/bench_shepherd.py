@@ -25,7 +25,6 @@ import logging
 import random
 import sys
 import zlib
-from collections import defaultdict
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -37,7 +36,7 @@ from stepwise.prompts import math_prompt  # noqa: E402
 from stepwise.sampling import Generation, SamplingParams  # noqa: E402
 from stepwise.shepherd import Candidate, Completer, label_binary, label_linear  # noqa: E402
 from stepwise.shepherd.records import labelled_record  # noqa: E402
-from stepwise.shepherd.stats import label_quality  # noqa: E402
+from stepwise.shepherd.compare import compare_labellers, comparison_markdown  # noqa: E402
 from stepwise.steps import split_steps  # noqa: E402
 from stepwise.tasks import get_task  # noqa: E402
 
@@ -114,36 +113,16 @@ def main() -> int:
         completer = Completer(sampler, SamplingParams(n=args.n), task.extract, checker.equal)
         linear, binary = label_linear(candidates, completer), label_binary(candidates, completer)
 
-    by_length = defaultdict(lambda: [0, 0, 0, 0, 0])  # solutions, linear tokens, binary tokens, steps, agreeing
-    for lin, bin_ in zip(linear, binary):
-        row = by_length[len(lin.hard)]
-        row[0] += 1
-        row[1] += lin.tokens
-        row[2] += bin_.tokens
-        row[3] += len(lin.hard)
-        row[4] += sum(a == b for a, b in zip(lin.hard, bin_.hard))
     print(f"{len(candidates)} solutions ({sum(not c.correct for c in candidates)} wrong) of {len(demo)} problems; "
-          f"N={args.n}, p_good={args.p_good}, p_lucky={args.p_lucky}")
-    print("| steps | solutions | linear tokens | binary tokens | binary / linear | hard-label agreement |")
-    print("| --- | --- | --- | --- | --- | --- |")
-    for steps in sorted(by_length):
-        n, lin_t, bin_t, n_steps, agree = by_length[steps]
-        print(f"| {steps} | {n} | {lin_t} | {bin_t} | {bin_t / max(lin_t, 1):.1%} | {agree / n_steps:.1%} |")
-    long_rows = [by_length[s] for s in by_length if s >= LONG_STEPS]
-    long_ratio = sum(r[2] for r in long_rows) / sum(r[1] for r in long_rows)
-    agreement = sum(r[4] for r in by_length.values()) / sum(r[3] for r in by_length.values())
-    total = sum(r[2] for r in by_length.values()) / sum(r[1] for r in by_length.values())
-    print(f"\nall solutions: binary / linear tokens {total:.1%}; >= {LONG_STEPS} steps: {long_ratio:.1%} "
-          f"(goal <= {TOKEN_GOAL:.0%}); hard-label agreement over all steps {agreement:.1%} "
-          f"(goal >= {AGREEMENT_GOAL:.0%})")
+          f"N={args.n}, p_good={args.p_good}, p_lucky={args.p_lucky}\n")
     truths = [judge_steps(records[c.prompt]["demo"], c.steps, "prm800k") for c in candidates]
-    print("\n| mode | labels | precision good | recall good | precision bad | recall bad | F1 bad | accuracy |")
-    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
-    for mode, labelled in (("linear", linear), ("binary", binary)):
-        quality = label_quality([labelled_record(x) for x in labelled], truths)
-        for kind, q in quality.items():
-            cells = [q[k] for k in ("precision_good", "recall_good", "precision_bad", "recall_bad", "f1_bad", "accuracy")]
-            print(f"| {mode} | {kind} | " + " | ".join("n/a" if v is None else f"{v:.3f}" for v in cells) + " |")
+    comparison = compare_labellers([labelled_record(x) for x in linear], [labelled_record(x) for x in binary],
+                                   truths, long_steps=LONG_STEPS)
+    print(comparison_markdown(comparison))
+    long_ratio, agreement = comparison["long"]["binary_token_share"], comparison["all"]["agreement"]
+    print(f"all solutions: binary / linear tokens {comparison['all']['binary_token_share']:.1%}; "
+          f">= {LONG_STEPS} steps: {long_ratio:.1%} (goal <= {TOKEN_GOAL:.0%}); "
+          f"hard-label agreement over all steps {agreement:.1%} (goal >= {AGREEMENT_GOAL:.0%})")
     ok = long_ratio <= TOKEN_GOAL and agreement >= AGREEMENT_GOAL
     print("\ngoals met" if ok else "\nGOAL FAILED")
     return 0 if ok else 1

@@ -6,12 +6,16 @@
 # Math-Shepherd and TRL stepwise datasets with label statistics (and, on demo
 # data, label quality against the demo's ground truth). A PRM trained on them
 # with the PRM800K experiment's rules scores the task's test samples, and
-# best-of-N by it joins the task's table. Target `math_shepherd`.
+# best-of-N by it joins the task's table. With shepherd.compare_problems, the
+# other labeller labels the samples of that many problems again, and the two
+# are compared (cost, agreement, quality). Target `math_shepherd`.
 
 SHEPHERD = config["shepherd"]
 SHEPHERD_TASKS = SHEPHERD["tasks"]
 SHEPHERD_CATEGORY = "Math-Shepherd"
 SHEPHERD_OUTPUTS = ("trl.jsonl", "math_shepherd.jsonl", "stats.json")  # of results/<run>/shepherd/<task>/
+if SHEPHERD["compare_problems"]:
+    SHEPHERD_OUTPUTS += ("labelers.json", "labelers.md")
 
 # The Shepherd PRM's solution scores join the task's table (rules/evaluation.smk;
 # its methods come from shepherd_prm_methods in rules/common.smk).
@@ -76,6 +80,42 @@ rule shepherd_aggregate:
         "python \"$STEPWISE_SCRIPTS/shepherd_aggregate.py\" --task {wildcards.task} --shards {input.shards:q}"
         " --labels {params.labels} --soft-threshold {params.soft_threshold} {params.truth}"
         " --trl {output.trl:q} --math-shepherd {output.math_shepherd:q} --stats {output.stats:q} > {log:q} 2>&1"
+
+
+rule shepherd_compare_labelers:
+    input:
+        model=results("models", "{task}_generator"),
+        dataset=lambda w: raw_dataset(shepherd_problems(w.task)),
+        samples=results("{task}", "samples", "train.jsonl"),
+        shards=shepherd_label_shards,
+    output:
+        json=results("shepherd", "{task}", "labelers.json"),
+        markdown=report(
+            results("shepherd", "{task}", "labelers.md"),
+            caption="../report/shepherd_labelers.rst",
+            category=SHEPHERD_CATEGORY,
+        ),
+    params:
+        problems=SHEPHERD["compare_problems"],
+        completer=shepherd_completer,
+        sampling=json.dumps(config["sampling"], sort_keys=True),
+        soft_threshold=SHEPHERD["soft_threshold"],
+        truth=lambda w, input: f"--truth-dataset {shlex.quote(input.dataset)}" if shepherd_on_demo(w.task) else "",
+    log:
+        results("logs", "shepherd", "{task}", "labelers.log"),
+    benchmark:
+        results("benchmarks", "shepherd", "{task}", "labelers.tsv")
+    threads: stage_threads("sample")
+    resources:
+        **stage_resources("sample"),
+    conda:
+        "../envs/sample.yaml"
+    shell:
+        "python -m stepwise.launch --gpus {resources.gpu} \"$STEPWISE_SCRIPTS/shepherd_compare.py\""
+        " --task {wildcards.task} --dataset {input.dataset:q} --samples {input.samples:q} --labels {input.shards:q}"
+        " --model {input.model:q} --problems {params.problems} --completer {params.completer:q}"
+        " --sampling {params.sampling:q} --gpus {resources.gpu} --soft-threshold {params.soft_threshold}"
+        " {params.truth} --out-json {output.json:q} --out-md {output.markdown:q} > {log:q} 2>&1"
 
 
 # The PRM800K experiment's PRM rules, on the Shepherd labels and the task's generator.

@@ -12,15 +12,11 @@ import argparse
 import json
 import logging
 
-from stepwise.data.gsm8k import load_gsm8k
-from stepwise.data.math import load_math
 from stepwise.data.stepwise_formats import DEFAULT_STEP_TAG, harden, write_math_shepherd, write_trl
 from stepwise.io import DataError, atomic_output
 from stepwise.shepherd.records import LABEL_KINDS, read_labelled, to_example
-from stepwise.shepherd.stats import label_quality, label_stats, true_step_labels
+from stepwise.shepherd.stats import demo_ground_truth, label_quality, label_stats, true_step_labels
 from stepwise.tasks import get_task
-
-LOADERS = {"gsm8k": load_gsm8k, "math": load_math}
 
 
 def main() -> None:
@@ -53,7 +49,7 @@ def main() -> None:
     write_math_shepherd(args.math_shepherd, hard, args.step_tag)
     stats = {"labels": args.labels, "soft_threshold": args.soft_threshold, **label_stats(records)}
     if args.truth_dataset:
-        demo_info = {p.problem_id: p.extra["demo"] for p in LOADERS[args.task](args.truth_dataset) if "demo" in p.extra}
+        demo_info = demo_ground_truth(args.task, args.truth_dataset)
         truths = true_step_labels(records, demo_info, get_task(args.task).step_format)
         stats["quality"] = label_quality(records, truths, args.soft_threshold)
     with atomic_output(args.stats) as handle:

@@ -23,6 +23,7 @@ from stepwise.sampling.hf_backend import HFSampler
 from stepwise.sampling.shards import Problem, sample_records
 from stepwise.sampling.toy_model import ensure_toy_model
 from stepwise.shepherd import Candidate, Completer, candidates_from_samples, label_binary, label_linear
+from stepwise.shepherd.compare import compare_labellers, comparison_markdown
 from stepwise.shepherd.records import labelled_record, read_labelled, to_example
 from stepwise.shepherd.stats import classification_quality, label_quality, label_stats
 from stepwise.tasks import get_task
@@ -179,6 +180,44 @@ def test_label_quality_against_truth():
     record = {"hard_labels": [True, False], "soft_labels": [0.9, 0.4]}
     both = label_quality([record], [[True, True]], soft_threshold=0.3)
     assert both["hard"]["recall_good"] == 0.5 and both["soft"]["recall_good"] == 1.0
+
+
+def test_comparison_counts_tokens_agreement_and_quality_by_length():
+    # One 8-step solution whose labels the two modes agree on, one 3-step solution where they differ on
+    # step 2 (binary sees prefix 2 reach nothing, linear sees it reach the answer once).
+    long_, short = candidate(wrong_from(3, 8), sample_id=0), candidate(wrong_from(3, 3), sample_id=1)
+    linear = [labelled_record(x) for x in label_linear([long_, short], completer(FakeSampler()))]
+    binary = [labelled_record(x) for x in label_binary([long_, short], completer(FakeSampler()))]
+    binary[1]["hard_labels"] = [True, False, False]
+    linear[1]["hard_labels"] = [True, True, False]
+    truths = [[k < 3 for k in range(1, 9)], [True, True, False]]
+    comparison = compare_labellers(linear, binary[::-1], truths, long_steps=8)  # matched by id, not order
+
+    eight, three = comparison["by_steps"]["8"], comparison["by_steps"]["3"]
+    assert eight["agreement"] == 1.0 and three["agreement"] == pytest.approx(2 / 3)
+    assert eight["linear_tokens"] == linear[0]["tokens"] and eight["binary_tokens"] == binary[0]["tokens"]
+    assert eight["binary_token_share"] == pytest.approx(binary[0]["tokens"] / linear[0]["tokens"])
+    assert eight["binary_token_share"] < 0.5
+    assert comparison["long"] == eight
+    assert comparison["all"]["steps"] == 11 and comparison["all"]["agreeing_steps"] == 10
+    assert comparison["all"]["linear_completions"] == linear[0]["completions"] + linear[1]["completions"]
+    assert comparison["quality"]["linear"]["hard"]["accuracy"] == 1.0
+    assert comparison["quality"]["binary"]["hard"]["accuracy"] == pytest.approx(10 / 11)
+    table = comparison_markdown(comparison)
+    assert "| >= 8 | 1 |" in table and "| binary | hard |" in table and "| all | 2 |" in table
+
+
+def test_comparison_needs_the_same_solutions_and_steps_in_each_mode():
+    solutions = [candidate(wrong_from(2, 4), sample_id=i) for i in range(2)]
+    linear = [labelled_record(x) for x in label_linear(solutions, completer(FakeSampler()))]
+    binary = [labelled_record(x) for x in label_binary(solutions, completer(FakeSampler()))]
+    with pytest.raises(DataError, match="different solutions"):
+        compare_labellers(linear, binary[:1])
+    with pytest.raises(DataError, match="expected linear labels"):
+        compare_labellers(binary, binary)
+    with pytest.raises(DataError, match="different steps"):
+        compare_labellers(linear, [{**binary[0], "steps": ["x"] * 4}, binary[1]])
+    assert "quality" not in compare_labellers(linear, binary)
 
 
 def test_bad_inputs_name_file_and_line(tmp_path):

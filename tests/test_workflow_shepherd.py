@@ -19,10 +19,10 @@ TASKS = ("gsm8k", "math")
 STEP_FORMATS = {"gsm8k": "gsm8k", "math": "prm800k"}
 KEYS = ["problem_id", "sample_id"]
 
-# TINY_WORKFLOW with the experiment on for both tasks, one shard per sample set and fewer SFT problems
-# (to keep the test short).
+# TINY_WORKFLOW with the experiment on for both tasks (and the labeller comparison), one shard per sample
+# set and fewer SFT problems (to keep the test short).
 TINY_SHEPHERD = deep_update(TINY_WORKFLOW, {
-    "shepherd": {"tasks": list(TASKS)},
+    "shepherd": {"tasks": list(TASKS), "compare_problems": 2},
     "sampling": {"shards": 1},
     "demo": {"gsm8k": {"train": 120}},
     "math": {"generator_data": {"problems": 40}},
@@ -102,6 +102,27 @@ def test_stats_count_the_labels_and_measure_their_quality_on_the_demo(run, task)
         assert 0 <= quality["accuracy"] <= 1 and quality["n_steps"] == len(labels)
 
 
+@pytest.mark.parametrize("task", TASKS)
+def test_the_other_labeller_relabels_the_first_problems_for_the_comparison(run, task):
+    workdir, config = run
+    out = workdir / f"results/t/shepherd/{task}"
+    comparison = json.loads((out / "labelers.json").read_text())
+    assert comparison["labelled_by_workflow"] == config["shepherd"]["labeler"] == "binary"
+    trl = read_trl(out / "trl.jsonl")
+    first = list(dict.fromkeys(e.extra["problem_id"] for e in trl))[: SHEPHERD["compare_problems"]]
+    compared = [e for e in trl if e.extra["problem_id"] in first]
+    overall = comparison["all"]
+    assert comparison["problems"] == len(first) and overall["solutions"] == len(compared)
+    assert overall["steps"] == sum(len(e.steps) for e in compared)
+    # linear completes every prefix but the last, N times each
+    assert overall["linear_completions"] == SHEPHERD["completions"] * sum(len(e.steps) - 1 for e in compared)
+    assert overall["binary_completions"] <= overall["linear_completions"]
+    assert 0 <= overall["agreement"] <= 1
+    assert set(comparison["quality"]) == {"linear", "binary"}  # demo data: both modes judged against the truth
+    table = (out / "labelers.md").read_text()
+    assert "| all |" in table and "| linear | hard |" in table
+
+
 def test_combined_table_holds_every_task_table(run):
     workdir, _ = run
     snakemake(workdir, "--cores", "1", COMBINED)
@@ -128,6 +149,7 @@ def test_prm_starts_from_the_task_generator_and_the_report_has_the_stats(run):
     # each task's label stats, and the PRM800K preprocessing stats the MATH table depends on
     assert sum(name.endswith("/stats.json") for name in names) == len(TASKS) + 1, names
     assert any(name.endswith("/combined_accuracy.png") for name in names), names
+    assert sum(name.endswith("/labelers.md") for name in names) == len(TASKS), names
     html = archive.read("report/report.html").decode()
     assert "Math-Shepherd" in html and "shepherd_prm_" in html
 

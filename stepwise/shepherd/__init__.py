@@ -9,7 +9,8 @@ says whether any reaches it, the *soft* one which fraction does.
 * :mod:`~stepwise.shepherd.labeller`: the ``linear`` (every prefix) and ``binary`` (first-error search) labellers;
 * :mod:`~stepwise.shepherd.records`: the labelled-solution records of shard files, and conversion to
   :class:`~stepwise.data.stepwise_formats.StepwiseExample` (Math-Shepherd and TRL files);
-* :mod:`~stepwise.shepherd.stats`: label statistics, and label quality against the demo's ground truth.
+* :mod:`~stepwise.shepherd.stats`: label statistics, and label quality against the demo's ground truth;
+* :mod:`~stepwise.shepherd.compare`: the two labellers on the same solutions (cost, agreement, quality).
 """
 
 from stepwise.shepherd.candidates import Candidate, candidates_from_samples

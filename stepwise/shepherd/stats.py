@@ -13,8 +13,12 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
+from stepwise.data.gsm8k import load_gsm8k
+from stepwise.data.math import load_math
 from stepwise.demo.truth import judge_steps
 from stepwise.io import DataError
+
+_LOADERS = {"gsm8k": load_gsm8k, "math": load_math}
 
 
 def label_stats(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
@@ -54,6 +58,11 @@ def classification_quality(predicted: Sequence[bool], truth: Sequence[bool]) -> 
         quality.update({f"precision_{name}": precision, f"recall_{name}": recall, f"f1_{name}": f1})
     quality["accuracy"] = sum(p == t for p, t in zip(predicted, truth)) / len(truth) if truth else None
     return quality
+
+
+def demo_ground_truth(task: str, dataset: str) -> dict[str, dict]:
+    """The ``demo`` field (a solution program) of each problem of a demo ``task`` dataset, by problem id."""
+    return {p.problem_id: p.extra["demo"] for p in _LOADERS[task](dataset) if "demo" in p.extra}
 
 
 def true_step_labels(records: Sequence[dict[str, Any]], demo_info: dict[str, dict], step_format: str) -> list[list[bool]]:
