@@ -234,6 +234,22 @@ def test_gsm8k_knobs_are_obeyed():
         assert all("d" not in step["args"] for step in record["demo"]["program"]["steps"])
 
 
+def test_start_amount_solutions_undo_the_story_then_replay_it_to_the_stated_end():
+    records = generate_gsm8k(200, 2, "train", min_steps=2, max_steps=4, templates=["start_amount"])
+    assert {r["demo"]["n_steps"] for r in records} == {2, 4}
+    for record in records:
+        program = record["demo"]["program"]
+        events = len(program["steps"]) // 2
+        trace = run_program(program)
+        end, start = trace.env["end"], Fraction(record["demo"]["answer_value"])
+        # the answer is the last undo step, not the last step: the check comes after it
+        assert program["answer"] == f"s{events - 1}" and trace.stated[events - 1] == start
+        assert trace.stated[-1] == end  # the check ends at the amount the question states
+        lines = record["answer"].split("\n")
+        assert lines[events].startswith("Check: ") and lines[-1] == f"#### {start}"
+        assert f"has {end} " in record["question"]
+
+
 def test_math_distribution(math_train):
     steps = [r["demo"]["n_steps"] for r in math_train]
     assert min(steps) >= 2 and max(steps) <= 12
@@ -401,6 +417,10 @@ def test_bad_arguments_are_refused():
         generate_gsm8k(5, 1, "validation")
     with pytest.raises(ValueError, match="unknown GSM8K demo templates"):
         generate_gsm8k(5, 1, "train", templates=["no_such_template"])
+    with pytest.raises(ValueError, match="max_steps <= 6"):
+        generate_gsm8k(5, 1, "train", max_steps=7)
+    with pytest.raises(ValueError, match="cannot write 6 to 6 steps"):  # only start_amount writes 6
+        generate_gsm8k(5, 1, "train", min_steps=6, max_steps=6, templates=["shopping"])
     with pytest.raises(ValueError, match="min_steps"):
         generate_math(5, 1, "train", min_steps=9, max_steps=3)
     with pytest.raises(ValueError, match="long"):

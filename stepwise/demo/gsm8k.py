@@ -8,6 +8,13 @@ varied phrasing, 2 to 5 steps, and optional distractor sentences that mention a
 quantity of the same kind that the solution must not use. Answers are
 non-negative integers (divisions are constructed to be exact).
 
+One more template, ``start_amount``, asks for the amount a story started from
+(2, 4 or 6 steps): its solutions undo the events in reverse, then check the
+answer by replaying them forward to the amount the question states. Undoing is
+where a generator goes wrong; the replay makes a wrong answer visible in the
+text, so a reader (a verifier) can tell it from a right one, which is the
+premise of training verifiers (checking is easier than solving).
+
 Train and test questions never coincide although separate processes generate
 them: each question text belongs to one split by a stable hash, and a generator
 keeps only the candidates of its own split (see :func:`program.split_of`).
@@ -22,6 +29,7 @@ from fractions import Fraction
 
 from stepwise.demo.choices import Choices, Person, select_templates
 from stepwise.demo.program import (
+    apply_op,
     check_split,
     encode_value,
     render_number,
@@ -42,6 +50,7 @@ class Draft:
     givens: dict[str, int]
     steps: list[dict]
     distractors: list[str] = field(default_factory=list)
+    answer: str | None = None  # the step whose result is the answer (None: the last)
 
 
 @dataclass(frozen=True)
@@ -54,6 +63,7 @@ class Template:
 
 
 TEMPLATES: dict[str, Template] = {}
+MAX_STEPS = 6
 
 
 def _template(name: str, step_counts: Iterable[int]):
@@ -759,6 +769,59 @@ def _give_and_compare(ch: Choices, n: int) -> Draft:
     return Draft(facts, ask, givens, steps, distractors)
 
 
+# A story told forward from an unknown start (``start_amount``): each event as the
+# question tells it, and the step that undoes it in the solution.
+_EVENTS = {
+    "+": (["{name} buys <{q}> more {noun}.", "{name} finds <{q}> more {noun}."],
+          "-", "Before getting <arg1> more, {he} had <calc> {noun}."),
+    "-": (["{name} gives <{q}> {noun} to a friend.", "{name} loses <{q}> {noun}."],
+          "+", "Before losing <arg1>, {he} had <calc> {noun}."),
+    "*": (["{his} {noun} grow to <{q}> times as many.", "{he} ends up with <{q}> times as many {noun}."],
+          "/", "Before growing <arg1> times, {he} had <calc> {noun}."),
+    "/": (["{he} splits {his} {noun} into <{q}> equal piles and keeps one pile.",
+           "{he} puts {his} {noun} into <{q}> equal bags and keeps one bag."],
+          "*", "Before splitting into <arg1> parts, {he} had <calc> {noun}."),
+}
+
+
+@_template("start_amount", [2, 4, 6])
+def _start_amount(ch: Choices, n: int) -> Draft:
+    """An unknown start, one to three events, the end amount: the solution undoes the events, then
+    checks its answer by replaying them forward as the question tells them, which must give the
+    amount the question states (copying the question's words makes the replay use its numbers)."""
+    p = ch.person()
+    noun = ch.pick(["stickers", "marbles", "stamps", "shells", "coins", "beads"])
+    names = {"name": p.name, "he": p.he, "his": p.his, "noun": noun}
+    while True:  # draw until every amount along the story is a positive integer
+        ops = ch.rng.sample(sorted(_EVENTS), n // 2)
+        start = ch.num()
+        values, amounts = [], [Fraction(start)]
+        for op in ops:
+            value = ch.factor() if op in "*/" else ch.num(1, max(1, int(amounts[-1]) - 1) if op == "-" else None)
+            values.append(value)
+            amounts.append(apply_op(op, [amounts[-1], Fraction(value)]))
+        if all(a.denominator == 1 and a >= 1 for a in amounts):
+            break
+    amount = amounts[-1]
+    givens = {"end": int(amount), **{f"q{i}": value for i, value in enumerate(values)}}
+    events = [_cap(ch.pick(_EVENTS[op][0]).format(q=f"q{i}", **names)) for i, op in enumerate(ops)]
+    facts = [f"{p.name} has some {noun}.", *events]
+    facts.append(f"Now {p.he} has <end> {noun}.")
+    steps, current = [], "end"
+    for i in reversed(range(len(ops))):
+        _, undo, text = _EVENTS[ops[i]]
+        steps.append(_step(undo, [current, f"q{i}"], _cap(text.format(**names))))
+        current = f"s{len(steps) - 1}"
+    answer = current
+    for i, op in enumerate(ops):  # the check: replay the story from the answer, in the question's words
+        text = ("Check: " if i == 0 else "") + events[i].removesuffix(".") + f", so <calc> {noun}."
+        steps.append(_step(op, [current, f"q{i}"], text))
+        current = f"s{len(steps) - 1}"
+    ask = ch.pick([f"How many {noun} did {p.name} have at first?", f"How many {noun} did {p.name} start with?"])
+    distractors = [f"{_cap(p.his)} friend has <d> {noun}.", f"{p.name} keeps {p.his} {noun} in <d> boxes."]
+    return Draft(facts, ask, givens, steps, distractors, answer)
+
+
 # ------------------------------------------------------------------ assembly
 
 
@@ -787,7 +850,7 @@ def _assemble(
         "givens": {name: encode_value(Fraction(value)) for name, value in givens.items()},
         "distractors": distractors,
         "steps": draft.steps,
-        "answer": f"s{len(draft.steps) - 1}",
+        "answer": draft.answer or f"s{len(draft.steps) - 1}",
         "number_style": "decimal",
     }
     trace = run_program(program)
@@ -829,7 +892,8 @@ def generate_gsm8k(
 ) -> list[dict]:
     """``n`` distinct GSM8K-style problems of ``split`` ("train" or "test").
 
-    Knobs: step count uniform in ``[min_steps, max_steps]`` (2 to 5 possible),
+    Knobs: step count uniform in ``[min_steps, max_steps]`` (2 to 6 possible; only
+    ``start_amount`` writes 6),
     base quantities in ``[min_number, max_number]``, a distractor sentence with
     probability ``distractor_prob``, ``templates`` restricts the story templates
     (default all of :data:`TEMPLATES`). Deterministic given the arguments.
@@ -838,8 +902,8 @@ def generate_gsm8k(
     chosen = select_templates(TEMPLATES, templates, "GSM8K")
     if n < 0:
         raise ValueError(f"n must be >= 0, got {n}")
-    if not 2 <= min_steps <= max_steps <= 5:
-        raise ValueError(f"need 2 <= min_steps <= max_steps <= 5, got {min_steps}, {max_steps}")
+    if not 2 <= min_steps <= max_steps <= MAX_STEPS:
+        raise ValueError(f"need 2 <= min_steps <= max_steps <= {MAX_STEPS}, got {min_steps}, {max_steps}")
     if not 1 <= min_number <= max_number:
         raise ValueError(f"need 1 <= min_number <= max_number, got {min_number}, {max_number}")
     if not 0 <= distractor_prob <= 1:
