@@ -822,6 +822,10 @@ def _start_amount(ch: Choices, n: int) -> Draft:
     return Draft(facts, ask, givens, steps, distractors, answer)
 
 
+# The default mix: the forward stories (start_amount is asked for by name).
+STORY_TEMPLATES = [name for name in TEMPLATES if name != "start_amount"]
+
+
 # ------------------------------------------------------------------ assembly
 
 
@@ -895,11 +899,11 @@ def generate_gsm8k(
     Knobs: step count uniform in ``[min_steps, max_steps]`` (2 to 6 possible; only
     ``start_amount`` writes 6),
     base quantities in ``[min_number, max_number]``, a distractor sentence with
-    probability ``distractor_prob``, ``templates`` restricts the story templates
-    (default all of :data:`TEMPLATES`). Deterministic given the arguments.
+    probability ``distractor_prob``, ``templates`` chooses the templates (default
+    :data:`STORY_TEMPLATES`, every one but ``start_amount``). Deterministic given the arguments.
     """
     check_split(split)
-    chosen = select_templates(TEMPLATES, templates, "GSM8K")
+    chosen = select_templates(TEMPLATES, STORY_TEMPLATES if templates is None else templates, "GSM8K")
     if n < 0:
         raise ValueError(f"n must be >= 0, got {n}")
     if not 2 <= min_steps <= max_steps <= MAX_STEPS:
