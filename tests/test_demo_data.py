@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import re
@@ -203,7 +204,7 @@ def test_prm800k_records_parse_with_the_project_reader(phase1, phase2):
 
 
 def test_gsm8k_distribution(gsm8k_train):
-    assert len(gsm8k_demo.STORY_TEMPLATES) == len(gsm8k_demo.TEMPLATES) - 1 >= 12  # all but start_amount
+    assert len(gsm8k_demo.STORY_TEMPLATES) == len(gsm8k_demo.TEMPLATES) - 2 >= 12  # all but start_amount, pair_total
     assert {r["demo"]["template"] for r in gsm8k_train} == set(gsm8k_demo.STORY_TEMPLATES)
     counts = Counter(r["demo"]["n_steps"] for r in gsm8k_train)
     assert set(counts) == {2, 3, 4, 5}
@@ -248,6 +249,26 @@ def test_start_amount_solutions_undo_the_story_then_replay_it_to_the_stated_end(
         lines = record["answer"].split("\n")
         assert lines[events].startswith("Check: ") and lines[-1] == f"#### {start}"
         assert f"has {end} " in record["question"]
+
+
+def test_pair_total_checks_its_pair_against_the_stated_total():
+    records = generate_gsm8k(200, 3, "train", templates=["pair_total"])
+    assert {r["demo"]["n_steps"] for r in records} == {2}
+    for record in records:
+        program = record["demo"]["program"]
+        givens = {name: Fraction(value) for name, value in program["givens"].items()}
+        counts = [givens[f"q{i}"] for i in range(4)]
+        total = givens["total"]
+        pairs = list(itertools.combinations(counts, 2))
+        assert [sum(pair) for pair in pairs].count(total) == 1  # one pair matches, so the check identifies it
+        right = next(pair for pair in pairs if sum(pair) == total)
+        gaps = [abs(a - b) for a, b in pairs]
+        assert gaps.count(abs(right[0] - right[1])) == 1  # a wrong pair cannot reach the right answer
+        assert Fraction(record["demo"]["answer_value"]) == abs(right[0] - right[1])
+        check = program["steps"][0]
+        assert check["op"] == "-" and check["args"][0] == "total" and run_program(program).stated[0] == 0
+        first_line = record["answer"].split("\n")[0]
+        assert f"{total}-" in first_line and re.search(rf"=0>>0 of the {total} \w+\.\Z", first_line)
 
 
 def test_math_distribution(math_train):

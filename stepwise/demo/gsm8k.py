@@ -13,7 +13,11 @@ One more template, ``start_amount``, asks for the amount a story started from
 answer by replaying them forward to the amount the question states. Undoing is
 where a generator goes wrong; the replay makes a wrong answer visible in the
 text, so a reader (a verifier) can tell it from a right one, which is the
-premise of training verifiers (checking is easier than solving).
+premise of training verifiers (checking is easier than solving). ``pair_total``
+(2 steps) asks about the one pair of four players whose scores make a stated
+total: choosing the pair is a guess, and the solution's check (the total minus
+the two chosen scores, 0 only for the right pair) shows a wrong guess in the
+calculator's result. Neither is in the default mix.
 
 Train and test questions never coincide although separate processes generate
 them: each question text belongs to one split by a stable hash, and a generator
@@ -22,6 +26,7 @@ keeps only the candidates of its own split (see :func:`program.split_of`).
 
 from __future__ import annotations
 
+import itertools
 import random
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -822,8 +827,47 @@ def _start_amount(ch: Choices, n: int) -> Draft:
     return Draft(facts, ask, givens, steps, distractors, answer)
 
 
-# The default mix: the forward stories (start_amount is asked for by name).
-STORY_TEMPLATES = [name for name in TEMPLATES if name != "start_amount"]
+@_template("pair_total", [2])
+def _pair_total(ch: Choices, n: int) -> Draft:
+    """Four players' scores, and the total that exactly one pair of them reached. Which pair is a
+    guess for a reader that cannot add in its head, but the solution's check, the total minus the
+    two scores it chose, is 0 only for the right pair: the calculator's result shows a wrong guess,
+    so checking is easier than solving. Each score follows its player's name, so a solution copies
+    it from right after that name; the check subtracts the two scores from the total rather than
+    comparing their sum with it, so no number in it could be copied from two places."""
+    players = [ch.person() for _ in range(4)]
+    game, unit = ch.pick([("a quiz", "points"), ("a darts game", "points"), ("a reading contest", "books"),
+                          ("a fishing trip", "fish"), ("an apple harvest", "apples"), ("a bake sale", "cakes")])
+    pairs = list(itertools.combinations(range(4), 2))
+    while True:  # draw until exactly one pair has the total and its difference is unique too
+        counts = ch.rng.sample(range(ch.low, ch.high + 1), 4)
+        first, second = ch.pick(pairs)
+        total = counts[first] + counts[second]
+        gap = abs(counts[first] - counts[second])
+        others = [(i, j) for i, j in pairs if (i, j) != (first, second)]
+        if gap and all(counts[i] + counts[j] != total and abs(counts[i] - counts[j]) != gap for i, j in others):
+            break
+    names = [player.name for player in players]
+    givens = {f"q{i}": count for i, count in enumerate(counts)} | {"total": total}
+    facts = [
+        f"After {game}, the four friends had {unit}: {names[0]} <q0>, {names[1]} <q1>, {names[2]} <q2>"
+        f" and {names[3]} <q3>.",
+        ch.pick([f"Two of them had <total> {unit} together.", f"Two of them had <total> {unit} in all."]),
+    ]
+    big, small = sorted((first, second), key=lambda k: counts[k], reverse=True)
+    steps = [
+        _step("-", ["total", f"q{first}", f"q{second}"],
+              f"{names[first]} <arg1> and {names[second]} <arg2> leave <calc> of the <total> {unit}."),
+        _step("-", [f"q{big}", f"q{small}"], f"So {names[big]} had <calc> more {unit}."),
+    ]
+    ask = ch.pick([f"How many more {unit} did the one of those two with more have?",
+                   f"Of those two, how many more {unit} did the one with more have?"])
+    distractors = ["The friends had played for <d> hours.", f"A fifth friend had <d> {unit} the year before."]
+    return Draft(facts, ask, givens, steps, distractors)
+
+
+# The default mix: the forward stories (start_amount and pair_total are asked for by name).
+STORY_TEMPLATES = [name for name in TEMPLATES if name not in ("start_amount", "pair_total")]
 
 
 # ------------------------------------------------------------------ assembly
