@@ -14,10 +14,10 @@ answer by replaying them forward to the amount the question states. Undoing is
 where a generator goes wrong; the replay makes a wrong answer visible in the
 text, so a reader (a verifier) can tell it from a right one, which is the
 premise of training verifiers (checking is easier than solving). ``pair_total``
-(2 steps) asks about the one pair of four players whose scores make a stated
+(2 steps) asks about the one pair of four teams whose scores make a stated
 total: choosing the pair is a guess, and the solution's check (the total minus
 the two chosen scores, 0 only for the right pair) shows a wrong guess in the
-calculator's result. Neither is in the default mix.
+calculator's result. It is the demo's default mix (see config.yaml).
 
 Train and test questions never coincide although separate processes generate
 them: each question text belongs to one split by a stable hash, and a generator
@@ -827,17 +827,20 @@ def _start_amount(ch: Choices, n: int) -> Draft:
     return Draft(facts, ask, givens, steps, distractors, answer)
 
 
+_TEAMS = ("red", "blue", "green", "yellow")
+
+
 @_template("pair_total", [2])
 def _pair_total(ch: Choices, n: int) -> Draft:
-    """Four players' scores, and the total that exactly one pair of them reached. Which pair is a
+    """Four teams' scores, and the total that exactly one pair of them reached. Which pair is a
     guess for a reader that cannot add in its head, but the solution's check, the total minus the
     two scores it chose, is 0 only for the right pair: the calculator's result shows a wrong guess,
-    so checking is easier than solving. Each score follows its player's name, so a solution copies
-    it from right after that name; the check subtracts the two scores from the total rather than
+    so checking is easier than solving. Each score follows its team's colour, so a solution copies
+    it from right after that word; the check subtracts the two scores from the total rather than
     comparing their sum with it, so no number in it could be copied from two places."""
-    players = [ch.person() for _ in range(4)]
-    game, unit = ch.pick([("a quiz", "points"), ("a darts game", "points"), ("a reading contest", "books"),
-                          ("a fishing trip", "fish"), ("an apple harvest", "apples"), ("a bake sale", "cakes")])
+    game, unit = ch.pick([("quiz", "points"), ("darts match", "points"), ("reading contest", "books"),
+                          ("fishing trip", "fish"), ("apple harvest", "apples"), ("bake sale", "cakes")])
+    teams = ch.rng.sample(_TEAMS, 4)
     pairs = list(itertools.combinations(range(4), 2))
     while True:  # draw until exactly one pair has the total and its difference is unique too
         counts = ch.rng.sample(range(ch.low, ch.high + 1), 4)
@@ -847,22 +850,21 @@ def _pair_total(ch: Choices, n: int) -> Draft:
         others = [(i, j) for i, j in pairs if (i, j) != (first, second)]
         if gap and all(counts[i] + counts[j] != total and abs(counts[i] - counts[j]) != gap for i, j in others):
             break
-    names = [player.name for player in players]
     givens = {f"q{i}": count for i, count in enumerate(counts)} | {"total": total}
     facts = [
-        f"After {game}, the four friends had {unit}: {names[0]} <q0>, {names[1]} <q1>, {names[2]} <q2>"
-        f" and {names[3]} <q3>.",
-        ch.pick([f"Two of them had <total> {unit} together.", f"Two of them had <total> {unit} in all."]),
+        f"After the {game}, the four teams had {unit}: {teams[0]} <q0>, {teams[1]} <q1>, {teams[2]} <q2>"
+        f" and {teams[3]} <q3>.",
+        ch.pick([f"Two of the teams had <total> {unit} together.", f"Two of the teams had <total> {unit} in all."]),
     ]
     big, small = sorted((first, second), key=lambda k: counts[k], reverse=True)
     steps = [
         _step("-", ["total", f"q{first}", f"q{second}"],
-              f"{names[first]} <arg1> and {names[second]} <arg2> leave <calc> of the <total> {unit}."),
-        _step("-", [f"q{big}", f"q{small}"], f"So {names[big]} had <calc> more {unit}."),
+              f"Teams {teams[first]} <arg1> and {teams[second]} <arg2> leave <calc> of the <total> {unit}."),
+        _step("-", [f"q{big}", f"q{small}"], f"So {teams[big]} had <calc> more {unit}."),
     ]
-    ask = ch.pick([f"How many more {unit} did the one of those two with more have?",
-                   f"Of those two, how many more {unit} did the one with more have?"])
-    distractors = ["The friends had played for <d> hours.", f"A fifth friend had <d> {unit} the year before."]
+    ask = ch.pick([f"How many more {unit} did the one of those two teams with more have?",
+                   f"Of those two teams, how many more {unit} did the one with more have?"])
+    distractors = ["The teams had played for <d> hours.", f"A fifth team had <d> {unit} the year before."]
     return Draft(facts, ask, givens, steps, distractors)
 
 
