@@ -868,7 +868,8 @@ def _pair_total(ch: Choices, n: int) -> Draft:
     return Draft(facts, ask, givens, steps, distractors)
 
 
-# The default mix: the forward stories (start_amount and pair_total are asked for by name).
+# generate_gsm8k's templates when none are named: the forward stories (start_amount and pair_total
+# are asked for by name; the demo config asks for pair_total).
 STORY_TEMPLATES = [name for name in TEMPLATES if name not in ("start_amount", "pair_total")]
 
 
