@@ -28,7 +28,7 @@ def main() -> None:
     problems = task.load(args.dataset)
     if run.get("problems"):
         problems = problems[: run["problems"]]
-    params = SamplingParams.from_config(run)
+    params = SamplingParams.from_config(run, calculator_notation=task.step_format)
     sampler = sampler_from_config(sampling, args.model, args.gpus)
     with task.checker() as checker:
         sample_shard(

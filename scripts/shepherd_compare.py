@@ -61,7 +61,8 @@ def main() -> None:
 
     sampler = sampler_from_config(json.loads(args.sampling), args.model, args.gpus)
     with task.checker() as checker:
-        completer = Completer(sampler, SamplingParams.from_config(json.loads(args.completer)), task.extract, checker.equal)
+        params = SamplingParams.from_config(json.loads(args.completer), calculator_notation=task.step_format)
+        completer = Completer(sampler, params, task.extract, checker.equal)
         fresh = [labelled_record(labels) for labels in LABELLERS[other](candidates, completer)]
     existing = [labelled[(r["problem_id"], r["sample_id"])] for r in fresh]
     by_mode = {done: existing, other: fresh}

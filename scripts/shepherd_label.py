@@ -46,7 +46,7 @@ def main() -> None:
     candidates = [c for c in candidates if c.problem_id in mine]
     logging.info("shard %d/%d: %d problems, %d solutions, %d steps; labeller %s", args.shard, args.shards,
                  len(mine), len(candidates), sum(len(c.steps) for c in candidates), args.labeler)
-    params = SamplingParams.from_config(settings)
+    params = SamplingParams.from_config(settings, calculator_notation=task.step_format)
     sampler = sampler_from_config(sampling, args.model, args.gpus)
     with task.checker() as checker:
         completer = Completer(sampler, params, task.extract, checker.equal)

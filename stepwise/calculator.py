@@ -1,4 +1,5 @@
-"""The GSM8K calculator: exact, restricted evaluation of ``<<expr=result>>`` annotations.
+"""The calculator: exact, restricted evaluation of ``<<expr=result>>`` annotations (GSM8K),
+and of inline LaTeX arithmetic ``$12 \\div 4 = 3$`` (the PRM800K step format).
 
 Cobbe et al. evaluate annotations with Python ``eval``; model output is
 untrusted, so here an expression is parsed with ``ast.parse(mode="eval")`` and
@@ -8,7 +9,11 @@ Everything else, and anything too big (expression length, size of an intermediat
 result, checked before a power is computed), raises :class:`CalculatorError`.
 
 At sampling time generation stops after ``<<expr=``; :func:`calculator_completion`
-gives the text to insert (the result and ``>>``).
+gives the text to insert (the result and ``>>``). In the ``prm800k`` notation the
+trigger is an ``=`` inside inline math right after plain arithmetic
+(``$32 - 19 - 13 =``), and the insert is the result (`` 0``); the model closes the
+math itself. Lightman et al.'s generator had no calculator: the demo's MATH
+sampling uses it because a tiny model cannot do the arithmetic (see README).
 """
 
 from __future__ import annotations
@@ -28,6 +33,13 @@ _NUMBER_LITERAL = re.compile(r"(?:\d+(?:\.\d*)?|\.\d+)\Z")
 _STATED_RESULT = re.compile(r"\s*(-?(?:\d+/\d+|\d+(?:\.\d*)?|\.\d+))\s*\Z")
 _ANNOTATION = re.compile(r"<<([^<>=\n]*)=([^<>=\n]*)>>")
 _OPEN_ANNOTATION = re.compile(r"<<([^<>=\n]*)=\Z")
+# Inline math opened by a "$" (not "\\$"), then what lies between it (or an earlier "=") and this "=".
+_OPEN_LATEX = re.compile(r"(?:(?<!\\)\$|=)([^$=\n]*)=\Z")
+_LATEX_FRAC = re.compile(r"\\[dt]?frac\{([^{}]*)\}\{([^{}]*)\}")
+_LATEX_OPERATORS = {"\\cdot": "*", "\\times": "*", "\\div": "/", "{": "(", "}": ")", "^": "**"}
+_CALCULATOR_CHARS = re.compile(r"[\d.+\-*/() ]*")
+_HAS_OPERATION = re.compile(r"[\d.)]\s*[-+*/]")
+NOTATIONS = ("gsm8k", "prm800k")  # <<expr= annotations; inline LaTeX ``$expr =``
 
 _BINARY = {
     ast.Add: operator.add,
@@ -181,16 +193,75 @@ def find_annotations(text: str) -> list[Annotation]:
     return [Annotation(m.group(1), m.group(2), m.span()) for m in _ANNOTATION.finditer(text)]
 
 
-def calculator_completion(text: str) -> str | None:
-    """What to append to ``text`` ending in an open ``<<expr=``: ``"24>>"``.
+def latex_expression(text: str) -> str | None:
+    """Plain LaTeX arithmetic (``-\\frac{3}{4} \\cdot 2``, ``3^2 + 1``) as a calculator
+    expression (``-((3)/(4)) * 2``), or None when ``text`` holds anything else."""
+    text = text.replace("\\left", "").replace("\\right", "")
+    previous = None
+    while previous != text:
+        previous, text = text, _LATEX_FRAC.sub(r"((\1)/(\2))", text)
+    for latex, plain in _LATEX_OPERATORS.items():
+        text = text.replace(latex, plain)
+    if not text.strip() or not _CALCULATOR_CHARS.fullmatch(text):
+        return None
+    return text
 
-    None if ``text`` does not end in an open annotation or the calculator
-    refuses the expression (the sampler then lets the model continue).
+
+def format_latex_number(value: Fraction | int, decimal: bool = False) -> str:
+    """``-3``; ``\\frac{3}{4}`` (or with ``decimal``, ``0.75`` when the decimal terminates)."""
+    value = Fraction(value)
+    if value.denominator == 1:
+        return str(value.numerator)
+    places = _decimal_places(value.denominator) if decimal else None
+    if places is not None:
+        digits = str(abs(value.numerator * 10**places // value.denominator)).rjust(places + 1, "0")
+        return ("-" if value < 0 else "") + digits[:-places] + "." + digits[-places:]
+    sign = "-" if value < 0 else ""
+    return f"{sign}\\frac{{{abs(value.numerator)}}}{{{value.denominator}}}"
+
+
+def _decimal_places(denominator: int) -> int | None:
+    """Places a fraction with this denominator needs as a decimal; None if it does not terminate."""
+    twos = fives = 0
+    while denominator % 2 == 0:
+        denominator, twos = denominator // 2, twos + 1
+    while denominator % 5 == 0:
+        denominator, fives = denominator // 5, fives + 1
+    return max(twos, fives) if denominator == 1 else None
+
+
+def calculator_completion(text: str, notation: str = "gsm8k") -> str | None:
+    """What to append to ``text`` ending in an open calculation.
+
+    ``gsm8k``: after ``<<expr=``, the result and ``>>`` (``"24>>"``). ``prm800k``:
+    after ``$expr =`` in inline math still open on the last line, a space and the
+    result (``" 24"``; decimals when the expression has them). None if ``text``
+    does not end so or the calculator refuses the expression (the sampler then
+    lets the model continue).
     """
-    match = _OPEN_ANNOTATION.search(text[-(MAX_EXPRESSION_CHARS + 3) :])
+    if notation not in NOTATIONS:
+        raise ValueError(f"unknown calculator notation {notation!r}; expected one of {NOTATIONS}")
+    tail = text[-(MAX_EXPRESSION_CHARS + 3) :]
+    if notation == "prm800k":
+        return _latex_completion(tail, text.rpartition("\n")[2])
+    match = _OPEN_ANNOTATION.search(tail)
     if match is None:
         return None
     try:
         return format_number(evaluate(match.group(1))) + ">>"
     except CalculatorError:
         return None
+
+
+def _latex_completion(tail: str, line: str) -> str | None:
+    match = _OPEN_LATEX.search(tail)
+    if match is None or (line.count("$") - line.count("\\$")) % 2 == 0:
+        return None  # no "=" after arithmetic, or the "=" is outside inline math
+    expr = latex_expression(match.group(1))
+    if expr is None or not _HAS_OPERATION.search(expr):
+        return None  # "$x =" or "$12 =": nothing to compute
+    try:
+        value = evaluate(expr)
+    except CalculatorError:
+        return None
+    return " " + format_latex_number(value, decimal="." in expr)

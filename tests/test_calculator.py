@@ -1,4 +1,4 @@
-"""The restricted GSM8K calculator: exact values, refusals, formatting, annotations."""
+"""The restricted calculator: exact values, refusals, formatting, GSM8K annotations and inline LaTeX."""
 
 import random
 from fractions import Fraction
@@ -13,7 +13,9 @@ from stepwise.calculator import (
     calculator_completion,
     evaluate,
     find_annotations,
+    format_latex_number,
     format_number,
+    latex_expression,
 )
 
 
@@ -205,3 +207,67 @@ def test_find_annotations():
 )
 def test_calculator_completion(text, completion):
     assert calculator_completion(text) == completion
+
+
+@pytest.mark.parametrize(
+    "text, completion",
+    [  # results worked out by hand
+        ("The red $10$ and green $12$ socks leave $22 - 10 - 12 =", " 0"),
+        ("So there are $12 - 10 =", " 2"),
+        ("Expanding, $x = 3 \\cdot 4 =", " 12"),  # from the last "=" on
+        ("$\\frac{3}{4} + \\frac{1}{4} \\div 2 =", " \\frac{7}{8}"),
+        ("$\\dfrac{1}{2} - 1 =", " -\\frac{1}{2}"),
+        ("As a decimal, $0.25 \\cdot 6 =", " 1.5"),  # decimals in, decimals out
+        ("$2^3 - (1 + 1) =", " 6"),
+        ("$-3 - 4 =", " -7"),
+        ("It costs \\$5, and $3 - 5 =", " -2"),  # an escaped dollar sign opens no math
+        ("Line one has $a$.\nThen $7 \\cdot 6 =", " 42"),  # math opened on this line
+        ("so 19 - 13 =", None),  # outside inline math
+        ("$3$ + 4 =", None),  # the math closed before the "="
+        ("Line one opens $\nand 3 + 4 =", None),  # a "$" on an earlier line does not count
+        ("$x =", None),  # nothing to compute
+        ("$12 =", None),
+        ("$2x + 1 =", None),
+        ("$1 \\div 0 =", None),
+        ("$\\sqrt{4} + 1 =", None),
+        ("$3 - 1 = 2$", None),  # no open "="
+        ("<<3*5=", None),  # the GSM8K annotation is the other notation
+    ],
+)
+def test_latex_calculator_completion(text, completion):
+    assert calculator_completion(text, "prm800k") == completion
+
+
+def test_gsm8k_notation_ignores_inline_latex_and_notations_are_checked():
+    assert calculator_completion("$22 - 10 - 12 =", "gsm8k") is None
+    with pytest.raises(ValueError, match="notation"):
+        calculator_completion("<<1+1=", "latex")
+
+
+@pytest.mark.parametrize(
+    "text, expr",
+    [
+        ("\\frac{3}{4} \\cdot 2", "((3)/(4)) * 2"),
+        ("\\left(1 + 2\\right) \\times 3^2", "(1 + 2) * 3**2"),
+        ("12 \\div 4", "12 / 4"),
+        ("2x", None),
+        ("", None),
+    ],
+)
+def test_latex_expression(text, expr):
+    assert latex_expression(text) == expr
+
+
+@pytest.mark.parametrize(
+    "value, decimal, text",
+    [
+        (Fraction(3), False, "3"),
+        (Fraction(-3, 4), False, "-\\frac{3}{4}"),
+        (Fraction(-3, 4), True, "-0.75"),
+        (Fraction(1, 8), True, "0.125"),
+        (Fraction(1, 3), True, "\\frac{1}{3}"),  # does not terminate: stays a fraction
+        (Fraction(101, 20), True, "5.05"),
+    ],
+)
+def test_format_latex_number(value, decimal, text):
+    assert format_latex_number(value, decimal) == text

@@ -16,7 +16,7 @@ import pytest
 
 from stepwise.answers.check import parse_gsm8k_number
 from stepwise.answers.extract import extract_answer
-from stepwise.calculator import annotation_is_correct, find_annotations
+from stepwise.calculator import annotation_is_correct, calculator_completion, find_annotations
 from stepwise.data.gsm8k import parse_gsm8k_record
 from stepwise.data.math import parse_math_record
 from stepwise.data.prm800k import parse_prm800k_record
@@ -25,7 +25,7 @@ from stepwise.demo import math as math_demo
 from stepwise.demo.gsm8k import generate_gsm8k
 from stepwise.demo.math import generate_math
 from stepwise.demo.prm800k import generate_prm800k
-from stepwise.demo.program import candidate_changes, render_solution, render_step, run_program, split_of
+from stepwise.demo.program import Change, candidate_changes, render_solution, render_step, run_program, split_of
 from stepwise.demo.truth import first_error, judge_steps, latex_value
 from stepwise.io import DataError, read_jsonl
 from stepwise.steps import split_steps
@@ -271,11 +271,35 @@ def test_pair_total_checks_its_pair_against_the_stated_total():
         assert f"{total}-" in first_line and re.search(rf"=0>>0 of the {total} \w+\.\Z", first_line)
 
 
+def test_color_pair_shows_a_wrong_guess_in_its_check():
+    records = generate_math(200, 3, "train", templates=["color_pair"], max_steps=2, long_share=0, max_number=20)
+    for record in records:
+        program = record["demo"]["program"]
+        counts = {name: Fraction(value) for name, value in program["givens"].items() if name != "total"}
+        total = Fraction(program["givens"]["total"])
+        pairs = list(itertools.combinations(sorted(counts), 2))
+        right = [pair for pair in pairs if counts[pair[0]] + counts[pair[1]] == total]
+        assert len(right) == 1 and sorted(program["distractors"]) == sorted(set(counts) - set(right[0]))
+        assert Fraction(record["demo"]["answer_value"]) == abs(counts[right[0][0]] - counts[right[0][1]])
+        steps = split_steps(record["solution"], "prm800k")
+        assert judge_steps(record["demo"], steps, "prm800k") == [True, True, True]
+        check_line = steps[0]
+        assert calculator_completion(check_line[: check_line.index("=") + 1], "prm800k") == " 0"
+        for wrong in set(pairs) - set(right):  # every other guess: named and counted in its own text, judged wrong
+            change = Change(0, "-", ("total", *wrong))
+            lines, _ = render_solution(program, "latex", change=change)
+            names = re.match(r"The (\w+) \$(\d+)\$ and (\w+) \$(\d+)\$ \w+ leave \$[^$]* = (-?\d+)\$", lines[0]).groups()
+            assert names[0::2][:2] == wrong and [Fraction(n) for n in names[1:4:2]] == [counts[w] for w in wrong]
+            assert Fraction(names[4]) == total - counts[wrong[0]] - counts[wrong[1]] != 0
+            assert judge_steps(record["demo"], lines[:1], "prm800k") == [False]
+
+
 def test_math_distribution(math_train):
     steps = [r["demo"]["n_steps"] for r in math_train]
     assert min(steps) >= 2 and max(steps) <= 12
     assert sum(s >= 8 for s in steps) == round(LONG_SHARE * len(math_train))
-    assert {r["demo"]["template"] for r in math_train} == set(math_demo.TEMPLATES)
+    assert len(math_demo.STEP_TEMPLATES) == len(math_demo.TEMPLATES) - 1 == 11  # all but color_pair
+    assert {r["demo"]["template"] for r in math_train} == set(math_demo.STEP_TEMPLATES)
     assert len({r["subject"] for r in math_train}) >= 5
 
 

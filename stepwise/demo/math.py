@@ -8,13 +8,15 @@ line, then ``# Answer``, a blank line and the answer, as PRM800K's generator
 wrote it. Every step is one small operation on small numbers and states its
 result (``$12 \\div 4 = 3$``); answers are integers, negatives, fractions
 (``\\frac{3}{4}``) and decimals. Eleven templates over five MATH subjects write 2
-to 12 steps; ``long_share`` of the problems get 8 or more.
+to 12 steps; ``long_share`` of the problems get 8 or more. A twelfth, ``color_pair``
+(two steps, a guess and its check), is the demo's default mix: see its docstring.
 
 Splits work as in :mod:`stepwise.demo.gsm8k` (stable hash of the problem text).
 """
 
 from __future__ import annotations
 
+import itertools
 import math as _math
 import random
 from collections.abc import Callable
@@ -469,6 +471,50 @@ def _counting(ch: Choices, long: bool) -> MathDraft:
     return d
 
 
+_COLORS = ("red", "blue", "green", "yellow")
+_COLLECTIONS = (("bag", "marbles"), ("box", "crayons"), ("jar", "beads"), ("vase", "tulips"), ("drawer", "socks"),
+                ("bowl", "candies"))
+
+
+@_template("color_pair", "Counting & Probability")
+def _color_pair(ch: Choices, long: bool) -> MathDraft:
+    """Four colours' counts, and the total of exactly one pair of them; the answer is that pair's
+    difference. Which pair is a guess for a model that cannot add in its head; the first step's
+    check (the total minus the two counts) is 0 only for the right pair, so with the calculator
+    a wrong guess shows in that step's result (the MATH twin of GSM8K's ``pair_total``). The
+    other two colours are distractors, and no wrong pair's check or difference is one of the
+    true values, so the truth judge sees every wrong guess."""
+    holder, items = ch.pick(_COLLECTIONS)
+    colors = ch.rng.sample(_COLORS, 4)
+    pairs = list(itertools.combinations(range(4), 2))
+    while True:
+        counts = ch.rng.sample(range(ch.low, ch.high + 1), 4)
+        first, second = ch.pick(pairs)
+        total = counts[first] + counts[second]
+        gap = abs(counts[first] - counts[second])
+        truth = {counts[first], counts[second], total, 0, gap}
+        others = [(i, j) for i, j in pairs if (i, j) != (first, second)]
+        if gap and all(total - counts[i] - counts[j] not in truth and abs(counts[i] - counts[j]) not in truth
+                       for i, j in others):
+            break
+    listed = ", ".join(f"{colors[i]} ${counts[i]}$" for i in range(3)) + f" and {colors[3]} ${counts[3]}$"
+    d = MathDraft(
+        f"A {holder} holds {items} of four colors: {listed}. The {items} of two of these colors number ${total}$ "
+        f"in all. How many more {items} are there of the more common of those two colors than of the other?",
+        {color: count for color, count in zip(colors, counts)} | {"total": total},
+        distractors=[colors[i] for i in range(4) if i not in (first, second)],
+    )
+    d.add("-", ["total", colors[first], colors[second]],
+          f"The <name1> $<arg1>$ and <name2> $<arg2>$ {items} leave $<calc>$ of the $<total>$.")
+    big, small = sorted((colors[first], colors[second]), key=lambda color: d.givens[color], reverse=True)
+    d.add("-", [big, small], f"So there are $<calc>$ more <name0> {items}.")
+    return d
+
+
+# generate_math's templates when none are named (color_pair is asked for by name; the demo config does).
+STEP_TEMPLATES = [name for name in TEMPLATES if name != "color_pair"]
+
+
 # ------------------------------------------------------------------ assembly
 
 
@@ -530,7 +576,7 @@ def generate_math(
     Knobs: step counts within ``[min_steps, max_steps]`` (2 to 12 possible);
     exactly ``round(n * long_share)`` problems have ``LONG_STEPS`` (8) or more
     steps; base quantities in ``[min_number, max_number]``; ``templates``
-    restricts the templates (default all of :data:`TEMPLATES`). Deterministic
+    restricts the templates (default :data:`STEP_TEMPLATES`, all but ``color_pair``). Deterministic
     given the arguments.
     """
     check_split(split)
@@ -542,7 +588,7 @@ def generate_math(
         raise ValueError(f"long_share must be in [0, 1], got {long_share}")
     if not 1 <= min_number <= max_number:
         raise ValueError(f"need 1 <= min_number <= max_number, got {min_number}, {max_number}")
-    chosen = select_templates(TEMPLATES, templates, "MATH")
+    chosen = select_templates(TEMPLATES, STEP_TEMPLATES if templates is None else templates, "MATH")
     n_long = round(n * long_share)
     classes = [
         (True, n_long, (max(LONG_STEPS, min_steps), max_steps)),

@@ -16,7 +16,9 @@ A program is plain JSON::
      "number_style": "fraction"}                # or "decimal": how non-integers print
 
 Step texts hold placeholders ``<calc>`` (the computation with its result),
-``<res>`` (the result), ``<arg0>``, ``<arg1>``, ... (the operands) and ``<name>``
+``<res>`` (the result), ``<arg0>``, ``<arg1>``, ... (the operands),
+``<name0>``, ``<name1>``, ... (the operands' names: givens named for what they
+count, e.g. ``green``, keep a wrong operand's text consistent) and ``<name>``
 for any given or earlier result. A step may carry ``"unit": "$"`` (GSM8K money,
 written before the calculator annotation) and ``"style": "frac"`` (a LaTeX
 division written as ``\\frac{a}{b}``).
@@ -33,7 +35,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
-from stepwise.calculator import format_number
+from stepwise.calculator import format_latex_number, format_number
 
 SPLITS = ("train", "test")
 FORMATS = ("gsm8k", "latex")
@@ -170,29 +172,7 @@ def render_number(value: Fraction, fmt: str, style: str = "fraction") -> str:
     (``-3``; ``0.25`` in decimal style; else ``\\frac{3}{4}``)."""
     if fmt == "gsm8k":
         return format_number(value)
-    if value.denominator == 1:
-        return str(value.numerator)
-    if style == "decimal" and _is_terminating(value):
-        return _decimal(value)
-    sign = "-" if value < 0 else ""
-    return f"{sign}\\frac{{{abs(value.numerator)}}}{{{value.denominator}}}"
-
-
-def _is_terminating(value: Fraction) -> bool:
-    denominator = value.denominator
-    for prime in (2, 5):
-        while denominator % prime == 0:
-            denominator //= prime
-    return denominator == 1
-
-
-def _decimal(value: Fraction) -> str:
-    """A terminating decimal, exactly: ``-12.625``."""
-    places = 0
-    while (value * 10**places).denominator != 1:
-        places += 1
-    digits = str(abs(value.numerator * 10**places // value.denominator)).rjust(places + 1, "0")
-    return ("-" if value < 0 else "") + digits[:-places] + "." + digits[-places:]
+    return format_latex_number(value, decimal=style == "decimal")
 
 
 def _operand(value: Fraction, fmt: str, style: str) -> str:
@@ -241,7 +221,8 @@ def render_step(
     style = program.get("number_style", "fraction")
     fields: dict[str, str] = {}
     if step.get("op") is not None:
-        op = change.op if change is not None and change.index == index else step["op"]
+        changed = change is not None and change.index == index
+        op = change.op if changed else step["op"]
         operands = trace.operands[index]
         shown_operands = operands[::-1] if swap and op in ("+", "*") else operands
         expr = render_expr(op, shown_operands, fmt, style, frac=step.get("style") == "frac")
@@ -249,6 +230,7 @@ def render_step(
         fields["calc"] = render_calc(expr, stated, fmt, style, step.get("unit", ""))
         fields["res"] = render_number(stated, fmt, style)
         fields.update({f"arg{i}": render_number(value, fmt, style) for i, value in enumerate(operands)})
+        fields.update({f"name{i}": ref for i, ref in enumerate(change.args if changed else step["args"])})
 
     def fill(match: re.Match) -> str:
         name = match.group(1)

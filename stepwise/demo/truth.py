@@ -38,7 +38,7 @@ from typing import Any
 
 from stepwise.answers.check import parse_gsm8k_number
 from stepwise.answers.extract import extract_boxed, extract_hash_answer, extract_prm800k_answer
-from stepwise.calculator import CalculatorError, annotation_is_correct, evaluate, find_annotations
+from stepwise.calculator import CalculatorError, annotation_is_correct, evaluate, find_annotations, latex_expression
 from stepwise.demo.program import decode_value
 from stepwise.io import DataError
 
@@ -46,12 +46,10 @@ JUDGE_FORMATS = ("gsm8k", "prm800k")
 
 _LATEX_NOISE = re.compile(r"\\left(?![a-zA-Z])|\\right(?![a-zA-Z])|\\[!,;:]|\\quad(?![a-zA-Z])|\\%|\^\{?\\circ\}?|\\\$")
 _LATEX_TEXT = re.compile(r"\\(?:text|mbox|mathrm)\{[^{}]*\}")
-_FRAC = re.compile(r"\\[dt]?frac\{([^{}]*)\}\{([^{}]*)\}")
 _ARITHMETIC_SUFFIX = re.compile(r"(?:\\frac|\\cdot|\\times|\\div|[\d.\s+\-*/^(){}])*\Z")
 _PLAIN_NUMBER = re.compile(r"\s*([+-]?\s*(?:\\frac\{-?\d+(?:\.\d+)?\}\{\d+(?:\.\d+)?\}|\d+(?:\.\d+)?|\.\d+))")
 _AFTER_ANNOTATION = re.compile(r"\s*\$?\s*(-?\d[\d,]*(?:\.\d+)?)")
 _ANSWER_MARKER = re.compile(r"^[ \t]*# Answer[ \t]*\r?$", re.MULTILINE)
-_CALCULATOR_CHARS = re.compile(r"[\d.+\-*/() ]*")
 
 
 def judge_steps(demo_info: dict[str, Any], steps: Sequence[str], fmt: str) -> list[bool]:
@@ -165,15 +163,10 @@ def latex_value(text: str) -> Fraction | None:
     ``3 \\cdot 4``, ``x = 5``: the part after the last ``=``), else None."""
     boxed = extract_boxed(text)
     text = _LATEX_TEXT.sub(" ", _LATEX_NOISE.sub("", boxed if boxed is not None else text))
-    text = text.rpartition("=")[2].strip().strip("$").replace("\\dfrac", "\\frac").replace("\\tfrac", "\\frac")
-    previous = None
-    while previous != text:
-        previous, text = text, _FRAC.sub(r"((\1)/(\2))", text)
-    text = text.replace("\\cdot", "*").replace("\\times", "*").replace("\\div", "/").replace("{", "(").replace("}", ")")
-    text = text.replace("^", "**")
-    if not text.strip() or not _CALCULATOR_CHARS.fullmatch(text):
+    expr = latex_expression(text.rpartition("=")[2].strip().strip("$"))
+    if expr is None:
         return None
     try:
-        return evaluate(text)
+        return evaluate(expr)
     except CalculatorError:
         return None

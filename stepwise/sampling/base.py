@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
+from stepwise.calculator import NOTATIONS
+
 FinishReason = Literal["stop", "length"]
 
 
@@ -20,7 +22,8 @@ class SamplingParams:
     ``temperature == 0`` means greedy decoding (then ``top_p`` and ``seed`` do not
     matter and the ``n`` generations of a prompt are identical). ``seed=None``
     leaves the backend's random state alone. With ``calculator=True`` every
-    ``<<expr=`` the model writes is completed by :mod:`stepwise.calculator`.
+    calculation the model opens is completed by :mod:`stepwise.calculator`:
+    ``<<expr=`` in the ``gsm8k`` ``calculator_notation``, ``$expr =`` in ``prm800k``.
     """
 
     n: int = 1
@@ -29,6 +32,7 @@ class SamplingParams:
     max_tokens: int = 256
     seed: int | None = None
     calculator: bool = False
+    calculator_notation: str = "gsm8k"
 
     def __post_init__(self):
         if not isinstance(self.n, int) or self.n < 1:
@@ -39,11 +43,15 @@ class SamplingParams:
             raise ValueError(f"top_p must be in (0, 1], got {self.top_p!r}")
         if not isinstance(self.max_tokens, int) or self.max_tokens < 1:
             raise ValueError(f"max_tokens must be a positive integer, got {self.max_tokens!r}")
+        if self.calculator_notation not in NOTATIONS:
+            raise ValueError(f"calculator_notation must be one of {NOTATIONS}, got {self.calculator_notation!r}")
 
     @classmethod
-    def from_config(cls, run: dict) -> "SamplingParams":
-        """From a config section with these keys (others, e.g. ``problems``, are ignored)."""
-        return cls(**{key: run[key] for key in ("n", "temperature", "top_p", "max_tokens", "seed", "calculator") if key in run})
+    def from_config(cls, run: dict, calculator_notation: str = "gsm8k") -> "SamplingParams":
+        """From a config section with these keys (others, e.g. ``problems``, are ignored);
+        ``calculator_notation``: the task's (its step format)."""
+        keys = ("n", "temperature", "top_p", "max_tokens", "seed", "calculator")
+        return cls(**{key: run[key] for key in keys if key in run}, calculator_notation=calculator_notation)
 
     @property
     def greedy(self) -> bool:

@@ -1,7 +1,8 @@
-"""The GSM8K calculator inside sampling, as logits forcing shared by both backends.
+"""The calculator inside sampling, as logits forcing shared by both backends.
 
-When a sequence's generated text ends in an open annotation ``<<expr=``, the
-calculator's completion (``"15>>"``) is tokenized and forced over the next
+When a sequence's generated text ends in an open annotation ``<<expr=`` (or, in
+the ``prm800k`` notation, in ``$expr =`` inside inline math), the
+calculator's completion (``"15>>"``, ``" 15"``) is tokenized and forced over the next
 steps: every other logit of that row is set to -inf, so sampling (greedy,
 temperature, top-p alike) can only pick the forced token. Other sequences of
 the batch keep going, so batching never stalls. An expression the calculator
@@ -20,7 +21,7 @@ from collections.abc import Sequence
 
 import torch
 
-from stepwise.calculator import MAX_EXPRESSION_CHARS, calculator_completion
+from stepwise.calculator import MAX_EXPRESSION_CHARS, NOTATIONS, calculator_completion
 
 log = logging.getLogger(__name__)
 
@@ -45,13 +46,18 @@ class CalculatorTokens:
         self._encoded: dict[str, tuple[int, ...] | None] = {}
         self.completed = 0
 
-    def completion_ids(self, generated: Sequence[int]) -> tuple[int, ...] | None:
+    def completion_ids(self, generated: Sequence[int], notation: str = "gsm8k") -> tuple[int, ...] | None:
         """Token ids to force after ``generated``, or None if nothing is to be forced."""
         tail = self.tokenizer.decode(list(generated[-SHORT_TAIL_TOKENS:]))
-        if len(generated) > SHORT_TAIL_TOKENS and "<<" not in tail and not _ENDS_EXPRESSION.search(tail[:-1]):
+        if notation == "prm800k":
+            # Whether inline math is open depends on the "$"s since the line began.
+            complete = "\n" in tail
+        else:
             # The expression may have begun before the short tail (or "<<" straddles it).
+            complete = "<<" in tail or bool(_ENDS_EXPRESSION.search(tail[:-1]))
+        if len(generated) > SHORT_TAIL_TOKENS and not complete:
             tail = self.tokenizer.decode(list(generated[-TAIL_TOKENS:]))
-        completion = calculator_completion(tail)
+        completion = calculator_completion(tail, notation)
         if completion is None:
             return None
         if completion not in self._encoded:
@@ -73,11 +79,14 @@ class CalculatorTokens:
 class SequenceForcing:
     """The calculator's state for one sequence, reading its growing list of generated ids."""
 
-    __slots__ = ("calc", "generated", "_start", "_plan")
+    __slots__ = ("calc", "generated", "notation", "_start", "_plan")
 
-    def __init__(self, calc: CalculatorTokens, generated: list[int]):
+    def __init__(self, calc: CalculatorTokens, generated: list[int], notation: str = "gsm8k"):
+        if notation not in NOTATIONS:
+            raise ValueError(f"unknown calculator notation {notation!r}; expected one of {NOTATIONS}")
         self.calc = calc
         self.generated = generated
+        self.notation = notation
         self._start = 0
         self._plan: tuple[int, ...] = ()
 
@@ -93,7 +102,7 @@ class SequenceForcing:
         if 0 <= offset < len(self._plan):
             return self._plan[offset]
         if length and generated[-1] in self.calc.trigger_ids:
-            plan = self.calc.completion_ids(generated)
+            plan = self.calc.completion_ids(generated, self.notation)
             if plan:
                 self._start, self._plan = length, plan
                 return plan[0]

@@ -27,14 +27,15 @@ DEFAULT_BATCH_SIZE = 64
 class CalculatorLogitsProcessor(LogitsProcessor):
     """Forces calculator results, row by row, during one ``generate`` call."""
 
-    def __init__(self, calc: CalculatorTokens, prompt_length: int):
+    def __init__(self, calc: CalculatorTokens, prompt_length: int, notation: str = "gsm8k"):
         self.calc = calc
         self.prompt_length = prompt_length
+        self.notation = notation
         self.rows: list[SequenceForcing] = []
 
     def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor) -> torch.FloatTensor:
         if not self.rows:
-            self.rows = [SequenceForcing(self.calc, []) for _ in range(input_ids.shape[0])]
+            self.rows = [SequenceForcing(self.calc, [], self.notation) for _ in range(input_ids.shape[0])]
         if input_ids.shape[1] > self.prompt_length:
             for row, token in zip(self.rows, input_ids[:, -1].tolist()):
                 row.generated.append(token)
@@ -117,7 +118,9 @@ class HFSampler:
             # top_k=0: vLLM's default, no top-k cut (transformers' default is 50).
             **({} if params.greedy else {"temperature": params.temperature, "top_p": params.top_p, "top_k": 0}),
         )
-        processors = LogitsProcessorList([CalculatorLogitsProcessor(self.calc, prompt_length)] if params.calculator else [])
+        processors = LogitsProcessorList(
+            [CalculatorLogitsProcessor(self.calc, prompt_length, params.calculator_notation)] if params.calculator else []
+        )
         with torch.random.fork_rng(devices=[torch.cuda.current_device()] if self.device == "cuda" else []):
             if seed is not None:
                 torch.manual_seed(seed)

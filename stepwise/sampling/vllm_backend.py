@@ -4,7 +4,7 @@ The calculator runs inside vLLM's engine as a custom logits processor
 (vLLM's v1 ``LogitsProcessor`` extension point), so a sequence that opens an
 annotation has the result forced over its next steps while the rest of the
 batch keeps decoding; it is switched on per request through
-``SamplingParams.extra_args["calculator"]``.
+``SamplingParams.extra_args["calculator"]``, which holds the notation (``gsm8k`` or ``prm800k``).
 
 Seeds: each prompt gets its own vLLM seed derived from ``(seed, prompt)``
 (vLLM gives the ``n`` samples of a request ``seed + i``), so a problem's
@@ -59,9 +59,10 @@ class VLLMCalculatorProcessor(LogitsProcessor):
         process_dict_updates(self.sequences, batch_update, self._new_sequence)
 
     def _new_sequence(self, params, prompt_ids: list[int] | None, output_ids: list[int]) -> SequenceForcing | None:
-        if not (params.extra_args or {}).get(CALCULATOR_ARG):
+        notation = (params.extra_args or {}).get(CALCULATOR_ARG)
+        if not notation:
             return None
-        return SequenceForcing(self.calc, output_ids)
+        return SequenceForcing(self.calc, output_ids, notation)
 
     def apply(self, logits: torch.Tensor) -> torch.Tensor:
         """Force the next calculator token in every row that has one."""
@@ -138,7 +139,7 @@ def vllm_params(params: SamplingParams, prompt: str):
         top_p=params.top_p,
         max_tokens=params.max_tokens,
         seed=None if params.seed is None else prompt_seed(params.seed, prompt),
-        extra_args={CALCULATOR_ARG: True} if params.calculator else None,
+        extra_args={CALCULATOR_ARG: params.calculator_notation} if params.calculator else None,
     )
 
 
