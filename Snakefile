@@ -16,6 +16,15 @@ report: "report/workflow.rst"
 
 
 include: "rules/common.smk"
+
+
+wildcard_constraints:
+    dataset="|".join(config["data"]),
+    task="|".join(registry.TASK_NAMES),
+    split="|".join(registry.SPLITS),
+    shard=r"\d+",
+
+
 include: "rules/data.smk"
 include: "rules/model.smk"
 include: "rules/sampling.smk"
@@ -25,6 +34,7 @@ include: "rules/evaluation.smk"
 include: "rules/gsm8k.smk"
 include: "rules/prm800k.smk"
 include: "rules/shepherd.smk"
+include: "rules/scorers.smk"
 
 
 rule all:

@@ -3,16 +3,16 @@
 On demo MATH-style problems (2 to 12 steps, half of them 8 or more), each
 problem's reference solution and a copy with one injected wrong step
 (:func:`stepwise.demo.program.candidate_changes`) are labelled by both
-labellers through the same completer. The completer is *simulated* (no MATH
+strategies through the same completer. The completer is *simulated* (no MATH
 generator is trained here): from a prefix whose steps are all right (by
 :func:`stepwise.demo.truth.judge_steps`) a continuation writes the reference's
 remaining steps and reaches the answer with probability ``--p-good``; from a
 prefix with a wrong step it reaches it with probability ``--p-lucky`` (a lucky
 recovery). Continuations are a deterministic function of the prefix, so both
-labellers see the same ones; tokens are counted as whitespace-separated words.
+strategies see the same ones; tokens are counted as whitespace-separated words.
 
 Reports, by solution length in steps, the tokens ``binary`` generates relative
-to ``linear`` and the share of steps whose hard labels agree, and both modes'
+to ``linear`` and the share of steps whose hard labels agree, and both strategies'
 label quality against the ground truth. Goal: on solutions of 8+ steps binary
 uses at most 40% of linear's tokens, with hard-label agreement >= 95% over all
 steps; exits 1 otherwise. See bench/README.md.
@@ -36,9 +36,9 @@ from stepwise.prompts import math_prompt  # noqa: E402
 from stepwise.sampling import Generation, SamplingParams  # noqa: E402
 from stepwise.shepherd import Candidate, Completer, label_binary, label_linear  # noqa: E402
 from stepwise.shepherd.records import labelled_record  # noqa: E402
-from stepwise.shepherd.compare import compare_labellers, comparison_markdown  # noqa: E402
+from stepwise.shepherd.compare import compare_strategies, comparison_markdown  # noqa: E402
 from stepwise.steps import split_steps  # noqa: E402
-from stepwise.tasks import get_task  # noqa: E402
+from stepwise.registry import get_task  # noqa: E402
 
 TOKEN_GOAL, AGREEMENT_GOAL = 0.40, 0.95
 log = logging.getLogger("bench_shepherd")
@@ -116,7 +116,7 @@ def main() -> int:
     print(f"{len(candidates)} solutions ({sum(not c.correct for c in candidates)} wrong) of {len(demo)} problems; "
           f"N={args.n}, p_good={args.p_good}, p_lucky={args.p_lucky}\n")
     truths = [judge_steps(records[c.prompt]["demo"], c.steps, "prm800k") for c in candidates]
-    comparison = compare_labellers([labelled_record(x) for x in linear], [labelled_record(x) for x in binary],
+    comparison = compare_strategies([labelled_record(x) for x in linear], [labelled_record(x) for x in binary],
                                    truths, long_steps=LONG_STEPS)
     print(comparison_markdown(comparison))
     long_ratio, agreement = comparison["long"]["binary_token_share"], comparison["all"]["agreement"]

@@ -1,14 +1,16 @@
 # Raw datasets: each one generated (demo), downloaded (url) or copied (path),
 # as its entry under `data:` in the config says.
 
+from stepwise.data.sources import dataset_spec
+
 
 rule raw_dataset:
     input:
-        local_source,
+        lambda w: job_settings.local_source(config, w.dataset),  # a changed local file reruns the copy
     output:
         raw_dataset("{dataset}"),
     params:
-        spec=lambda w: dataset_spec(w.dataset),
+        settings=lambda w: settings(dataset_spec(config, w.dataset)),
     log:
         results("logs", "data", "{dataset}.log"),
     benchmark:
@@ -19,7 +21,7 @@ rule raw_dataset:
     conda:
         "../envs/data.yaml"
     shell:
-        "python \"$STEPWISE_SCRIPTS/get_dataset.py\" --spec {params.spec:q} --out {output:q} > {log:q} 2>&1"
+        "python \"$STEPWISE_SCRIPTS/get_dataset.py\" --settings {params.settings:q} --out {output:q} > {log:q} 2>&1"
 
 
 rule raw_data:

@@ -1,46 +1,33 @@
 # Accuracy against N for every selection method of a task: the test samples,
-# with every scorer's score file joined to them on (problem_id, sample_id).
-# A new scorer (e.g. a Math-Shepherd PRM) joins a task's table by appending its
-# score file to EVALUATION_SCORES[task] and its methods to evaluation_methods
-# (rules/common.smk).
-
-EVALUATION_SCORES = {
-    "gsm8k": [results("gsm8k", "scores", "test", f"{OUTCOME_VERIFIERS['gsm8k']}.jsonl")],
-    "math": [
-        results("math", "scores", "test", f"{OUTCOME_VERIFIERS['math']}.jsonl"),
-        results("math", "scores", "test", "prm800k_prm.jsonl"),
-    ],
-}
-
-EVALUATION_TITLES = {"gsm8k": "GSM8K", "math": "MATH"}
-REPORT_CATEGORIES = {"gsm8k": "GSM8K outcome verifier", "math": "PRM800K process reward model"}
-
-
-check_math_score_columns()
+# with the score file of every scorer of the task (stepwise/registry.py) joined
+# to them on (problem_id, sample_id). A new scorer joins a task's table through
+# its registry entry; no rule here changes.
 
 
 rule evaluate:
     input:
         samples=results("{task}", "samples", "test.jsonl"),
-        scores=lambda w: EVALUATION_SCORES[w.task],
+        scores=lambda w: [results(path) for path in registry.score_files(config, w.task)],
     output:
         csv=report(
             results("{task}", "accuracy.csv"),
             caption="../report/accuracy_table.rst",
-            category=lambda w: REPORT_CATEGORIES[w.task],
+            category=lambda w: registry.get_task(w.task).report_category,
         ),
         markdown=results("{task}", "accuracy.md"),
         selections=results("{task}", "selections.csv"),
         plot=report(
             results("{task}", "accuracy.png"),
             caption="../report/accuracy_plot.rst",
-            category=lambda w: REPORT_CATEGORIES[w.task],
+            category=lambda w: registry.get_task(w.task).report_category,
         ),
     params:
-        methods=lambda w: json.dumps(evaluation_methods(w.task)),
-        trials=lambda w: config[w.task]["evaluation"]["trials"],
-        seed=lambda w: config[w.task]["evaluation"]["seed"],
-        title=lambda w: f"{EVALUATION_TITLES[w.task]} ({RUN}): accuracy against N",
+        settings=lambda w: settings({
+            "methods": registry.evaluation_methods(config, w.task),
+            "trials": config[w.task]["evaluation"]["trials"],
+            "seed": config[w.task]["evaluation"]["seed"],
+            "title": f"{registry.get_task(w.task).title} ({RUN}): accuracy against N",
+        }),
     log:
         results("logs", "{task}", "evaluate.log"),
     benchmark:
@@ -52,21 +39,19 @@ rule evaluate:
         "../envs/data.yaml"
     shell:
         "python \"$STEPWISE_SCRIPTS/evaluate.py\" --task {wildcards.task} --samples {input.samples:q}"
-        " --scores {input.scores:q} --methods {params.methods:q} --trials {params.trials} --seed {params.seed}"
-        " --title {params.title:q} --csv {output.csv:q} --markdown {output.markdown:q}"
-        " --selections {output.selections:q} --plot {output.plot:q} > {log:q} 2>&1"
+        " --scores {input.scores:q} --settings {params.settings:q} --csv {output.csv:q}"
+        " --markdown {output.markdown:q} --selections {output.selections:q} --plot {output.plot:q} > {log:q} 2>&1"
 
 
 # Every task's table in one, with a task column, and their plots side by side.
 rule combined_accuracy:
     input:
-        **{task: results(task, "accuracy.csv") for task in EVALUATION_TITLES},
+        [results(task, "accuracy.csv") for task in registry.TASK_NAMES],
     output:
         csv=report(results("combined_accuracy.csv"), caption="../report/combined_accuracy.rst", category="Summary"),
         plot=report(results("combined_accuracy.png"), caption="../report/combined_accuracy.rst", category="Summary"),
     params:
-        tables=lambda w, input: " ".join(shlex.quote(f"{task}={input[task]}") for task in EVALUATION_TITLES),
-        title=f"Accuracy against N ({RUN})",
+        settings=settings({"tasks": list(registry.TASK_NAMES), "title": f"Accuracy against N ({RUN})"}),
     log:
         results("logs", "combined_accuracy.log"),
     threads: stage_threads("light")
@@ -75,7 +60,7 @@ rule combined_accuracy:
     conda:
         "../envs/data.yaml"
     shell:
-        "python \"$STEPWISE_SCRIPTS/combine_accuracy.py\" --tables {params.tables} --title {params.title:q}"
+        "python \"$STEPWISE_SCRIPTS/combine_accuracy.py\" --tables {input:q} --settings {params.settings:q}"
         " --csv {output.csv:q} --plot {output.plot:q} > {log:q} 2>&1"
 
 
@@ -84,11 +69,11 @@ rule run_config:
     output:
         report(results("config.yaml"), caption="../report/config.rst", category="Configuration"),
     params:
-        config=json.dumps(config, sort_keys=True),  # any config change rewrites the page, and nothing else
+        settings=settings(config),  # any config change rewrites the page, and nothing else
     log:
         results("logs", "config.log"),
     localrule: True
     conda:
         "../envs/data.yaml"
     shell:
-        "python \"$STEPWISE_SCRIPTS/write_config.py\" --config {params.config:q} --out {output:q} > {log:q} 2>&1"
+        "python \"$STEPWISE_SCRIPTS/write_config.py\" --settings {params.settings:q} --out {output:q} > {log:q} 2>&1"

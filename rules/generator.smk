@@ -1,31 +1,56 @@
-# The generator of each task: its SFT data as a file (GSM8K gold solutions; MATH
-# reference solutions in the PRM800K step format, or few-shot samples whose
-# answer checks correct), then SFT of the base model on it.
+# The generator of each task: its SFT data as a file, then SFT of the base model
+# on it. The data is the task's gold solutions (GSM8K), MATH reference solutions
+# in the PRM800K step format (rule sft_data, a light job), or few-shot samples
+# of a prompted model whose answer checks correct (rule sft_data_fewshot, a
+# sampling job); stepwise.registry.generator_data_source says which.
 
 
 rule sft_data:
     input:
-        unpack(sft_data_inputs),
+        dataset=lambda w: problems_of(w.task, "train"),
     output:
         results("{task}", "sft_data.jsonl"),
+    wildcard_constraints:
+        task=one_of(job_settings.tasks_with_generator_data(config, "gold", "reference")),
     params:
-        launcher=sft_data_launcher,
-        settings=lambda w: json.dumps(sft_data_settings(w), sort_keys=True),
-        model=sft_data_model,
-        sampling=lambda w: json.dumps(sft_data_sampling(w), sort_keys=True),
+        settings=lambda w: settings(job_settings.reference_data(config, w.task)),
     log:
         results("logs", "{task}", "sft_data.log"),
     benchmark:
         results("benchmarks", "{task}", "sft_data.tsv")
-    threads: lambda w: stage_threads(sft_data_stage(w))
+    threads: stage_threads("light")
     resources:
-        **sft_data_resources(),
+        **stage_resources("light"),
+    conda:
+        "../envs/data.yaml"
+    shell:
+        "python \"$STEPWISE_SCRIPTS/sft_data.py\" --task {wildcards.task} --dataset {input.dataset:q}"
+        " --settings {params.settings:q} --out {output:q} > {log:q} 2>&1"
+
+
+rule sft_data_fewshot:
+    input:
+        dataset=lambda w: problems_of(w.task, "train"),
+        base=results("models", "base.json"),  # the prompted model when generator_data.model is `base`
+    output:
+        results("{task}", "sft_data.jsonl"),
+    wildcard_constraints:
+        task=one_of(job_settings.tasks_with_generator_data(config, "fewshot")),
+    params:
+        settings=lambda w: settings(job_settings.fewshot_data(config, w.task)),
+    log:
+        results("logs", "{task}", "sft_data.log"),
+    benchmark:
+        results("benchmarks", "{task}", "sft_data.tsv")
+    threads: stage_threads("sample")
+    resources:
+        **stage_resources("sample"),
     conda:
         "../envs/sample.yaml"
     shell:
-        "python {params.launcher} \"$STEPWISE_SCRIPTS/sft_data.py\" --task {wildcards.task} --dataset {input.dataset:q}"
-        " --settings {params.settings:q} {params.model} --sampling {params.sampling:q} --gpus {resources.gpu}"
-        " --out {output:q} > {log:q} 2>&1"
+        "python -m stepwise.launch --gpus {resources.gpu} \"$STEPWISE_SCRIPTS/sft_data_fewshot.py\""
+        " --task {wildcards.task} --dataset {input.dataset:q} --base {input.base:q} --settings {params.settings:q}"
+        " --gpus {resources.gpu} --out {output:q} > {log:q} 2>&1"
 
 
 rule sft_generator:
@@ -35,7 +60,7 @@ rule sft_generator:
     output:
         directory(results("models", "{task}_generator")),
     params:
-        settings=lambda w: json.dumps(config[w.task]["sft"], sort_keys=True),
+        settings=lambda w: settings(config[w.task]["sft"]),
         checkpoints=lambda w: results("checkpoints", f"{w.task}_generator"),  # kept when the job restarts
     log:
         results("logs", "models", "{task}_generator.log"),

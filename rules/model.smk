@@ -11,7 +11,7 @@ rule tiny_model:
     output:
         directory(results("models", "tiny")),
     params:
-        arch=json.dumps(config["model"]["tiny"], sort_keys=True),
+        settings=settings(config["model"]["tiny"]),
     log:
         results("logs", "models", "tiny.log"),
     benchmark:
@@ -23,7 +23,7 @@ rule tiny_model:
         "../envs/train.yaml"
     shell:
         "python \"$STEPWISE_SCRIPTS/build_tiny_model.py\" --gsm8k {input.gsm8k:q} --math {input.math:q}"
-        " --arch {params.arch:q} --out {output:q} > {log:q} 2>&1"
+        " --settings {params.settings:q} --out {output:q} > {log:q} 2>&1"
 
 
 rule base_model:

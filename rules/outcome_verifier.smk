@@ -2,27 +2,26 @@
 # generator on its samples of the training problems, labelled by final-answer
 # correctness, then scoring the test samples into a score file of its own.
 # GSM8K's is Cobbe et al.'s verifier; MATH's is the ORM baseline of Lightman et
-# al. Both come from the same two rule definitions.
-
-# task -> the name of its outcome verifier: model folder models/<task>_<name>,
-# config section <task>.<name>, and score column / score file <name>
-OUTCOME_VERIFIERS = {"gsm8k": "verifier", "math": "orm"}
+# al. Both come from the same two rule definitions; each task's verifier name
+# (model folder models/<task>_<name>, config section <task>.<name>, score column
+# <name>) is its registry entry's `outcome_verifier`.
 
 
-for task, name in OUTCOME_VERIFIERS.items():
+for task in registry.TASK_NAMES:
+    name = registry.get_task(task).outcome_verifier
 
     rule:
         name:
             f"{task}_train_{name}"
         input:
             generator=results("models", f"{task}_generator"),
-            dataset=raw_dataset(SAMPLE_SETS[(task, "train")][0]),
+            dataset=problems_of(task, "train"),
             samples=results(task, "samples", "train.jsonl"),
         output:
             directory(results("models", f"{task}_{name}")),
         params:
             task=task,
-            settings=json.dumps(config[task][name], sort_keys=True),
+            settings=settings(config[task][name]),
             checkpoints=results("checkpoints", f"{task}_{name}"),  # kept when the job restarts
         log:
             results("logs", "models", f"{task}_{name}.log"),
@@ -44,14 +43,17 @@ for task, name in OUTCOME_VERIFIERS.items():
             f"{task}_score_{name}"
         input:
             verifier=results("models", f"{task}_{name}"),
-            dataset=raw_dataset(SAMPLE_SETS[(task, "test")][0]),
+            dataset=problems_of(task, "test"),
             samples=results(task, "samples", "test.jsonl"),
         output:
             results(task, "scores", "test", f"{name}.jsonl"),
         params:
             task=task,
-            column=name,
-            reduction=config[task]["evaluation"]["score_reduction"],
+            settings=settings({
+                "column": name,
+                "reduction": config[task]["evaluation"]["score_reduction"],
+                "batch_size": config["scoring"]["batch_size"],
+            }),
         log:
             results("logs", task, "scores", f"{name}.log"),
         benchmark:
@@ -64,5 +66,4 @@ for task, name in OUTCOME_VERIFIERS.items():
         shell:
             "python -m stepwise.launch --gpus {resources.gpu} \"$STEPWISE_SCRIPTS/score_samples.py\""
             " --task {params.task} --dataset {input.dataset:q} --samples {input.samples:q}"
-            " --verifier {input.verifier:q} --column {params.column} --reduction {params.reduction}"
-            " --out {output:q} > {log:q} 2>&1"
+            " --verifier {input.verifier:q} --settings {params.settings:q} --out {output:q} > {log:q} 2>&1"

@@ -5,24 +5,16 @@
 # step-level metrics on held-out labels; and the next batch of training-problem
 # solutions to label (active learning). The MATH generator, samples, ORM and
 # table come from the generic rules (generator, sampling, outcome_verifier,
-# evaluation); target `prm800k` builds the whole experiment.
+# evaluation); the step scoring rules here serve every PRM of the registry
+# (the Math-Shepherd PRMs too). Target `prm800k` builds the whole experiment.
 
-PRM800K_PREPROCESS = config["prm800k"]["preprocess"]
-PRM800K_ACTIVE_LEARNING = config["prm800k"]["active_learning"]
-# Step metrics against the demo's ground truth when MATH-500 is the demo's,
-# else against the PRM800K test split's human labels.
-STEP_METRICS_ON_DEMO = config["data"]["math500"]["source"] == "demo"
 PRM800K_CATEGORY = "PRM800K process reward model"
-
-
-wildcard_constraints:
-    scorer=r"[a-z0-9_]+_prm",
 
 
 rule prm800k_preprocess:
     input:
-        train=[raw_dataset(f"prm800k_phase{phase}_train") for phase in PRM800K_PREPROCESS["phases"]],
-        test=[raw_dataset(f"prm800k_phase{phase}_test") for phase in PRM800K_PREPROCESS["phases"]],
+        train=[raw_dataset(f"prm800k_phase{phase}_train") for phase in config["prm800k"]["preprocess"]["phases"]],
+        test=[raw_dataset(f"prm800k_phase{phase}_test") for phase in config["prm800k"]["preprocess"]["phases"]],
         math500=raw_dataset("math500"),
     output:
         train=results("prm800k", "train.jsonl"),
@@ -33,7 +25,7 @@ rule prm800k_preprocess:
             category=PRM800K_CATEGORY,
         ),
     params:
-        settings=json.dumps(PRM800K_PREPROCESS, sort_keys=True),
+        settings=settings(config["prm800k"]["preprocess"]),
     log:
         results("logs", "prm800k", "preprocess.log"),
     benchmark:
@@ -57,7 +49,7 @@ rule prm800k_train_prm:
         directory(results("models", "prm800k_prm")),
     params:
         # One key, prm800k.preprocess.neutral, says how a 0 rating counts in the data and in the PRM.
-        settings=json.dumps({**config["prm800k"]["prm"], "neutral": PRM800K_PREPROCESS["neutral"]}, sort_keys=True),
+        settings=settings({**config["prm800k"]["prm"], "neutral": config["prm800k"]["preprocess"]["neutral"]}),
         checkpoints=results("checkpoints", "prm800k_prm"),  # kept when the job restarts
     log:
         results("logs", "models", "prm800k_prm.log"),
@@ -74,20 +66,22 @@ rule prm800k_train_prm:
         " --checkpoints {params.checkpoints:q} > {log:q} 2>&1"
 
 
-rule prm800k_score_steps:
+# Step scores of a task's samples by one of its PRMs (registry: kind "process").
+rule score_steps:
     input:
-        prm=results("models", "prm800k_prm"),
-        dataset=lambda w: raw_dataset(SAMPLE_SETS[("math", w.split)][0]),
-        samples=results("math", "samples", "{split}.jsonl"),
+        prm=lambda w: results("models", registry.get_scorer(config, w.task, w.scorer).model),
+        dataset=lambda w: problems_of(w.task, w.split),
+        samples=results("{task}", "samples", "{split}.jsonl"),
     output:
-        results("math", "step_scores", "{split}", "prm800k_prm.jsonl"),
+        results("{task}", "step_scores", "{split}", "{scorer}.jsonl"),
+    wildcard_constraints:
+        scorer=one_of(registry.scorer_names(config, "process")),
     params:
-        task="math",  # the samples' task and the score column: rules/shepherd.smk reuses this rule
-        column="prm800k_prm",
+        settings=lambda w: settings(job_settings.step_scoring(config, w.scorer)),
     log:
-        results("logs", "math", "step_scores", "{split}", "prm800k_prm.log"),
+        results("logs", "{task}", "step_scores", "{split}", "{scorer}.log"),
     benchmark:
-        results("benchmarks", "math", "step_scores", "{split}", "prm800k_prm.tsv")
+        results("benchmarks", "{task}", "step_scores", "{split}", "{scorer}.tsv")
     threads: stage_threads("score")
     resources:
         **stage_resources("score"),
@@ -95,8 +89,8 @@ rule prm800k_score_steps:
         "../envs/train.yaml"
     shell:
         "python -m stepwise.launch --gpus {resources.gpu} \"$STEPWISE_SCRIPTS/score_steps.py\""
-        " --samples {input.samples:q} --task {params.task} --dataset {input.dataset:q} --prm {input.prm:q}"
-        " --column {params.column} --out {output:q} > {log:q} 2>&1"
+        " --samples {input.samples:q} --task {wildcards.task} --dataset {input.dataset:q} --prm {input.prm:q}"
+        " --settings {params.settings:q} --out {output:q} > {log:q} 2>&1"
 
 
 rule aggregate_step_scores:
@@ -104,8 +98,10 @@ rule aggregate_step_scores:
         results("{task}", "step_scores", "{split}", "{scorer}.jsonl"),
     output:
         results("{task}", "scores", "{split}", "{scorer}.jsonl"),
+    wildcard_constraints:
+        scorer=one_of(registry.scorer_names(config, "process")),
     params:
-        aggregations=lambda w: " ".join(config[w.task]["evaluation"]["aggregations"]),
+        settings=lambda w: settings({"column": w.scorer, "aggregations": config[w.task]["evaluation"]["aggregations"]}),
     log:
         results("logs", "{task}", "scores", "{split}", "{scorer}.log"),
     threads: stage_threads("light")
@@ -114,8 +110,8 @@ rule aggregate_step_scores:
     conda:
         "../envs/data.yaml"
     shell:
-        "python \"$STEPWISE_SCRIPTS/aggregate_step_scores.py\" --samples {input:q} --column {wildcards.scorer}"
-        " --aggregations {params.aggregations} --out {output:q} > {log:q} 2>&1"
+        "python \"$STEPWISE_SCRIPTS/aggregate_step_scores.py\" --samples {input:q} --settings {params.settings:q}"
+        " --out {output:q} > {log:q} 2>&1"
 
 
 rule prm800k_score_heldout:
@@ -124,6 +120,8 @@ rule prm800k_score_heldout:
         data=results("prm800k", "test.jsonl"),
     output:
         results("prm800k", "test_scored.jsonl"),
+    params:
+        settings=settings(job_settings.step_scoring(config, "prm800k_prm")),
     log:
         results("logs", "prm800k", "score_heldout.log"),
     benchmark:
@@ -135,20 +133,20 @@ rule prm800k_score_heldout:
         "../envs/train.yaml"
     shell:
         "python -m stepwise.launch --gpus {resources.gpu} \"$STEPWISE_SCRIPTS/score_steps.py\""
-        " --stepwise {input.data:q} --prm {input.prm:q} --column prm800k_prm --out {output:q} > {log:q} 2>&1"
+        " --stepwise {input.data:q} --prm {input.prm:q} --settings {params.settings:q} --out {output:q} > {log:q} 2>&1"
 
 
-rule prm800k_step_metrics:
+# Step-level metrics of the PRM800K PRM: on the demo, of the MATH test samples
+# against the demo's ground truth (math/prm_step_metrics.*); with real data, of
+# the PRM800K test split against its human labels (prm800k/test_step_metrics.*).
+# Target `prm800k` asks for the one its MATH-500 source allows.
+
+
+rule prm800k_step_metrics_on_demo:
     input:
-        **(
-            {
-                "samples": results("math", "samples", "test.jsonl"),
-                "scores": results("math", "scores", "test", "prm800k_prm.jsonl"),
-                "dataset": raw_dataset("math500"),
-            }
-            if STEP_METRICS_ON_DEMO
-            else {"scored": results("prm800k", "test_scored.jsonl")}
-        ),
+        samples=results("math", "samples", "test.jsonl"),
+        scores=results("math", "scores", "test", "prm800k_prm.jsonl"),
+        dataset=raw_dataset("math500"),
     output:
         json=results("math", "prm_step_metrics.json"),
         markdown=report(
@@ -157,11 +155,7 @@ rule prm800k_step_metrics:
             category=PRM800K_CATEGORY,
         ),
     params:
-        title=(
-            f"PRM step-level metrics ({RUN}): MATH test samples judged by the demo's ground truth"
-            if STEP_METRICS_ON_DEMO
-            else f"PRM step-level metrics ({RUN}): PRM800K test labels"
-        ),
+        settings=settings(job_settings.step_metrics(config, "MATH test samples judged by the demo's ground truth")),
     log:
         results("logs", "math", "prm_step_metrics.log"),
     threads: stage_threads("light")
@@ -170,32 +164,44 @@ rule prm800k_step_metrics:
     conda:
         "../envs/data.yaml"
     shell:
-        "python \"$STEPWISE_SCRIPTS/step_metrics.py\""
-        + (
-            " --samples {input.samples:q} --scores {input.scores:q} --task math --dataset {input.dataset:q}"
-            if STEP_METRICS_ON_DEMO
-            else " --stepwise {input.scored:q}"
-        )
-        + " --column prm800k_prm --title {params.title:q} --json {output.json:q} --markdown {output.markdown:q}"
-        " > {log:q} 2>&1"
+        "python \"$STEPWISE_SCRIPTS/step_metrics.py\" --samples {input.samples:q} --scores {input.scores:q}"
+        " --task math --dataset {input.dataset:q} --settings {params.settings:q} --json {output.json:q}"
+        " --markdown {output.markdown:q} > {log:q} 2>&1"
+
+
+rule prm800k_step_metrics_on_labels:
+    input:
+        scored=results("prm800k", "test_scored.jsonl"),
+    output:
+        json=results("prm800k", "test_step_metrics.json"),
+        markdown=report(
+            results("prm800k", "test_step_metrics.md"),
+            caption="../report/prm800k_step_metrics.rst",
+            category=PRM800K_CATEGORY,
+        ),
+    params:
+        settings=settings(job_settings.step_metrics(config, "PRM800K test labels")),
+    log:
+        results("logs", "prm800k", "test_step_metrics.log"),
+    threads: stage_threads("light")
+    resources:
+        **stage_resources("light"),
+    conda:
+        "../envs/data.yaml"
+    shell:
+        "python \"$STEPWISE_SCRIPTS/step_metrics.py\" --stepwise {input.scored:q} --settings {params.settings:q}"
+        " --json {output.json:q} --markdown {output.markdown:q} > {log:q} 2>&1"
 
 
 rule prm800k_select_for_labelling:
     input:
         samples=results("math", "samples", "train.jsonl"),
         scores=results("math", "scores", "train", "prm800k_prm.jsonl"),
-        dataset=raw_dataset(SAMPLE_SETS[("math", "train")][0]),
+        dataset=problems_of("math", "train"),
     output:
         results("prm800k", "to_label.jsonl"),
     params:
-        score=f"prm800k_prm_{PRM800K_ACTIVE_LEARNING['aggregation']}",
-        batch_size=PRM800K_ACTIVE_LEARNING["batch_size"],
-        wrong_share=PRM800K_ACTIVE_LEARNING["wrong_share"],
-        options=" ".join(
-            f"--{name.replace('_', '-')} {PRM800K_ACTIVE_LEARNING[name]}"
-            for name in ("max_per_problem", "generation")
-            if PRM800K_ACTIVE_LEARNING.get(name) is not None
-        ),
+        settings=settings(job_settings.active_learning(config)),
     log:
         results("logs", "prm800k", "select_for_labelling.log"),
     threads: stage_threads("light")
@@ -205,13 +211,12 @@ rule prm800k_select_for_labelling:
         "../envs/data.yaml"
     shell:
         "python \"$STEPWISE_SCRIPTS/select_for_labelling.py\" --samples {input.samples:q} --scores {input.scores:q}"
-        " --dataset {input.dataset:q} --score {params.score} --batch-size {params.batch_size}"
-        " --wrong-share {params.wrong_share} {params.options} --out {output:q} > {log:q} 2>&1"
+        " --dataset {input.dataset:q} --settings {params.settings:q} --out {output:q} > {log:q} 2>&1"
 
 
 rule prm800k:
     input:
         evaluation_outputs("math"),
-        rules.prm800k_step_metrics.output,
+        [results(path) for path in job_settings.step_metrics_files(config)],
         rules.prm800k_select_for_labelling.output,
         rules.prm800k_preprocess.output.stats,

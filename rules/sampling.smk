@@ -1,32 +1,17 @@
 # Sampling solutions from a task's generator, split into shards (scatter/gather):
 # each shard is its own job, written atomically, so a cluster runs them in
-# parallel and a killed run redoes only the missing shards.
-
-# (task, split) -> (raw dataset, config section of that sample set)
-SAMPLE_SETS = {
-    ("gsm8k", "train"): ("gsm8k_train", "verifier_samples"),
-    ("gsm8k", "test"): ("gsm8k_test", "test_samples"),
-    ("math", "train"): ("math_train", "train_samples"),
-    ("math", "test"): ("math500", "test_samples"),
-}
-
-
-wildcard_constraints:
-    task="gsm8k|math",
-    split="train|test",
-    shard=r"\d+",
+# parallel and a killed run redoes only the missing shards. A task's sample
+# sets (which raw dataset, which config section) come from stepwise/registry.py.
 
 
 rule sample_shard:
     input:
         model=results("models", "{task}_generator"),
-        dataset=lambda w: raw_dataset(sample_set(w)[0]),
+        dataset=lambda w: problems_of(w.task, w.split),
     output:
         results("{task}", "samples", "{split}", "shard-{shard}.jsonl"),
     params:
-        run=lambda w: json.dumps(sample_set(w)[1], sort_keys=True),
-        sampling=json.dumps(config["sampling"], sort_keys=True),
-        shards=config["sampling"]["shards"],
+        settings=lambda w: settings({"sample_set": sample_set(w.task, w.split), "sampling": config["sampling"]}),
     log:
         results("logs", "{task}", "samples", "{split}", "shard-{shard}.log"),
     benchmark:
@@ -38,13 +23,13 @@ rule sample_shard:
         "../envs/sample.yaml"
     shell:
         "python -m stepwise.launch --gpus {resources.gpu} \"$STEPWISE_SCRIPTS/sample.py\" --task {wildcards.task}"
-        " --dataset {input.dataset:q} --model {input.model:q} --run {params.run:q} --sampling {params.sampling:q}"
-        " --gpus {resources.gpu} --shard {wildcards.shard} --shards {params.shards} --out {output:q} > {log:q} 2>&1"
+        " --dataset {input.dataset:q} --model {input.model:q} --settings {params.settings:q}"
+        " --gpus {resources.gpu} --shard {wildcards.shard} --out {output:q} > {log:q} 2>&1"
 
 
 rule merge_samples:
     input:
-        lambda w: sample_shards(w.task, w.split),
+        lambda w: shard_files(w.task, "samples", w.split),
     output:
         results("{task}", "samples", "{split}.jsonl"),
     log:

@@ -1,41 +1,28 @@
 # Automatic process labels (Math-Shepherd, Wang et al., 2024), per task of
 # shepherd.tasks: the task's generator completes every step prefix of its own
-# samples of training problems N times (or only the prefixes a binary search for
-# the first unrecoverable step needs), and a step is labelled good when the
-# completions reach the golden answer; the label shards are merged into the
-# Math-Shepherd and TRL stepwise datasets with label statistics (and, on demo
-# data, label quality against the demo's ground truth). A PRM trained on them
-# with the PRM800K experiment's rules scores the task's test samples, and
-# best-of-N by it joins the task's table. With shepherd.compare_problems, the
-# other labeller labels the samples of that many problems again, and the two
-# are compared (cost, agreement, quality). Target `math_shepherd`.
+# samples of training problems N times (strategy `linear`), or only the
+# prefixes a binary search for the first unrecoverable step needs (`binary`),
+# and a step is labelled good when the completions reach the golden answer; the
+# label shards are merged into the Math-Shepherd and TRL stepwise datasets with
+# label statistics (and, on demo data, label quality against the demo's ground
+# truth). A PRM trained on them with the PRM800K experiment's trainer is the
+# task's `shepherd_prm` scorer (stepwise/registry.py), scored by the rules of
+# rules/prm800k.smk. With shepherd.compare_problems, the other strategy labels
+# the samples of that many problems again, and the two are compared (cost,
+# agreement, quality). Target `math_shepherd`.
 
-SHEPHERD = config["shepherd"]
-SHEPHERD_TASKS = SHEPHERD["tasks"]
 SHEPHERD_CATEGORY = "Math-Shepherd"
-SHEPHERD_OUTPUTS = ("trl.jsonl", "math_shepherd.jsonl", "stats.json")  # of results/<run>/shepherd/<task>/
-if SHEPHERD["compare_problems"]:
-    SHEPHERD_OUTPUTS += ("labelers.json", "labelers.md")
-
-# The Shepherd PRM's solution scores join the task's table (rules/evaluation.smk;
-# its methods come from shepherd_prm_methods in rules/common.smk).
-for task in SHEPHERD_TASKS:
-    EVALUATION_SCORES[task].append(results(task, "scores", "test", "shepherd_prm.jsonl"))
 
 
 rule shepherd_label_shard:
     input:
         model=results("models", "{task}_generator"),
-        dataset=lambda w: raw_dataset(shepherd_problems(w.task)),
+        dataset=lambda w: problems_of(w.task, "train"),
         samples=results("{task}", "samples", "train.jsonl"),
     output:
         results("shepherd", "{task}", "labels", "shard-{shard}.jsonl"),
     params:
-        labeler=SHEPHERD["labeler"],
-        problems=f"--problems {SHEPHERD['problems']}" if SHEPHERD["problems"] else "",
-        completer=shepherd_completer,
-        sampling=json.dumps(config["sampling"], sort_keys=True),
-        shards=config["sampling"]["shards"],
+        settings=lambda w: settings(job_settings.shepherd_labels(config, w.task)),
     log:
         results("logs", "shepherd", "{task}", "labels", "shard-{shard}.log"),
     benchmark:
@@ -48,15 +35,14 @@ rule shepherd_label_shard:
     shell:
         "python -m stepwise.launch --gpus {resources.gpu} \"$STEPWISE_SCRIPTS/shepherd_label.py\""
         " --task {wildcards.task} --dataset {input.dataset:q} --samples {input.samples:q} --model {input.model:q}"
-        " --labeler {params.labeler} {params.problems} --completer {params.completer:q}"
-        " --sampling {params.sampling:q} --gpus {resources.gpu} --shard {wildcards.shard} --shards {params.shards}"
+        " --settings {params.settings:q} --gpus {resources.gpu} --shard {wildcards.shard}"
         " --out {output:q} > {log:q} 2>&1"
 
 
 rule shepherd_aggregate:
     input:
-        shards=shepherd_label_shards,
-        truth=lambda w: [raw_dataset(shepherd_problems(w.task))] if shepherd_on_demo(w.task) else [],
+        shards=lambda w: shard_files("shepherd", w.task, "labels"),
+        dataset=lambda w: problems_of(w.task, "train"),
     output:
         trl=results("shepherd", "{task}", "trl.jsonl"),
         math_shepherd=results("shepherd", "{task}", "math_shepherd.jsonl"),
@@ -66,9 +52,7 @@ rule shepherd_aggregate:
             category=SHEPHERD_CATEGORY,
         ),
     params:
-        labels=SHEPHERD["labels"],
-        soft_threshold=SHEPHERD["soft_threshold"],
-        truth=lambda w, input: f"--truth-dataset {shlex.quote(input.truth[0])}" if input.truth else "",
+        settings=lambda w: settings(job_settings.shepherd_aggregate(config, w.task)),
     log:
         results("logs", "shepherd", "{task}", "aggregate.log"),
     threads: stage_threads("light")
@@ -78,33 +62,29 @@ rule shepherd_aggregate:
         "../envs/data.yaml"
     shell:
         "python \"$STEPWISE_SCRIPTS/shepherd_aggregate.py\" --task {wildcards.task} --shards {input.shards:q}"
-        " --labels {params.labels} --soft-threshold {params.soft_threshold} {params.truth}"
-        " --trl {output.trl:q} --math-shepherd {output.math_shepherd:q} --stats {output.stats:q} > {log:q} 2>&1"
+        " --dataset {input.dataset:q} --settings {params.settings:q} --trl {output.trl:q}"
+        " --math-shepherd {output.math_shepherd:q} --stats {output.stats:q} > {log:q} 2>&1"
 
 
-rule shepherd_compare_labelers:
+rule shepherd_compare_strategies:
     input:
         model=results("models", "{task}_generator"),
-        dataset=lambda w: raw_dataset(shepherd_problems(w.task)),
+        dataset=lambda w: problems_of(w.task, "train"),
         samples=results("{task}", "samples", "train.jsonl"),
-        shards=shepherd_label_shards,
+        shards=lambda w: shard_files("shepherd", w.task, "labels"),
     output:
-        json=results("shepherd", "{task}", "labelers.json"),
+        json=results("shepherd", "{task}", "strategies.json"),
         markdown=report(
-            results("shepherd", "{task}", "labelers.md"),
-            caption="../report/shepherd_labelers.rst",
+            results("shepherd", "{task}", "strategies.md"),
+            caption="../report/shepherd_strategies.rst",
             category=SHEPHERD_CATEGORY,
         ),
     params:
-        problems=SHEPHERD["compare_problems"],
-        completer=shepherd_completer,
-        sampling=json.dumps(config["sampling"], sort_keys=True),
-        soft_threshold=SHEPHERD["soft_threshold"],
-        truth=lambda w, input: f"--truth-dataset {shlex.quote(input.dataset)}" if shepherd_on_demo(w.task) else "",
+        settings=lambda w: settings(job_settings.shepherd_comparison(config, w.task)),
     log:
-        results("logs", "shepherd", "{task}", "labelers.log"),
+        results("logs", "shepherd", "{task}", "strategies.log"),
     benchmark:
-        results("benchmarks", "shepherd", "{task}", "labelers.tsv")
+        results("benchmarks", "shepherd", "{task}", "strategies.tsv")
     threads: stage_threads("sample")
     resources:
         **stage_resources("sample"),
@@ -113,12 +93,11 @@ rule shepherd_compare_labelers:
     shell:
         "python -m stepwise.launch --gpus {resources.gpu} \"$STEPWISE_SCRIPTS/shepherd_compare.py\""
         " --task {wildcards.task} --dataset {input.dataset:q} --samples {input.samples:q} --labels {input.shards:q}"
-        " --model {input.model:q} --problems {params.problems} --completer {params.completer:q}"
-        " --sampling {params.sampling:q} --gpus {resources.gpu} --soft-threshold {params.soft_threshold}"
-        " {params.truth} --out-json {output.json:q} --out-md {output.markdown:q} > {log:q} 2>&1"
+        " --model {input.model:q} --settings {params.settings:q} --gpus {resources.gpu}"
+        " --out-json {output.json:q} --out-md {output.markdown:q} > {log:q} 2>&1"
 
 
-# The PRM800K experiment's PRM rules, on the Shepherd labels and the task's generator.
+# The PRM800K experiment's PRM trainer, on the Shepherd labels and the task's generator.
 use rule prm800k_train_prm as shepherd_train_prm with:
     input:
         data=results("shepherd", "{task}", "trl.jsonl"),
@@ -126,7 +105,7 @@ use rule prm800k_train_prm as shepherd_train_prm with:
     output:
         directory(results("models", "{task}_shepherd_prm")),
     params:
-        settings=json.dumps(SHEPHERD["prm"], sort_keys=True),
+        settings=settings(config["shepherd"]["prm"]),
         checkpoints=lambda w: results("checkpoints", f"{w.task}_shepherd_prm"),  # not the PRM800K PRM's
     log:
         results("logs", "models", "{task}_shepherd_prm.log"),
@@ -134,23 +113,7 @@ use rule prm800k_train_prm as shepherd_train_prm with:
         results("benchmarks", "models", "{task}_shepherd_prm.tsv")
 
 
-use rule prm800k_score_steps as shepherd_score_steps with:
-    input:
-        prm=results("models", "{task}_shepherd_prm"),
-        dataset=lambda w: raw_dataset(SAMPLE_SETS[(w.task, w.split)][0]),
-        samples=results("{task}", "samples", "{split}.jsonl"),
-    output:
-        results("{task}", "step_scores", "{split}", "shepherd_prm.jsonl"),
-    params:
-        task=lambda w: w.task,
-        column="shepherd_prm",
-    log:
-        results("logs", "{task}", "step_scores", "{split}", "shepherd_prm.log"),
-    benchmark:
-        results("benchmarks", "{task}", "step_scores", "{split}", "shepherd_prm.tsv")
-
-
 rule math_shepherd:
     input:
-        [evaluation_outputs(task) for task in SHEPHERD_TASKS],
-        [results("shepherd", task, name) for task in SHEPHERD_TASKS for name in SHEPHERD_OUTPUTS],
+        [evaluation_outputs(task) for task in config["shepherd"]["tasks"]],
+        [results(path) for task in config["shepherd"]["tasks"] for path in job_settings.shepherd_files(config, task)],

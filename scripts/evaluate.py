@@ -1,36 +1,33 @@
 """Accuracy against N for every selection method, as CSV and Markdown, plus the
-selections at the largest N and a plot. Scores come from score files joined to
+selections at the largest N and a plot.
+Settings: ``methods`` (a list of {method, score, k, label}), ``trials`` (Monte
+Carlo subsets per N of the voting methods), ``seed`` and the plot's ``title``. Scores come from score files joined to
 the samples on (problem_id, sample_id) (stepwise.scores)."""
 
-import argparse
 import csv
-import json
 import logging
 
+from stepwise.cli import job_parser, parse_job, required
 from stepwise.evaluation import evaluate_selection, markdown_table, plot_curves, samples_frame
 from stepwise.io import DataError, atomic_output
 from stepwise.scores import join_score_files
 from stepwise.selection import MethodSpec, fill_answer_groups
-from stepwise.tasks import get_task
+from stepwise.registry import TASK_NAMES, get_task
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--task", required=True, choices=["gsm8k", "math"])
+    parser = job_parser(__doc__)
+    parser.add_argument("--task", required=True, choices=TASK_NAMES)
     parser.add_argument("--samples", required=True, help="graded samples (JSONL)")
-    parser.add_argument("--scores", nargs="*", default=[], help="score files of those samples (JSONL)")
-    parser.add_argument("--methods", required=True, help="JSON list of {method, score, k, label}")
-    parser.add_argument("--trials", type=int, default=400, help="Monte Carlo subsets per N (voting methods)")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--title", default="accuracy against N")
+    parser.add_argument("--scores", nargs="*", required=True, help="score files of those samples (JSONL)")
     parser.add_argument("--csv", required=True)
     parser.add_argument("--markdown", required=True)
     parser.add_argument("--selections", required=True, help="per-problem selections at the largest N (CSV)")
     parser.add_argument("--plot", required=True)
-    args = parser.parse_args()
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    args = parse_job(parser)
 
-    methods = [MethodSpec.from_config(entry) for entry in json.loads(args.methods)]
+    methods, trials, seed, title = required(args.settings, "methods", "trials", "seed", "title")
+    methods = [MethodSpec.from_config(entry) for entry in methods]
     scores = sorted({m.score for m in methods if m.score})
     records = join_score_files(args.samples, args.scores)
     missing = sorted({column for column in scores for record in records if column not in record})
@@ -39,14 +36,14 @@ def main() -> None:
     frame = samples_frame(records, scores)
     with get_task(args.task).checker() as checker:
         frame = fill_answer_groups(frame, equivalent=checker.equal)
-    curves, selections = evaluate_selection(frame, methods, trials=args.trials, seed=args.seed)
+    curves, selections = evaluate_selection(frame, methods, trials=trials, seed=seed)
     with atomic_output(args.csv) as handle:
         curves.to_csv(handle, index=False, columns=["method", "n", "accuracy", "std"])
     with atomic_output(args.markdown) as handle:
         handle.write(markdown_table(curves))
     with atomic_output(args.selections) as handle:  # answers are model text: quote them (a lone \r breaks rows)
         selections.to_csv(handle, index=False, quoting=csv.QUOTE_NONNUMERIC)
-    plot_curves(curves, args.plot, args.title)
+    plot_curves(curves, args.plot, title)
     logging.info("accuracy table:\n%s", markdown_table(curves))
 
 

@@ -7,40 +7,40 @@ step-labelled TRL records (``--stepwise``: their ``completions`` are the
 steps), written back with the step scores added. The column holds one
 P(step correct) per step; solution scores per aggregation come from
 scripts/aggregate_step_scores.py.
+
+Settings: the step-score ``column``, the scoring ``batch_size`` and, for a
+3-class PRM, whether P(neutral) counts towards P(step correct)
+(``neutral_is_correct``).
 """
 
-import argparse
 import logging
 
+from stepwise.cli import job_parser, parse_job, required
 from stepwise.data.stepwise_formats import read_trl, to_trl
 from stepwise.io import read_jsonl, write_jsonl
 from stepwise.scores import score_record
-from stepwise.tasks import get_task
+from stepwise.registry import TASK_NAMES, get_task
 from stepwise.training.prm import score_steps
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = job_parser(__doc__)
     source = parser.add_mutually_exclusive_group(required=True)
     source.add_argument("--samples", help="graded samples (JSONL); needs --task and --dataset")
     source.add_argument("--stepwise", help="TRL stepwise-supervision records (JSONL)")
-    parser.add_argument("--task", choices=["gsm8k", "math"])
+    parser.add_argument("--task", choices=TASK_NAMES)
     parser.add_argument("--dataset", help="raw problems (JSONL), for the samples' prompts")
     parser.add_argument("--prm", required=True, help="PRM folder")
-    parser.add_argument("--column", required=True, help="name of the step-score column")
-    parser.add_argument("--neutral", choices=["correct", "wrong"], default="correct",
-                        help="with a 3-class PRM, whether P(neutral) counts towards P(step correct)")
-    parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--out", required=True,
                         help="score file (--samples) or TRL records with the step scores (--stepwise), JSONL")
-    args = parser.parse_args()
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
-    options = {"batch_size": args.batch_size, "neutral_is_correct": args.neutral == "correct"}
+    args = parse_job(parser)
+    column, batch_size, neutral_is_correct = required(args.settings, "column", "batch_size", "neutral_is_correct")
+    options = {"batch_size": batch_size, "neutral_is_correct": neutral_is_correct}
 
     if args.stepwise:
         examples = read_trl(args.stepwise)
         scores = score_steps(args.prm, [e.prompt for e in examples], [e.steps for e in examples], **options)
-        records = ({**to_trl(e), args.column: s} for e, s in zip(examples, scores, strict=True))
+        records = ({**to_trl(e), column: s} for e, s in zip(examples, scores, strict=True))
     else:
         if not (args.task and args.dataset):
             parser.error("--samples needs --task and --dataset")
@@ -49,8 +49,8 @@ def main() -> None:
         samples = read_jsonl(args.samples)
         scores = score_steps(args.prm, [prompts[s["problem_id"]] for s in samples], [s["text"] for s in samples],
                              step_format=task.step_format, **options)
-        records = (score_record(s, **{args.column: score}) for s, score in zip(samples, scores, strict=True))
-    logging.info("wrote %d records with step scores %r to %s", write_jsonl(args.out, records), args.column, args.out)
+        records = (score_record(s, **{column: score}) for s, score in zip(samples, scores, strict=True))
+    logging.info("wrote %d records with step scores %r to %s", write_jsonl(args.out, records), column, args.out)
 
 
 if __name__ == "__main__":

@@ -1,48 +1,33 @@
-"""Write a task's generator SFT data (prompt/completion JSONL); see stepwise.generator_data."""
+"""Write a task's generator SFT data from its training problems: gold solutions (GSM8K) or MATH
+reference solutions in the PRM800K step format (stepwise.generator_data). Few-shot samples as SFT
+data are scripts/sft_data_fewshot.py.
 
-import argparse
-import json
+Settings: none for gold solutions; ``source`` and ``problems`` of math.generator_data for references.
+"""
+
 import logging
 
+from stepwise.cli import job_parser, parse_job
 from stepwise.data.math import load_math
-from stepwise.generator_data import GeneratorDataSettings, fewshot_examples, reference_examples
+from stepwise.generator_data import GeneratorDataSettings, reference_examples
 from stepwise.io import write_jsonl
-from stepwise.models.resolve import read_model_pointer
-from stepwise.sampling import sampler_from_config
-from stepwise.tasks import get_task
+from stepwise.registry import TASK_NAMES, get_task
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--task", required=True, choices=["gsm8k", "math"])
+    parser = job_parser(__doc__)
+    parser.add_argument("--task", required=True, choices=TASK_NAMES)
     parser.add_argument("--dataset", required=True, help="raw training problems (JSONL)")
-    parser.add_argument("--settings", default="{}", help="MATH: the config's math.generator_data as JSON")
-    model = parser.add_mutually_exclusive_group()
-    model.add_argument("--base", help="fewshot: base-model pointer written by rule base_model (model: base)")
-    model.add_argument("--model", help="fewshot: the prompted model's folder or Hugging Face id")
-    parser.add_argument("--sampling", default="{}", help="fewshot: the config's `sampling` section as JSON")
-    parser.add_argument("--gpus", type=int, default=0, help="fewshot: GPUs of this job (vLLM tensor parallel size)")
     parser.add_argument("--out", required=True, help="SFT data (JSONL)")
-    args = parser.parse_args()
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    args = parse_job(parser)
 
-    task = get_task(args.task)
-    settings = GeneratorDataSettings.from_config(json.loads(args.settings))
-    if args.task == "gsm8k":
-        examples = task.load_gold(args.dataset)
-        logging.info("gsm8k: %d gold solutions from %s", len(examples), args.dataset)
-    elif settings.source == "reference":
+    if args.settings:
+        settings = GeneratorDataSettings.from_config(args.settings)
         examples = reference_examples(load_math(args.dataset), settings)
-        logging.info("math: %d reference solutions in the step format from %s", len(examples), args.dataset)
+        logging.info("%s: %d reference solutions in the step format from %s", args.task, len(examples), args.dataset)
     else:
-        if not (args.base or args.model):
-            parser.error("source fewshot needs --base or --model")
-        sampling = json.loads(args.sampling)
-        sampler = sampler_from_config(sampling, read_model_pointer(args.base) if args.base else args.model, args.gpus)
-        with task.checker() as checker:
-            examples, _ = fewshot_examples(sampler, load_math(args.dataset), settings, task.extract, checker.equal)
-        if not examples:
-            raise SystemExit("fewshot: no sample had a correct answer; no SFT data (see the counts above)")
+        examples = get_task(args.task).load_gold(args.dataset)
+        logging.info("%s: %d gold solutions from %s", args.task, len(examples), args.dataset)
     logging.info("wrote %d SFT examples to %s", write_jsonl(args.out, examples), args.out)
 
 

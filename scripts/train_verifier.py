@@ -5,14 +5,14 @@ import json
 import logging
 
 from stepwise.io import read_jsonl
-from stepwise.tasks import get_task
+from stepwise.registry import TASK_NAMES, get_task
 from stepwise.training.checkpoints import claim_checkpoint_dir, fingerprint
 from stepwise.training.verifier import VerifierSettings, train_verifier
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--task", required=True, choices=["gsm8k", "math"])
+    parser.add_argument("--task", required=True, choices=TASK_NAMES)
     parser.add_argument("--dataset", required=True, help="raw training problems (JSONL), for the prompts")
     parser.add_argument("--samples", required=True, help="graded samples of those problems (JSONL)")
     parser.add_argument("--generator", required=True, help="generator model folder to start from")

@@ -1,22 +1,19 @@
-"""Write the run's effective configuration (JSON from the rule's params) as YAML for the report."""
+"""Write the run's effective configuration (the rule's settings: the whole config) as YAML for the report."""
 
-import argparse
-import json
 import logging
 
 import yaml
 
+from stepwise.cli import job_parser, parse_job
 from stepwise.io import atomic_output
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--config", required=True, help="the configuration as JSON")
+    parser = job_parser(__doc__)
     parser.add_argument("--out", required=True, help="YAML file to write")
-    args = parser.parse_args()
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    args = parse_job(parser)
     with atomic_output(args.out) as handle:
-        yaml.safe_dump(json.loads(args.config), handle)
+        yaml.safe_dump(args.settings, handle)
     logging.info("wrote the effective configuration to %s", args.out)
 
 

@@ -9,7 +9,7 @@ Everything else, and anything too big (expression length, size of an intermediat
 result, checked before a power is computed), raises :class:`CalculatorError`.
 
 At sampling time generation stops after ``<<expr=``; :func:`calculator_completion`
-gives the text to insert (the result and ``>>``). In the ``prm800k`` notation the
+gives the text to insert (the result and ``>>``). In the ``latex`` notation (MATH) the
 trigger is an ``=`` inside inline math right after plain arithmetic
 (``$32 - 19 - 13 =``), and the insert is the result (`` 0``); the model closes the
 math itself. Lightman et al.'s generator had no calculator: the demo's MATH
@@ -39,7 +39,7 @@ _LATEX_FRAC = re.compile(r"\\[dt]?frac\{([^{}]*)\}\{([^{}]*)\}")
 _LATEX_OPERATORS = {"\\cdot": "*", "\\times": "*", "\\div": "/", "{": "(", "}": ")", "^": "**"}
 _CALCULATOR_CHARS = re.compile(r"[\d.+\-*/() ]*")
 _HAS_OPERATION = re.compile(r"[\d.)]\s*[-+*/]")
-NOTATIONS = ("gsm8k", "prm800k")  # <<expr= annotations; inline LaTeX ``$expr =``
+NOTATIONS = ("gsm8k", "latex")  # <<expr= annotations; inline LaTeX ``$expr =``
 
 _BINARY = {
     ast.Add: operator.add,
@@ -233,7 +233,7 @@ def _decimal_places(denominator: int) -> int | None:
 def calculator_completion(text: str, notation: str = "gsm8k") -> str | None:
     """What to append to ``text`` ending in an open calculation.
 
-    ``gsm8k``: after ``<<expr=``, the result and ``>>`` (``"24>>"``). ``prm800k``:
+    ``gsm8k``: after ``<<expr=``, the result and ``>>`` (``"24>>"``). ``latex``:
     after ``$expr =`` in inline math still open on the last line, a space and the
     result (``" 24"``; decimals when the expression has them). None if ``text``
     does not end so or the calculator refuses the expression (the sampler then
@@ -242,7 +242,7 @@ def calculator_completion(text: str, notation: str = "gsm8k") -> str | None:
     if notation not in NOTATIONS:
         raise ValueError(f"unknown calculator notation {notation!r}; expected one of {NOTATIONS}")
     tail = text[-(MAX_EXPRESSION_CHARS + 3) :]
-    if notation == "prm800k":
+    if notation == "latex":
         return _latex_completion(tail, text.rpartition("\n")[2])
     match = _OPEN_ANNOTATION.search(tail)
     if match is None:

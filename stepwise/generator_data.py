@@ -1,6 +1,6 @@
 """The generator's SFT data: prompt-completion pairs for each task.
 
-* GSM8K: the gold solutions (:attr:`stepwise.tasks.Task.load_gold`).
+* GSM8K: the gold solutions (:attr:`stepwise.registry.Task.load_gold`).
 * MATH, ``source: reference``: the reference solutions in the PRM800K step
   format (:func:`stepwise.math_steps.reference_steps`, also ``load_gold``).
 * MATH, ``source: fewshot`` (Lightman et al.'s generator data): a prompted

@@ -13,6 +13,7 @@ name the file.
 from __future__ import annotations
 
 import os
+import random
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -88,3 +89,9 @@ def join_score_files(samples_path: str | os.PathLike, score_paths: Iterable[str 
     records = [table.join(record, samples_path, line) for line, record in iter_jsonl(samples_path)]
     table.check_all_joined(samples_path)
     return records
+
+
+def random_score(seed: int, problem_id: str, sample_id: int) -> float:
+    """A score in [0, 1) drawn for one sample from its own seeded generator: the same for the same
+    (seed, problem, sample) whatever else is scored or in which order (the chance baseline scorer)."""
+    return random.Random(f"{seed}\x1f{problem_id}\x1f{sample_id}").random()

@@ -29,7 +29,6 @@ import numpy as np
 import pandas as pd
 
 from stepwise.data.stepwise_formats import StepwiseExample
-from stepwise.demo.truth import first_error, judge_steps
 from stepwise.io import DataError
 from stepwise.steps import split_steps
 
@@ -59,6 +58,11 @@ def _check_pairs(step_scores: Sequence[Sequence[float]], step_labels: Sequence[S
             raise DataError(f"solution {index}: step labels must be booleans, got {list(labels)!r}")
         if not all(isinstance(score, (int, float)) and 0.0 <= score <= 1.0 for score in scores):  # also rejects NaN
             raise DataError(f"solution {index}: step scores must be probabilities in [0, 1], got {list(scores)!r}")
+
+
+def first_error(labels: Sequence[bool]) -> int | None:
+    """Index of the first incorrect step, or None when all are correct."""
+    return next((i for i, correct in enumerate(labels) if not correct), None)
 
 
 def step_metrics(
@@ -131,25 +135,24 @@ def labelled_example_steps(examples: Iterable[StepwiseExample], column: str) -> 
     return all_scores, all_labels
 
 
-def judged_sample_steps(
-    samples: Iterable[dict[str, Any]], demo_info: dict[str, dict[str, Any]], column: str, step_format: str
-) -> tuple[list[list[float]], list[list[bool]], int]:
-    """Step scores and ground-truth labels of scored demo samples, and how many were skipped.
+def sample_steps(
+    samples: Iterable[dict[str, Any]], column: str, step_format: str
+) -> tuple[list[dict[str, Any]], list[list[float]], int]:
+    """The steps and step scores of scored samples, and how many samples were skipped.
 
-    ``demo_info`` maps problem ids to the demo records' ``demo`` field. Each
-    sample's text is split with :func:`stepwise.steps.split_steps` (as
-    :func:`stepwise.training.prm.steps_to_score` does) and judged with
-    :func:`stepwise.demo.truth.judge_steps`; samples without any step (an
-    empty text) have nothing to judge and are skipped.
+    Each sample's text is split with :func:`stepwise.steps.split_steps` (as the
+    PRM scorer splits it); samples without any step (an empty text) have
+    nothing to judge and are skipped. Returns ``{"problem_id", "sample_id",
+    "steps"}`` per kept sample (what a provider of true labels judges, e.g.
+    :func:`stepwise.demo.truth.true_step_labels`), their step scores, and the
+    number skipped.
     """
-    all_scores, all_labels, skipped = [], [], 0
+    solutions, all_scores, skipped = [], [], 0
     for index, sample in enumerate(samples):
         where = f"sample {index} (problem_id={sample.get('problem_id')!r}, sample_id={sample.get('sample_id')!r})"
         for key in ("problem_id", "text", column):
             if key not in sample:
                 raise DataError(f"{where}: no {key!r}")
-        if sample["problem_id"] not in demo_info:
-            raise DataError(f"{where}: the problem has no demo ground truth (only demo problems can be judged)")
         steps = split_steps(sample["text"], step_format)
         if not steps:
             skipped += 1
@@ -157,6 +160,6 @@ def judged_sample_steps(
         scores = sample[column]
         if not isinstance(scores, list) or len(scores) != len(steps):
             raise DataError(f"{where}: {len(steps)} steps but step scores {scores!r}")
+        solutions.append({"problem_id": sample["problem_id"], "sample_id": sample.get("sample_id"), "steps": steps})
         all_scores.append(scores)
-        all_labels.append(judge_steps(demo_info[sample["problem_id"]], steps, step_format))
-    return all_scores, all_labels, skipped
+    return solutions, all_scores, skipped

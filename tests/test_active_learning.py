@@ -132,7 +132,8 @@ def test_script_writes_the_batch(tmp_path):
     write_jsonl(dataset, [PROBLEM])
     out = tmp_path / "to_label.jsonl"
     command = [sys.executable, str(ROOT / "scripts" / "select_for_labelling.py"), "--samples", str(samples),
-               "--dataset", str(dataset), "--score", "prm", "--batch-size", "5", "--generation", "1", "--out", str(out)]
+               "--dataset", str(dataset), "--scores", "--out", str(out), "--settings",
+               json.dumps({"score": "prm", "batch_size": 5, "wrong_share": 0.8, "max_per_problem": None, "generation": 1})]
     subprocess.run(command, check=True, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
     records = [json.loads(line) for line in out.read_text().splitlines()]
     # Wrong answers are ids 1, 2, 4, 5, 7 (not multiples of 3); round(0.8 * 5) = 4 of them by score

@@ -235,13 +235,13 @@ def test_calculator_completion(text, completion):
     ],
 )
 def test_latex_calculator_completion(text, completion):
-    assert calculator_completion(text, "prm800k") == completion
+    assert calculator_completion(text, "latex") == completion
 
 
 def test_gsm8k_notation_ignores_inline_latex_and_notations_are_checked():
     assert calculator_completion("$22 - 10 - 12 =", "gsm8k") is None
     with pytest.raises(ValueError, match="notation"):
-        calculator_completion("<<1+1=", "latex")
+        calculator_completion("<<1+1=", "markdown")
 
 
 @pytest.mark.parametrize(

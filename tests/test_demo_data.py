@@ -26,7 +26,8 @@ from stepwise.demo.gsm8k import generate_gsm8k
 from stepwise.demo.math import generate_math
 from stepwise.demo.prm800k import generate_prm800k
 from stepwise.demo.program import Change, candidate_changes, render_solution, render_step, run_program, split_of
-from stepwise.demo.truth import first_error, judge_steps, latex_value
+from stepwise.demo.truth import judge_steps, latex_value
+from stepwise.step_metrics import first_error
 from stepwise.io import DataError, read_jsonl
 from stepwise.steps import split_steps
 

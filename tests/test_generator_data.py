@@ -23,7 +23,7 @@ from stepwise.generator_data import (
 from stepwise.io import read_jsonl, write_jsonl
 from stepwise.prompts import math_prompt
 from stepwise.sampling.base import Generation, SamplingParams
-from stepwise.tasks import get_task
+from stepwise.registry import get_task
 from tests.workflow import ROOT
 
 
@@ -94,7 +94,7 @@ def test_only_correct_distinct_samples_are_kept_and_counted():
 
 @pytest.mark.slow
 def test_fewshot_path_runs_with_a_tiny_prompted_model_and_keeps_only_correct_answers(tmp_path):
-    """scripts/sft_data.py, source fewshot, end to end with a tiny model as the prompted model.
+    """scripts/sft_data_fewshot.py end to end with a tiny model as the prompted model.
 
     A randomly initialised tiny model never writes an answer line, so the prompted
     model is a tiny one fine-tuned to answer every few-shot prompt with "2": right
@@ -118,9 +118,12 @@ def test_fewshot_path_runs_with_a_tiny_prompted_model_and_keeps_only_correct_ans
     train_sft(tiny, shots, tmp_path / "prompted", SFTSettings(epochs=20, learning_rate=5e-3, batch_size=4))
 
     out = tmp_path / "sft_data.jsonl"
-    command = [sys.executable, str(ROOT / "scripts" / "sft_data.py"), "--task", "math", "--dataset", str(dataset),
-               "--settings", json.dumps(settings), "--model", settings["model"],
-               "--sampling", json.dumps({"backend": "hf", "batch_size": 32}), "--out", str(out)]
+    sampling = {"backend": "hf", "batch_size": 32, "gpu_memory_utilization": 0.3, "max_model_len": None}
+    base = tmp_path / "base.json"  # the base-model pointer; unused, since the prompted model is a folder
+    base.write_text(json.dumps({"model": str(tiny)}))
+    command = [sys.executable, str(ROOT / "scripts" / "sft_data_fewshot.py"), "--task", "math", "--dataset",
+               str(dataset), "--base", str(base), "--gpus", "0", "--out", str(out),
+               "--settings", json.dumps({"generator_data": settings, "sampling": sampling})]
     result = subprocess.run(command, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert result.returncode == 0, result.stderr[-3000:]
     line = re.search(r"fewshot: (problems \d+, .*)", result.stderr).group(1)

@@ -19,7 +19,8 @@ import torch.nn.functional as F
 from stepwise.data.stepwise_formats import StepwiseExample, read_trl, write_trl
 from stepwise.io import DataError, read_jsonl, write_jsonl
 from stepwise.prompts import math_prompt
-from stepwise.step_metrics import auroc, judged_sample_steps, labelled_example_steps, step_metrics
+from stepwise.demo.truth import true_step_labels
+from stepwise.step_metrics import auroc, labelled_example_steps, sample_steps, step_metrics
 from stepwise.training.checkpoints import claim_checkpoint_dir
 from stepwise.training.collate import RightPaddingCollator
 from stepwise.training.lm import load_causal_lm
@@ -270,7 +271,7 @@ def test_scripts_train_score_and_measure(toy_model, tmp_path):
     samples = [{"problem_id": f"p{i}", "sample_id": 0, "text": "\n".join(e.steps)} for i, e in enumerate(test)]
     write_jsonl(tmp_path / "samples.jsonl", samples)
     _run("score_steps.py", "--samples", tmp_path / "samples.jsonl", "--task", "math", "--dataset",
-         tmp_path / "problems.jsonl", "--prm", tmp_path / "prm", "--column", "prm_steps", "--out", tmp_path / "scored.jsonl")
+         tmp_path / "problems.jsonl", "--prm", tmp_path / "prm", "--settings", SCORING, "--out", tmp_path / "scored.jsonl")
     scored = read_jsonl(tmp_path / "scored.jsonl")
     prompts = [math_prompt(p["problem"]) for p in problems]
     expected = score_steps(tmp_path / "prm", prompts, [e.steps for e in test])
@@ -282,12 +283,13 @@ def test_scripts_train_score_and_measure(toy_model, tmp_path):
     ]
 
     write_trl(tmp_path / "test.jsonl", test)
-    _run("score_steps.py", "--stepwise", tmp_path / "test.jsonl", "--prm", tmp_path / "prm", "--column", "prm_steps",
+    _run("score_steps.py", "--stepwise", tmp_path / "test.jsonl", "--prm", tmp_path / "prm", "--settings", SCORING,
          "--out", tmp_path / "test_scored.jsonl")
     scores, labels = labelled_example_steps(read_trl(tmp_path / "test_scored.jsonl"), "prm_steps")
     assert labels == [list(e.labels) for e in test] and [len(s) for s in scores] == [len(e.steps) for e in test]
-    _run("step_metrics.py", "--stepwise", tmp_path / "test_scored.jsonl", "--column", "prm_steps",
-         "--json", tmp_path / "metrics.json", "--markdown", tmp_path / "metrics.md")
+    _run("step_metrics.py", "--stepwise", tmp_path / "test_scored.jsonl", "--json", tmp_path / "metrics.json",
+         "--settings", json.dumps({"column": "prm_steps", "threshold": 0.5, "title": "PRM step-level metrics"}),
+         "--markdown", tmp_path / "metrics.md")
     metrics = json.loads((tmp_path / "metrics.json").read_text())
     expected = step_metrics(scores, labels)
     assert metrics["step_accuracy"] == pytest.approx(expected["step_accuracy"])
@@ -299,11 +301,15 @@ def test_aggregate_script_adds_one_solution_score_per_aggregation(tmp_path):
     samples = [{"problem_id": "p", "sample_id": 0, "steps": [0.5, 0.8], "text": "a"},
                {"problem_id": "p", "sample_id": 1, "steps": [0.9], "text": "b"}]
     write_jsonl(tmp_path / "in.jsonl", samples)
-    _run("aggregate_step_scores.py", "--samples", tmp_path / "in.jsonl", "--column", "steps", "--aggregations", "prod",
-         "min", "last", "--prefix", "prm", "--out", tmp_path / "out.jsonl")
+    settings = json.dumps({"column": "steps", "aggregations": ["prod", "min", "last"]})
+    _run("aggregate_step_scores.py", "--samples", tmp_path / "in.jsonl", "--settings", settings,
+         "--out", tmp_path / "out.jsonl")
     out = read_jsonl(tmp_path / "out.jsonl")
-    assert [(s["prm_prod"], s["prm_min"], s["prm_last"]) for s in out] == [(0.4, 0.5, 0.8), (0.9, 0.9, 0.9)]
-    assert [{k: v for k, v in s.items() if not k.startswith("prm_")} for s in out] == samples
+    assert [(s["steps_prod"], s["steps_min"], s["steps_last"]) for s in out] == [(0.4, 0.5, 0.8), (0.9, 0.9, 0.9)]
+    assert [{k: v for k, v in s.items() if not k.startswith("steps_")} for s in out] == samples
+
+
+SCORING = json.dumps({"column": "prm_steps", "batch_size": 64, "neutral_is_correct": True})
 
 
 def _run(script: str, *args) -> None:
@@ -405,11 +411,13 @@ def test_demo_samples_are_judged_step_by_step():
          "s": [0.9, 0.3, 0.7]},
         {"problem_id": "p", "sample_id": 2, "text": "", "s": [0.5]},
     ]
-    scores, labels, skipped = judged_sample_steps(samples, demo, "s", "prm800k")
+    solutions, scores, skipped = sample_steps(samples, "s", "prm800k")
+    labels = true_step_labels(solutions, demo, "prm800k")
     assert labels == [[True, True], [True, False, True]] and scores == [[0.9, 0.8], [0.9, 0.3, 0.7]] and skipped == 1
+    assert [s["sample_id"] for s in solutions] == [0, 1] and solutions[1]["steps"][1] == "So $7 + 4 = 12$."
     with pytest.raises(DataError, match="sample 0 .*2 steps but step scores"):
-        judged_sample_steps([dict(samples[0], s=[0.9])], demo, "s", "prm800k")
+        sample_steps([dict(samples[0], s=[0.9])], "s", "prm800k")
     with pytest.raises(DataError, match="no demo ground truth"):
-        judged_sample_steps([dict(samples[0], problem_id="q")], demo, "s", "prm800k")
+        true_step_labels([dict(solutions[0], problem_id="q")], demo, "prm800k")
     with pytest.raises(DataError, match="no 's'"):
-        judged_sample_steps([{"problem_id": "p", "text": "x"}], demo, "s", "prm800k")
+        sample_steps([{"problem_id": "p", "text": "x"}], "s", "prm800k")

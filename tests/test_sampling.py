@@ -162,14 +162,14 @@ def test_calculator_tokens_complete_inline_latex_in_the_prm800k_notation(hf):
     calc = CalculatorTokens(hf.tokenizer)
     encode, decode = hf.tokenizer.encode, hf.tokenizer.decode
     check = encode("The red $10$ and green $12$ socks leave $22 - 10 - 12 =")
-    assert decode(list(calc.completion_ids(check, "prm800k"))) == " 0"
+    assert decode(list(calc.completion_ids(check, "latex"))) == " 0"
     assert calc.completion_ids(check, "gsm8k") is None
-    assert calc.completion_ids(encode("He buys 3*5 = <<3*5="), "prm800k") is None
+    assert calc.completion_ids(encode("He buys 3*5 = <<3*5="), "latex") is None
     # The "$" opening the math lies more than the short tail back: the hook reads further.
     long_sum = "We add them all: $" + " + ".join(["1"] * 20) + " ="
     assert len(encode(long_sum)) > 16
-    assert decode(list(calc.completion_ids(encode(long_sum), "prm800k"))) == " 20"
-    assert calc.completion_ids(encode("Closed $3$ so far, and " + " + ".join(["1"] * 20) + " ="), "prm800k") is None
+    assert decode(list(calc.completion_ids(encode(long_sum), "latex"))) == " 20"
+    assert calc.completion_ids(encode("Closed $3$ so far, and " + " + ".join(["1"] * 20) + " ="), "latex") is None
 
 
 def test_sequence_forcing_follows_the_plan_and_is_idempotent(hf):

@@ -71,8 +71,8 @@ def test_evaluate_joins_the_score_files_and_names_a_missing_column(files):
                {"method": "best_of_n", "score": "prm_prod", "label": "prm"}, {"method": "pass_at_n", "label": "pass@n"}]
     command = [sys.executable, str(ROOT / "scripts" / "evaluate.py"), "--task", "math", "--samples",
                str(files / "samples.jsonl"), "--scores", str(files / "orm.jsonl"), str(files / "prm.jsonl"),
-               "--methods", json.dumps(methods), "--trials", "10", "--csv", str(files / "a.csv"),
-               "--markdown", str(files / "a.md"), "--selections", str(files / "s.csv"), "--plot", str(files / "a.png")]
+               "--settings", json.dumps({"methods": methods, "trials": 10, "seed": 0, "title": "t"}),
+               "--csv", str(files / "a.csv"),               "--markdown", str(files / "a.md"), "--selections", str(files / "s.csv"), "--plot", str(files / "a.png")]
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     subprocess.run(command, check=True, capture_output=True, text=True, env=env)
     rows = (files / "a.csv").read_text().splitlines()

@@ -1,9 +1,9 @@
-"""Math-Shepherd labelling: linear and binary labellers, records, formats and label quality.
+"""Math-Shepherd labelling: linear and binary strategies, records, formats and label quality.
 
 Most tests use a fake sampler whose continuations are decided by the prefix:
 a prefix holding a step with "bad" in it never reaches the answer, any other
 prefix reaches it with the fraction ``reach`` of its continuations. One test
-runs both labellers end to end with the real toy generator.
+runs both strategies end to end with the real toy generator.
 """
 
 from __future__ import annotations
@@ -23,10 +23,10 @@ from stepwise.sampling.hf_backend import HFSampler
 from stepwise.sampling.shards import Problem, sample_records
 from stepwise.sampling.toy_model import ensure_toy_model
 from stepwise.shepherd import Candidate, Completer, candidates_from_samples, label_binary, label_linear
-from stepwise.shepherd.compare import compare_labellers, comparison_markdown
+from stepwise.shepherd.compare import compare_strategies, comparison_markdown
 from stepwise.shepherd.records import labelled_record, read_labelled, to_example
 from stepwise.shepherd.stats import classification_quality, label_quality, label_stats
-from stepwise.tasks import get_task
+from stepwise.registry import get_task
 
 PROMPT = gsm8k_prompt("How many?")
 TOKENS_PER_CONTINUATION = 3
@@ -183,7 +183,7 @@ def test_label_quality_against_truth():
 
 
 def test_comparison_counts_tokens_agreement_and_quality_by_length():
-    # One 8-step solution whose labels the two modes agree on, one 3-step solution where they differ on
+    # One 8-step solution whose labels the two strategies agree on, one 3-step solution where they differ on
     # step 2 (binary sees prefix 2 reach nothing, linear sees it reach the answer once).
     long_, short = candidate(wrong_from(3, 8), sample_id=0), candidate(wrong_from(3, 3), sample_id=1)
     linear = [labelled_record(x) for x in label_linear([long_, short], completer(FakeSampler()))]
@@ -191,7 +191,7 @@ def test_comparison_counts_tokens_agreement_and_quality_by_length():
     binary[1]["hard_labels"] = [True, False, False]
     linear[1]["hard_labels"] = [True, True, False]
     truths = [[k < 3 for k in range(1, 9)], [True, True, False]]
-    comparison = compare_labellers(linear, binary[::-1], truths, long_steps=8)  # matched by id, not order
+    comparison = compare_strategies(linear, binary[::-1], truths, long_steps=8)  # matched by id, not order
 
     eight, three = comparison["by_steps"]["8"], comparison["by_steps"]["3"]
     assert eight["agreement"] == 1.0 and three["agreement"] == pytest.approx(2 / 3)
@@ -212,12 +212,12 @@ def test_comparison_needs_the_same_solutions_and_steps_in_each_mode():
     linear = [labelled_record(x) for x in label_linear(solutions, completer(FakeSampler()))]
     binary = [labelled_record(x) for x in label_binary(solutions, completer(FakeSampler()))]
     with pytest.raises(DataError, match="different solutions"):
-        compare_labellers(linear, binary[:1])
+        compare_strategies(linear, binary[:1])
     with pytest.raises(DataError, match="expected linear labels"):
-        compare_labellers(binary, binary)
+        compare_strategies(binary, binary)
     with pytest.raises(DataError, match="different steps"):
-        compare_labellers(linear, [{**binary[0], "steps": ["x"] * 4}, binary[1]])
-    assert "quality" not in compare_labellers(linear, binary)
+        compare_strategies(linear, [{**binary[0], "steps": ["x"] * 4}, binary[1]])
+    assert "quality" not in compare_strategies(linear, binary)
 
 
 def test_bad_inputs_name_file_and_line(tmp_path):
@@ -242,7 +242,7 @@ def toy_sampler(tmp_path_factory):
     torch.set_num_threads(threads)
 
 
-def test_both_labellers_end_to_end_with_the_toy_generator(toy_sampler):
+def test_both_strategies_end_to_end_with_the_toy_generator(toy_sampler):
     task = get_task("gsm8k")
     demo = generate_gsm8k(6, 0, "train", max_steps=3, max_number=12)
     problems = [Problem(f"p{i}", gsm8k_prompt(r["question"]), r["answer"].rpartition("#### ")[2]) for i, r in

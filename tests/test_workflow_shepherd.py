@@ -19,7 +19,7 @@ TASKS = ("gsm8k", "math")
 STEP_FORMATS = {"gsm8k": "gsm8k", "math": "prm800k"}
 KEYS = ["problem_id", "sample_id"]
 
-# TINY_WORKFLOW with the experiment on for both tasks (and the labeller comparison), one shard per sample
+# TINY_WORKFLOW with the experiment on for both tasks (and the strategy comparison), one shard per sample
 # set and fewer SFT problems (to keep the test short).
 TINY_SHEPHERD = deep_update(TINY_WORKFLOW, {
     "shepherd": {"tasks": list(TASKS), "compare_problems": 2},
@@ -93,7 +93,7 @@ def test_stats_count_the_labels_and_measure_their_quality_on_the_demo(run, task)
     trl = read_trl(workdir / f"results/t/shepherd/{task}/trl.jsonl")
     stats = json.loads((workdir / f"results/t/shepherd/{task}/stats.json").read_text())
     labels = [label for e in trl for label in e.labels]
-    assert stats["labels"] == config["shepherd"]["labels"] and stats["modes"] == [config["shepherd"]["labeler"]]
+    assert stats["labels"] == config["shepherd"]["labels"] and stats["strategies"] == [config["shepherd"]["strategy"]]
     assert stats["n_solutions"] == len(trl) and stats["n_steps"] == len(labels)
     assert stats["positive_rate"] == pytest.approx(sum(labels) / len(labels))
     assert stats["completions"] > 0 and stats["tokens"] > 0
@@ -103,11 +103,11 @@ def test_stats_count_the_labels_and_measure_their_quality_on_the_demo(run, task)
 
 
 @pytest.mark.parametrize("task", TASKS)
-def test_the_other_labeller_relabels_the_first_problems_for_the_comparison(run, task):
+def test_the_other_strategy_relabels_the_first_problems_for_the_comparison(run, task):
     workdir, config = run
     out = workdir / f"results/t/shepherd/{task}"
-    comparison = json.loads((out / "labelers.json").read_text())
-    assert comparison["labelled_by_workflow"] == config["shepherd"]["labeler"] == "binary"
+    comparison = json.loads((out / "strategies.json").read_text())
+    assert comparison["labelled_by_workflow"] == config["shepherd"]["strategy"] == "binary"
     trl = read_trl(out / "trl.jsonl")
     first = list(dict.fromkeys(e.extra["problem_id"] for e in trl))[: SHEPHERD["compare_problems"]]
     compared = [e for e in trl if e.extra["problem_id"] in first]
@@ -118,8 +118,8 @@ def test_the_other_labeller_relabels_the_first_problems_for_the_comparison(run, 
     assert overall["linear_completions"] == SHEPHERD["completions"] * sum(len(e.steps) - 1 for e in compared)
     assert overall["binary_completions"] <= overall["linear_completions"]
     assert 0 <= overall["agreement"] <= 1
-    assert set(comparison["quality"]) == {"linear", "binary"}  # demo data: both modes judged against the truth
-    table = (out / "labelers.md").read_text()
+    assert set(comparison["quality"]) == {"linear", "binary"}  # demo data: both strategies judged against the truth
+    table = (out / "strategies.md").read_text()
     assert "| all |" in table and "| linear | hard |" in table
 
 
@@ -149,7 +149,7 @@ def test_prm_starts_from_the_task_generator_and_the_report_has_the_stats(run):
     # each task's label stats, and the PRM800K preprocessing stats the MATH table depends on
     assert sum(name.endswith("/stats.json") for name in names) == len(TASKS) + 1, names
     assert any(name.endswith("/combined_accuracy.png") for name in names), names
-    assert sum(name.endswith("/labelers.md") for name in names) == len(TASKS), names
+    assert sum(name.endswith("/strategies.md") for name in names) == len(TASKS), names
     html = archive.read("report/report.html").decode()
     assert "Math-Shepherd" in html and "shepherd_prm_" in html
 

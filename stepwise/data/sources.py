@@ -1,8 +1,8 @@
 """Materialise a raw dataset from its configured source: demo, url or path.
 
-The workflow's ``raw_dataset`` rule hands over a *spec* (see
-``rules/data.smk:dataset_spec``): the dataset's name, its ``source`` entry from
-the config and, for the demo, the seed, size and knobs it depends on. The file
+The workflow's ``raw_dataset`` rule hands over a *spec* (:func:`dataset_spec`):
+the dataset's name, its ``source`` entry from the config and, for the demo, the
+seed, size and knobs it depends on. The file
 written is then read back with the dataset's reader, so a malformed download or
 local copy fails here, naming the file and line, rather than in a later stage.
 """
@@ -36,6 +36,24 @@ def dataset_kind(name: str) -> tuple[str, str]:
         return DATASETS[name]
     except KeyError:
         raise ValueError(f"unknown dataset {name!r}; expected one of {', '.join(DATASETS)}") from None
+
+
+def dataset_spec(config: dict[str, Any], name: str) -> dict[str, Any]:
+    """The config that one dataset depends on, and nothing else.
+
+    It travels to the script as the rule's settings, so editing, say, the MATH
+    demo knobs reruns the MATH datasets but not GSM8K.
+    """
+    source = config["data"][name]
+    spec = {"dataset": name, "source": source}
+    if source["source"] == "demo":
+        kind, split = dataset_kind(name)
+        demo = config["demo"]
+        spec.update(seed=demo["seed"], n=demo[kind][split])
+        spec[f"{kind}_knobs"] = demo[kind].get("knobs", {})
+        if kind == "prm800k":  # PRM800K demo records are labelled MATH-style solutions
+            spec["math_knobs"] = demo["math"].get("knobs", {})
+    return spec
 
 
 def demo_records(spec: dict[str, Any]) -> list[dict[str, Any]]:

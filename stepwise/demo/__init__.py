@@ -6,7 +6,7 @@ Modules:
 - :mod:`stepwise.demo.math` -- MATH-style problems, PRM800K generator format (``generate_math``).
 - :mod:`stepwise.demo.prm800k` -- PRM800K-format step labels on those (``generate_prm800k``).
 - :mod:`stepwise.demo.truth` -- judging any step against a problem's true values
-  (``judge_steps``, ``first_error``).
+  (``judge_steps``): the one provider of true step labels on demo data (``true_step_labels``).
 - :mod:`stepwise.demo.program` -- the step programs behind every problem (shared machinery).
 - :mod:`stepwise.demo.choices` -- seeded random choices for the templates.
 

@@ -31,6 +31,7 @@ exact), never by ``eval``.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Sequence
 from fractions import Fraction
@@ -69,9 +70,28 @@ def judge_steps(demo_info: dict[str, Any], steps: Sequence[str], fmt: str) -> li
     return [judge(step, values, answer) for step in steps]
 
 
-def first_error(labels: Sequence[bool]) -> int | None:
-    """Index of the first incorrect step, or None when all are correct."""
-    return next((i for i, correct in enumerate(labels) if not correct), None)
+def demo_programs(task: str, dataset: str | os.PathLike) -> dict[str, dict[str, Any]]:
+    """The ``demo`` field (a solution program) of each problem of a demo dataset of ``task``, by problem id."""
+    from stepwise.registry import get_task
+
+    return {p.problem_id: p.extra["demo"] for p in get_task(task).load_records(dataset) if "demo" in p.extra}
+
+
+def true_step_labels(
+    solutions: Sequence[dict[str, Any]], programs: dict[str, dict[str, Any]], step_format: str
+) -> list[list[bool]]:
+    """The true correctness of each solution's ``steps``, from its problem's demo program (:func:`demo_programs`).
+
+    This is the one source of true step labels on demo data: step metrics and
+    Math-Shepherd label quality take its output as their labels.
+    """
+    truths = []
+    for solution in solutions:
+        if solution["problem_id"] not in programs:
+            raise DataError(f"problem {solution['problem_id']!r} has no demo ground truth "
+                            "(only demo problems can be judged)")
+        truths.append(judge_steps(programs[solution["problem_id"]], solution["steps"], step_format))
+    return truths
 
 
 # -------------------------------------------------------------------- GSM8K

@@ -23,7 +23,7 @@ class SamplingParams:
     matter and the ``n`` generations of a prompt are identical). ``seed=None``
     leaves the backend's random state alone. With ``calculator=True`` every
     calculation the model opens is completed by :mod:`stepwise.calculator`:
-    ``<<expr=`` in the ``gsm8k`` ``calculator_notation``, ``$expr =`` in ``prm800k``.
+    ``<<expr=`` in the ``gsm8k`` ``calculator_notation``, ``$expr =`` in ``latex``.
     """
 
     n: int = 1
@@ -49,7 +49,7 @@ class SamplingParams:
     @classmethod
     def from_config(cls, run: dict, calculator_notation: str = "gsm8k") -> "SamplingParams":
         """From a config section with these keys (others, e.g. ``problems``, are ignored);
-        ``calculator_notation``: the task's (its step format)."""
+        ``calculator_notation``: the task's (stepwise.registry)."""
         keys = ("n", "temperature", "top_p", "max_tokens", "seed", "calculator")
         return cls(**{key: run[key] for key in keys if key in run}, calculator_notation=calculator_notation)
 

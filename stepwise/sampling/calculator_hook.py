@@ -1,7 +1,7 @@
 """The calculator inside sampling, as logits forcing shared by both backends.
 
 When a sequence's generated text ends in an open annotation ``<<expr=`` (or, in
-the ``prm800k`` notation, in ``$expr =`` inside inline math), the
+the ``latex`` notation, in ``$expr =`` inside inline math), the
 calculator's completion (``"15>>"``, ``" 15"``) is tokenized and forced over the next
 steps: every other logit of that row is set to -inf, so sampling (greedy,
 temperature, top-p alike) can only pick the forced token. Other sequences of
@@ -49,7 +49,7 @@ class CalculatorTokens:
     def completion_ids(self, generated: Sequence[int], notation: str = "gsm8k") -> tuple[int, ...] | None:
         """Token ids to force after ``generated``, or None if nothing is to be forced."""
         tail = self.tokenizer.decode(list(generated[-SHORT_TAIL_TOKENS:]))
-        if notation == "prm800k":
+        if notation == "latex":
             # Whether inline math is open depends on the "$"s since the line began.
             complete = "\n" in tail
         else:

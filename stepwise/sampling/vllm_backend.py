@@ -4,7 +4,7 @@ The calculator runs inside vLLM's engine as a custom logits processor
 (vLLM's v1 ``LogitsProcessor`` extension point), so a sequence that opens an
 annotation has the result forced over its next steps while the rest of the
 batch keeps decoding; it is switched on per request through
-``SamplingParams.extra_args["calculator"]``, which holds the notation (``gsm8k`` or ``prm800k``).
+``SamplingParams.extra_args["calculator"]``, which holds the notation (``gsm8k`` or ``latex``).
 
 Seeds: each prompt gets its own vLLM seed derived from ``(seed, prompt)``
 (vLLM gives the ``n`` samples of a request ``seed + i``), so a problem's

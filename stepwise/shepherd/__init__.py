@@ -6,19 +6,19 @@ says whether any reaches it, the *soft* one which fraction does.
 
 * :mod:`~stepwise.shepherd.candidates`: sample records -> candidate solutions split into steps;
 * :mod:`~stepwise.shepherd.completer`: continuations of step prefixes, graded, with token counts;
-* :mod:`~stepwise.shepherd.labeller`: the ``linear`` (every prefix) and ``binary`` (first-error search) labellers;
+* :mod:`~stepwise.shepherd.strategies`: the ``linear`` (every prefix) and ``binary`` (first-error search) strategies;
 * :mod:`~stepwise.shepherd.records`: the labelled-solution records of shard files, and conversion to
   :class:`~stepwise.data.stepwise_formats.StepwiseExample` (Math-Shepherd and TRL files);
 * :mod:`~stepwise.shepherd.stats`: label statistics, and label quality against the demo's ground truth;
-* :mod:`~stepwise.shepherd.compare`: the two labellers on the same solutions (cost, agreement, quality).
+* :mod:`~stepwise.shepherd.compare`: the two strategies on the same solutions (cost, agreement, quality).
 """
 
 from stepwise.shepherd.candidates import Candidate, candidates_from_samples
 from stepwise.shepherd.completer import Completer, PrefixEstimate
-from stepwise.shepherd.labeller import LABELLERS, StepLabels, label_binary, label_linear
+from stepwise.shepherd.strategies import STRATEGIES, StepLabels, label_binary, label_linear
 
 __all__ = [
-    "LABELLERS",
+    "STRATEGIES",
     "Candidate",
     "Completer",
     "PrefixEstimate",

@@ -1,15 +1,15 @@
-"""The ``linear`` and ``binary`` labellers side by side on the same solutions: cost, agreement, quality.
+"""The ``linear`` and ``binary`` strategies side by side on the same solutions: cost, agreement, quality.
 
 Both labellings are labelled-solution records (:mod:`stepwise.shepherd.records`)
-of the same solutions. By solution length in steps: the tokens each mode
+of the same solutions. By solution length in steps: the tokens each strategy
 generated, binary's share of linear's, and the share of steps whose hard labels
 agree; the same over all solutions and over those of ``long_steps`` or more
 steps (where the search can skip most prefixes); and, given the true step
-correctness (demo data), each mode's label quality
+correctness (demo data), each strategy's label quality
 (:func:`stepwise.shepherd.stats.label_quality`).
 
 Agreement measures the search's assumption (no prefix after the first dead one
-recovers) *and* the completions' randomness: the two modes draw their own
+recovers) *and* the completions' randomness: the two strategies draw their own
 continuations, so even two linear runs would disagree where a prefix's chance
 of reaching the answer is small.
 """
@@ -23,14 +23,14 @@ from typing import Any
 from stepwise.io import DataError
 from stepwise.shepherd.stats import label_quality
 
-MODES = ("linear", "binary")
+STRATEGY_NAMES = ("linear", "binary")
 
 
-def _keyed(records: Sequence[dict[str, Any]], mode: str) -> dict[tuple[str, int], dict[str, Any]]:
+def _keyed(records: Sequence[dict[str, Any]], strategy: str) -> dict[tuple[str, int], dict[str, Any]]:
     keyed = {}
     for record in records:
-        if record["mode"] != mode:
-            raise DataError(f"expected {mode} labels, got a {record['mode']} record for "
+        if record["strategy"] != strategy:
+            raise DataError(f"expected {strategy} labels, got a {record['strategy']} record for "
                             f"{(record['problem_id'], record['sample_id'])}")
         keyed[(record["problem_id"], record["sample_id"])] = record
     return keyed
@@ -40,7 +40,7 @@ def _share(part: int, whole: int) -> float | None:
     return part / whole if whole else None
 
 
-def compare_labellers(
+def compare_strategies(
     linear: Sequence[dict[str, Any]],
     binary: Sequence[dict[str, Any]],
     truths: Sequence[Sequence[bool]] | None = None,
@@ -48,22 +48,22 @@ def compare_labellers(
     long_steps: int = 8,
 ) -> dict[str, Any]:
     """Compare two labellings of the same solutions (``truths`` in the order of ``linear``)."""
-    by_mode = {"linear": _keyed(linear, "linear"), "binary": _keyed(binary, "binary")}
-    if by_mode["linear"].keys() != by_mode["binary"].keys():
-        missing = by_mode["linear"].keys() ^ by_mode["binary"].keys()
+    by_strategy = {"linear": _keyed(linear, "linear"), "binary": _keyed(binary, "binary")}
+    if by_strategy["linear"].keys() != by_strategy["binary"].keys():
+        missing = by_strategy["linear"].keys() ^ by_strategy["binary"].keys()
         raise DataError(f"the two labellings cover different solutions, e.g. {sorted(missing)[:3]}")
     rows: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for key, lin in by_mode["linear"].items():
-        bin_ = by_mode["binary"][key]
+    for key, lin in by_strategy["linear"].items():
+        bin_ = by_strategy["binary"][key]
         if lin["steps"] != bin_["steps"]:
             raise DataError(f"solution {key} is split into different steps by the two labellings")
         row = rows[len(lin["steps"])]
         row["solutions"] += 1
         row["steps"] += len(lin["steps"])
         row["agreeing_steps"] += sum(a == b for a, b in zip(lin["hard_labels"], bin_["hard_labels"]))
-        for mode, record in (("linear", lin), ("binary", bin_)):
-            row[f"{mode}_tokens"] += record["tokens"]
-            row[f"{mode}_completions"] += record["completions"]
+        for strategy, record in (("linear", lin), ("binary", bin_)):
+            row[f"{strategy}_tokens"] += record["tokens"]
+            row[f"{strategy}_completions"] += record["completions"]
 
     def summary(selected: list[dict[str, int]]) -> dict[str, Any]:
         total = {key: sum(row[key] for row in selected) for key in
@@ -80,9 +80,9 @@ def compare_labellers(
     }
     if truths is not None:
         comparison["quality"] = {
-            mode: label_quality([by_mode[mode][(r["problem_id"], r["sample_id"])] for r in linear], truths,
+            strategy: label_quality([by_strategy[strategy][(r["problem_id"], r["sample_id"])] for r in linear], truths,
                                 soft_threshold)
-            for mode in MODES
+            for strategy in STRATEGY_NAMES
         }
     return comparison
 
@@ -92,7 +92,7 @@ def _percent(value: float | None) -> str:
 
 
 def comparison_markdown(comparison: dict[str, Any]) -> str:
-    """The comparison as Markdown tables: cost and agreement by length, then label quality by mode."""
+    """The comparison as Markdown tables: cost and agreement by length, then label quality by strategy."""
     lines = [
         "| steps | solutions | linear tokens | binary tokens | binary / linear | hard-label agreement |",
         "| --- | --- | --- | --- | --- | --- |",
@@ -104,10 +104,10 @@ def comparison_markdown(comparison: dict[str, Any]) -> str:
                      f"{_percent(row['binary_token_share'])} | {_percent(row['agreement'])} |")
     if "quality" in comparison:
         keys = ("precision_good", "recall_good", "f1_good", "precision_bad", "recall_bad", "f1_bad", "accuracy")
-        lines += ["", "| mode | labels | " + " | ".join(k.replace("_", " ") for k in keys) + " |",
+        lines += ["", "| strategy | labels | " + " | ".join(k.replace("_", " ") for k in keys) + " |",
                   "| --- | --- | " + " | ".join("---" for _ in keys) + " |"]
-        for mode, kinds in comparison["quality"].items():
+        for strategy, kinds in comparison["quality"].items():
             for kind, quality in kinds.items():
                 cells = ["n/a" if quality[k] is None else f"{quality[k]:.3f}" for k in keys]
-                lines.append(f"| {mode} | {kind} | " + " | ".join(cells) + " |")
+                lines.append(f"| {strategy} | {kind} | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"

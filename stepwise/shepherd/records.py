@@ -2,10 +2,10 @@
 
 One JSON object per candidate solution::
 
-    {"problem_id", "sample_id", "prompt", "reference", "steps", "correct", "mode",
+    {"problem_id", "sample_id", "prompt", "reference", "steps", "correct", "strategy",
      "hard_labels", "soft_labels", "drawn", "completions", "reused_prefixes", "tokens"}
 
-(see :class:`stepwise.shepherd.labeller.StepLabels`). :func:`to_example` makes a
+(see :class:`stepwise.shepherd.strategies.StepLabels`). :func:`to_example` makes a
 :class:`~stepwise.data.stepwise_formats.StepwiseExample` of one, with the hard
 labels, the soft labels thresholded, or the soft labels kept as targets.
 """
@@ -18,7 +18,7 @@ from typing import Any, Literal
 from stepwise.data import location_error, require_field
 from stepwise.data.stepwise_formats import StepwiseExample, harden
 from stepwise.io import iter_jsonl
-from stepwise.shepherd.labeller import StepLabels
+from stepwise.shepherd.strategies import StepLabels
 
 LabelKind = Literal["hard", "soft", "soft_targets"]
 LABEL_KINDS = ("hard", "soft", "soft_targets")
@@ -34,7 +34,7 @@ def labelled_record(labels: StepLabels) -> dict[str, Any]:
         "reference": c.reference,
         "steps": list(c.steps),
         "correct": c.correct,
-        "mode": labels.mode,
+        "strategy": labels.strategy,
         "hard_labels": list(labels.hard),
         "soft_labels": list(labels.soft),
         "drawn": list(labels.drawn),
@@ -49,7 +49,7 @@ def read_labelled(path: str | os.PathLike) -> list[dict[str, Any]]:
     records = []
     for line, record in iter_jsonl(path):
         for key, kind in (("problem_id", str), ("sample_id", int), ("prompt", str), ("steps", list),
-                          ("correct", bool), ("mode", str), ("hard_labels", list), ("soft_labels", list),
+                          ("correct", bool), ("strategy", str), ("hard_labels", list), ("soft_labels", list),
                           ("drawn", list), ("completions", int), ("reused_prefixes", int), ("tokens", int)):
             require_field(record, key, kind, path=path, line=line)
         n_steps = len(record["steps"])

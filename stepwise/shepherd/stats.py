@@ -1,7 +1,7 @@
 """Statistics of Math-Shepherd labels, and their quality against the demo's ground truth.
 
-Quality: each step's label against its true correctness
-(:func:`stepwise.demo.truth.judge_steps`), with precision, recall and F1 for
+Quality: each step's label against its true correctness (given: on the demo,
+:func:`stepwise.demo.truth.true_step_labels`), with precision, recall and F1 for
 both classes (``good``: the label says the step is right; ``bad``: it says the
 step is wrong, the class a PRM must catch) and the share of agreeing labels;
 None where a ratio is undefined (JSON null).
@@ -13,12 +13,6 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
-from stepwise.data.gsm8k import load_gsm8k
-from stepwise.data.math import load_math
-from stepwise.demo.truth import judge_steps
-from stepwise.io import DataError
-
-_LOADERS = {"gsm8k": load_gsm8k, "math": load_math}
 
 
 def label_stats(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
@@ -30,7 +24,7 @@ def label_stats(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
             positive_at[index] += bool(good)
     n_steps = sum(steps_at.values())
     return {
-        "modes": sorted({record["mode"] for record in records}),
+        "strategies": sorted({record["strategy"] for record in records}),
         "n_solutions": len(records),
         "n_correct_solutions": sum(record["correct"] for record in records),
         "n_steps": n_steps,
@@ -58,21 +52,6 @@ def classification_quality(predicted: Sequence[bool], truth: Sequence[bool]) -> 
         quality.update({f"precision_{name}": precision, f"recall_{name}": recall, f"f1_{name}": f1})
     quality["accuracy"] = sum(p == t for p, t in zip(predicted, truth)) / len(truth) if truth else None
     return quality
-
-
-def demo_ground_truth(task: str, dataset: str) -> dict[str, dict]:
-    """The ``demo`` field (a solution program) of each problem of a demo ``task`` dataset, by problem id."""
-    return {p.problem_id: p.extra["demo"] for p in _LOADERS[task](dataset) if "demo" in p.extra}
-
-
-def true_step_labels(records: Sequence[dict[str, Any]], demo_info: dict[str, dict], step_format: str) -> list[list[bool]]:
-    """The true correctness of every record's steps, from the demo problems' ground truth."""
-    truths = []
-    for record in records:
-        if record["problem_id"] not in demo_info:
-            raise DataError(f"problem {record['problem_id']!r} has no demo ground truth (only demo problems can be judged)")
-        truths.append(judge_steps(demo_info[record["problem_id"]], record["steps"], step_format))
-    return truths
 
 
 def label_quality(

@@ -23,15 +23,15 @@ before ``f`` positive, ``f`` and later negative.
   the m-step prefix; if one of those reached the answer, prefix m is positive
   without sampling.
 
-Soft labels in binary mode (what we record): a completed prefix gets its
+Soft labels in binary strategy (what we record): a completed prefix gets its
 fraction (for a reused prefix: the fraction among the matching earlier
 continuations); a positive step that was not completed gets the fraction of
 the nearest completed positive prefix after it (the step before ``f`` is
 always completed when ``f > 1``; for a correct solution that is its last step,
 1.0); every step from ``f`` on gets 0.0. They are thus coarser than linear
-mode's: an estimate carried back over the skipped prefixes.
+strategy's: an estimate carried back over the skipped prefixes.
 
-Tokens are those the sampler generated for the continuations each labeller
+Tokens are those the sampler generated for the continuations each strategy
 drew (reused continuations cost nothing).
 """
 
@@ -54,7 +54,7 @@ class StepLabels:
     """
 
     candidate: Candidate
-    mode: str
+    strategy: str
     hard: tuple[bool, ...]
     soft: tuple[float, ...]
     drawn: tuple[int, ...]
@@ -164,7 +164,7 @@ def label_binary(candidates: Sequence[Candidate], completer: Completer) -> list[
     return [search.labels() for search in searches]
 
 
-LABELLERS: dict[str, Callable[[Sequence[Candidate], Completer], list[StepLabels]]] = {
+STRATEGIES: dict[str, Callable[[Sequence[Candidate], Completer], list[StepLabels]]] = {
     "linear": label_linear,
     "binary": label_binary,
 }

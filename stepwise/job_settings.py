@@ -1,0 +1,123 @@
+"""What each rule hands its script: the settings a job uses, picked from the config.
+
+The rule files only wire files; every choice of config keys beyond a plain
+section lives here, so it has one definition and a unit test. Paths are
+relative to ``results/<run>/`` (the rules prefix them).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from stepwise import registry
+
+Config = Mapping[str, Any]
+
+#: The sampling keys a sampler uses (not the shard count: a job that samples every problem needs none).
+SAMPLER_KEYS = ("backend", "batch_size", "gpu_memory_utilization", "max_model_len")
+#: Step scores below it count as flagged wrong in step metrics.
+STEP_THRESHOLD = 0.5
+
+
+def local_source(config: Config, dataset: str) -> list[str]:
+    """A `path` source as an input, so a changed local file reruns the copy."""
+    source = config["data"][dataset]
+    return [source["path"]] if source["source"] == "path" else []
+
+
+def tasks_with_generator_data(config: Config, *sources: str) -> list[str]:
+    """The tasks whose generator SFT data comes from one of ``sources`` (gold, reference, fewshot)."""
+    return [task for task in registry.TASK_NAMES if registry.generator_data_source(config, task) in sources]
+
+
+def reference_data(config: Config, task: str) -> dict[str, Any]:
+    """What gold or reference SFT data depends on: nothing for gold solutions, `source` and `problems` else."""
+    if registry.generator_data_source(config, task) == "gold":
+        return {}
+    return {key: config[task]["generator_data"][key] for key in ("source", "problems")}
+
+
+def fewshot_data(config: Config, task: str) -> dict[str, Any]:
+    """Few-shot SFT data: the task's generator_data and the sampler's keys."""
+    sampler = {key: config["sampling"][key] for key in SAMPLER_KEYS}
+    return {"generator_data": config[task]["generator_data"], "sampling": sampler}
+
+
+def step_scoring(config: Config, column: str) -> dict[str, Any]:
+    """Step scores by a PRM into ``column``; P(neutral) of a 3-class PRM counts towards P(correct)."""
+    return {"column": column, "batch_size": config["scoring"]["batch_size"], "neutral_is_correct": True}
+
+
+def active_learning(config: Config) -> dict[str, Any]:
+    """prm800k.active_learning, with the PRM solution score it ranks by as a score column."""
+    section = config["prm800k"]["active_learning"]
+    chosen = {key: value for key, value in section.items() if key != "aggregation"}
+    return {**chosen, "score": f"prm800k_prm_{section['aggregation']}"}
+
+
+def step_metrics_on_demo(config: Config) -> bool:
+    """PRM step metrics against the demo's ground truth when MATH-500 is the demo's, else the PRM800K test labels."""
+    return config["data"]["math500"]["source"] == "demo"
+
+
+def step_metrics_files(config: Config) -> list[str]:
+    """The PRM800K PRM's step metrics (JSON, Markdown): of the demo's MATH test samples, or of PRM800K's test split."""
+    stem = "math/prm_step_metrics" if step_metrics_on_demo(config) else "prm800k/test_step_metrics"
+    return [f"{stem}.json", f"{stem}.md"]
+
+
+def step_metrics(config: Config, on: str) -> dict[str, Any]:
+    """Step metrics of the PRM800K PRM on ``on`` (what judges the steps, for the title)."""
+    return {"column": "prm800k_prm", "threshold": STEP_THRESHOLD,
+            "title": f"PRM step-level metrics ({config['run']}): {on}"}
+
+
+def on_demo_problems(config: Config, task: str) -> bool:
+    """Label quality is measured against the demo's ground truth, which only demo problems carry."""
+    return config["data"][registry.get_task(task).sample_set("train").dataset]["source"] == "demo"
+
+
+def shepherd_completion(config: Config, task: str) -> dict[str, Any]:
+    """Settings of the completions: shepherd's, with the calculator of the samples they continue."""
+    shepherd = config["shepherd"]
+    samples = config[task][registry.get_task(task).sample_set("train").section]
+    chosen = {key: shepherd[key] for key in ("temperature", "top_p", "max_tokens", "seed")}
+    return {**chosen, "n": shepherd["completions"], "calculator": samples["calculator"]}
+
+
+def shepherd_labels(config: Config, task: str) -> dict[str, Any]:
+    """One label shard: the strategy, how many problems, the completions and the sampling section."""
+    shepherd = config["shepherd"]
+    return {"strategy": shepherd["strategy"], "problems": shepherd["problems"],
+            "completion": shepherd_completion(config, task), "sampling": config["sampling"]}
+
+
+def shepherd_aggregate(config: Config, task: str) -> dict[str, Any]:
+    shepherd = config["shepherd"]
+    return {"labels": shepherd["labels"], "soft_threshold": shepherd["soft_threshold"],
+            "demo_truth": on_demo_problems(config, task)}
+
+
+def shepherd_comparison(config: Config, task: str) -> dict[str, Any]:
+    """The other strategy on the first compare_problems problems, with the same completions."""
+    shepherd = config["shepherd"]
+    return {"problems": shepherd["compare_problems"], "completion": shepherd_completion(config, task),
+            "sampling": config["sampling"], "soft_threshold": shepherd["soft_threshold"],
+            "demo_truth": on_demo_problems(config, task)}
+
+
+def shepherd_files(config: Config, task: str) -> list[str]:
+    """A task's Math-Shepherd outputs: both dataset formats, statistics, and the strategy comparison if asked."""
+    names = ["trl.jsonl", "math_shepherd.jsonl", "stats.json"]
+    if config["shepherd"]["compare_problems"]:
+        names += ["strategies.json", "strategies.md"]
+    return [f"shepherd/{task}/{name}" for name in names]
+
+
+def configured_scorer(config: Config, name: str) -> Mapping[str, Any]:
+    """The ``scorers:`` entry called ``name``."""
+    for entry in config["scorers"]:
+        if entry["name"] == name:
+            return entry
+    raise ValueError(f"scorers: no scorer called {name!r}")

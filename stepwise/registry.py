@@ -1,0 +1,271 @@
+"""The registry: what each task is and uses, and what scores its samples.
+
+This is the one place that says, per task, which raw datasets its sample sets
+come from, how its solutions are split into steps, which calculator notation
+its sampler forces, how its answers are read and checked, what its outcome
+verifier is called, which scorers score its samples and which selection
+methods each scorer adds to the task's accuracy table. The rules, the scripts
+(their ``choices``) and the evaluation read it.
+
+Adding a task is one :class:`Task` entry in :data:`TASKS` (plus its config
+section and raw datasets). Adding a scorer is one entry in
+:data:`SCORER_KINDS` plus the rule that writes its score file
+``results/<run>/<task>/scores/<split>/<name>.jsonl``; instances of a kind are
+declared under the config's ``scorers:``. The built-in scorers (the outcome
+verifier, the PRM800K PRM, the Math-Shepherd PRM) are listed by
+:func:`scorers` from the config sections that switch them on.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from stepwise.answers.check import AnswerChecker
+from stepwise.answers.extract import extract_answer, extract_hash_answer
+from stepwise.prompts import gsm8k_prompt, math_prompt
+from stepwise.sampling.shards import Problem
+
+# ---------------------------------------------------------------- tasks
+
+
+@dataclass(frozen=True)
+class SampleSet:
+    """Samples of one split of a task: the raw dataset they solve and the task's config section that sets them."""
+
+    dataset: str
+    section: str
+
+
+@dataclass(frozen=True)
+class Task:
+    """How to prompt, extract and grade one kind of problem, and what the workflow does with it."""
+
+    name: str
+    title: str  # in table and plot titles
+    report_category: str  # the report's section for the task's table
+    sample_sets: Mapping[str, SampleSet]  # split ("train", "test") -> its sample set
+    step_format: str  # how solutions split into steps (stepwise.steps): "gsm8k" or "prm800k"
+    calculator_notation: str  # what the sampler's calculator completes (stepwise.calculator): "gsm8k" or "latex"
+    answer_kind: str  # "gsm8k" (numbers) or "math" (LaTeX, math-verify), for AnswerChecker
+    outcome_verifier: str  # model folder models/<task>_<name>, config section <task>.<name>, score column <name>
+    load: Callable[[str | os.PathLike], list[Problem]]
+    load_gold: Callable[[str | os.PathLike], list[dict[str, str]]]  # SFT examples: prompt, completion
+    extract: Callable[[str], str | None]
+
+    def checker(self, **options) -> AnswerChecker:
+        """An answer checker for this task (use it as a context manager)."""
+        return AnswerChecker(kind=self.answer_kind, **options)
+
+    def sample_set(self, split: str) -> SampleSet:
+        try:
+            return self.sample_sets[split]
+        except KeyError:
+            raise ValueError(f"task {self.name}: no sample set {split!r}; expected one of {sorted(self.sample_sets)}") from None
+
+    def load_records(self, path: str | os.PathLike) -> list[Any]:
+        """The task's raw problem records as read (GSM8K or MATH problems, with their ``extra`` fields)."""
+        from stepwise.data.gsm8k import load_gsm8k
+        from stepwise.data.math import load_math
+
+        return (load_gsm8k if self.answer_kind == "gsm8k" else load_math)(path)
+
+
+def load_gsm8k_problems(path: str | os.PathLike) -> list[Problem]:
+    """GSM8K problems as (problem_id, prompt, final answer)."""
+    from stepwise.data.gsm8k import load_gsm8k
+
+    return [Problem(p.problem_id, gsm8k_prompt(p.question), p.final_answer) for p in load_gsm8k(path)]
+
+
+def load_gsm8k_gold(path: str | os.PathLike) -> list[dict[str, str]]:
+    """GSM8K gold solutions as prompt-completion pairs (trl appends the eos)."""
+    from stepwise.data.gsm8k import load_gsm8k
+
+    return [{"prompt": gsm8k_prompt(p.question), "completion": p.answer} for p in load_gsm8k(path)]
+
+
+def load_math_gold(path: str | os.PathLike) -> list[dict[str, str]]:
+    """MATH reference solutions as prompt-completion pairs, in the PRM800K step format the generator writes."""
+    from stepwise.data.math import load_math
+    from stepwise.generator_data import reference_example
+
+    return [reference_example(p) for p in load_math(path)]
+
+
+def load_math_problems(path: str | os.PathLike) -> list[Problem]:
+    """MATH problems as (unique_id, prompt, answer)."""
+    from stepwise.data.math import load_math
+
+    return [Problem(p.problem_id, math_prompt(p.problem), p.answer) for p in load_math(path)]
+
+
+TASKS: dict[str, Task] = {
+    "gsm8k": Task(
+        name="gsm8k",
+        title="GSM8K",
+        report_category="GSM8K outcome verifier",
+        sample_sets={
+            "train": SampleSet("gsm8k_train", "verifier_samples"),
+            "test": SampleSet("gsm8k_test", "test_samples"),
+        },
+        step_format="gsm8k",
+        calculator_notation="gsm8k",
+        answer_kind="gsm8k",
+        outcome_verifier="verifier",
+        load=load_gsm8k_problems,
+        load_gold=load_gsm8k_gold,
+        extract=extract_hash_answer,
+    ),
+    "math": Task(
+        name="math",
+        title="MATH",
+        report_category="PRM800K process reward model",
+        sample_sets={
+            "train": SampleSet("math_train", "train_samples"),
+            "test": SampleSet("math500", "test_samples"),
+        },
+        step_format="prm800k",
+        calculator_notation="latex",
+        answer_kind="math",
+        outcome_verifier="orm",
+        load=load_math_problems,
+        load_gold=load_math_gold,
+        extract=extract_answer,
+    ),
+}
+
+TASK_NAMES = tuple(TASKS)
+SPLITS = ("train", "test")
+
+
+def get_task(name: str) -> Task:
+    """The task called ``name`` (one of :data:`TASK_NAMES`)."""
+    try:
+        return TASKS[name]
+    except KeyError:
+        raise ValueError(f"unknown task {name!r}; expected one of {', '.join(TASKS)}") from None
+
+
+def generator_data_source(config: Mapping[str, Any], task: str) -> str:
+    """Where a task's generator SFT data comes from: ``gold`` (GSM8K), ``reference`` or ``fewshot`` (MATH)."""
+    return config[task]["generator_data"]["source"] if "generator_data" in config[task] else "gold"
+
+
+# ---------------------------------------------------------------- scorers
+
+
+@dataclass(frozen=True)
+class Scorer:
+    """One scorer of a task's samples: it writes ``<task>/scores/<split>/<name>.jsonl`` with ``columns``,
+    and adds ``methods`` (selection methods, as :class:`stepwise.selection.MethodSpec` mappings) to the
+    task's table."""
+
+    name: str
+    kind: str  # "outcome" (one score per solution), "process" (step scores, aggregated), or a SCORER_KINDS key
+    columns: tuple[str, ...]
+    methods: tuple[dict[str, Any], ...]
+    model: str | None = None  # a trained scorer's folder under results/<run>/models/
+
+
+def best_of_n(column: str) -> dict[str, Any]:
+    """Best-of-N by one score column, labelled by the column."""
+    return {"method": "best_of_n", "score": column, "label": column}
+
+
+def outcome_verifier_scorer(config: Mapping[str, Any], task: str) -> Scorer:
+    """The task's outcome verifier (Cobbe's verifier on GSM8K, the ORM baseline on MATH)."""
+    name = TASKS[task].outcome_verifier
+    methods = [best_of_n(name)]
+    top_k = config[task]["evaluation"].get("top_k")
+    if top_k:
+        methods.append({"method": "top_k_vote", "score": name, "k": top_k, "label": "topk_vote"})
+    return Scorer(name, "outcome", (name,), tuple(methods), model=f"{task}_{name}")
+
+
+def process_scorer(config: Mapping[str, Any], task: str, name: str, model: str) -> Scorer:
+    """A PRM: its step scores aggregated per solution by each of the task's aggregations, a best-of-N method each."""
+    columns = tuple(f"{name}_{aggregation}" for aggregation in config[task]["evaluation"]["aggregations"])
+    return Scorer(name, "process", columns, tuple(best_of_n(column) for column in columns), model=model)
+
+
+def seeded_random_scorer(entry: Mapping[str, Any]) -> Scorer:
+    """Scores drawn at random (seeded per sample): best-of-N by them is a random pick, the chance baseline."""
+    return Scorer(entry["name"], "random", (entry["name"],), (best_of_n(entry["name"]),))
+
+
+#: Scorer kinds a config may declare under ``scorers:`` (name, kind, tasks and the kind's settings),
+#: each with the function that builds its entry. The rule that writes its score files is in rules/scorers.smk.
+SCORER_KINDS: dict[str, Callable[[Mapping[str, Any]], Scorer]] = {
+    "random": seeded_random_scorer,
+}
+
+
+def configured_scorers(config: Mapping[str, Any], task: str, kind: str | None = None) -> list[Mapping[str, Any]]:
+    """The config's ``scorers:`` entries that score ``task`` (and are of ``kind``, if given)."""
+    return [entry for entry in config.get("scorers", [])
+            if task in entry["tasks"] and (kind is None or entry["kind"] == kind)]
+
+
+def scorers(config: Mapping[str, Any], task: str) -> list[Scorer]:
+    """Every scorer of ``task``'s test samples, in the order of the table's rows."""
+    found = [outcome_verifier_scorer(config, task)]
+    if task == "math":  # the PRM800K PRM, trained on human step labels of MATH solutions
+        found.append(process_scorer(config, task, "prm800k_prm", model="prm800k_prm"))
+    if task in config.get("shepherd", {}).get("tasks", []):
+        found.append(process_scorer(config, task, "shepherd_prm", model=f"{task}_shepherd_prm"))
+    found += [SCORER_KINDS[entry["kind"]](entry) for entry in configured_scorers(config, task)]
+    return found
+
+
+def get_scorer(config: Mapping[str, Any], task: str, name: str) -> Scorer:
+    """The scorer called ``name`` of ``task``'s samples."""
+    for scorer in scorers(config, task):
+        if scorer.name == name:
+            return scorer
+    raise ValueError(f"task {task}: no scorer {name!r}; its scorers: {[s.name for s in scorers(config, task)]}")
+
+
+def scorer_names(config: Mapping[str, Any], kind: str) -> list[str]:
+    """Names of the scorers of one kind, over every task (the wildcard values of that kind's rules)."""
+    return sorted({s.name for task in TASKS for s in scorers(config, task) if s.kind == kind})
+
+
+def evaluation_methods(config: Mapping[str, Any], task: str) -> list[dict[str, Any]]:
+    """The selection methods of a task's table: the votes that need no scorer, every scorer's methods, pass@n."""
+    weighted = config[task]["evaluation"].get("weighted_majority")
+    return [
+        {"method": "greedy", "label": "greedy"},
+        {"method": "majority", "label": "majority"},
+        *([{"method": "weighted_majority", "score": weighted, "label": "weighted_majority"}] if weighted else []),
+        *(method for scorer in scorers(config, task) for method in scorer.methods),
+        {"method": "pass_at_n", "label": "pass@n"},
+    ]
+
+
+def score_files(config: Mapping[str, Any], task: str, split: str = "test") -> list[str]:
+    """The score files of ``task``'s samples of ``split``, relative to ``results/<run>/``."""
+    return [os.path.join(task, "scores", split, f"{scorer.name}.jsonl") for scorer in scorers(config, task)]
+
+
+def check_config(config: Mapping[str, Any]) -> None:
+    """Checks across config keys that the schema cannot make: score columns named must be written by a scorer."""
+    taken = {scorer.name for task in TASKS for scorer in scorers({**config, "scorers": []}, task)}
+    for entry in config.get("scorers", []):
+        if entry["name"] in taken:
+            raise ValueError(f"scorers: the name {entry['name']!r} is taken; give each scorer its own name")
+        taken.add(entry["name"])
+    for task in TASKS:
+        columns = sorted(column for scorer in scorers(config, task) for column in scorer.columns)
+        weighted = config[task]["evaluation"].get("weighted_majority")
+        if weighted and weighted not in columns:
+            raise ValueError(f"{task}.evaluation.weighted_majority: {weighted!r} is not a score column of the "
+                             f"{task} scorers; choose one of {columns} (a PRM aggregation must be in "
+                             f"{task}.evaluation.aggregations)")
+    ranked_by = config["prm800k"]["active_learning"]["aggregation"]
+    aggregations = config["math"]["evaluation"]["aggregations"]
+    if ranked_by not in aggregations:
+        raise ValueError(f"prm800k.active_learning.aggregation: {ranked_by!r} is not one of "
+                         f"math.evaluation.aggregations {aggregations}")

@@ -1,0 +1,162 @@
+"""The registry (stepwise/registry.py): tasks, scorers and the methods of each task's table."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+import yaml
+
+from stepwise.registry import (
+    TASKS,
+    check_config,
+    evaluation_methods,
+    generator_data_source,
+    get_scorer,
+    get_task,
+    score_files,
+    scorer_names,
+    scorers,
+)
+from stepwise.scores import random_score
+from stepwise.selection import MethodSpec
+from tests.workflow import DEFAULT_CONFIG
+
+
+@pytest.fixture()
+def config():
+    """The default config, with the schema's defaults filled in as the workflow sees it."""
+    from snakemake.utils import validate
+
+    loaded = yaml.safe_load(DEFAULT_CONFIG.read_text())
+    validate(loaded, str(DEFAULT_CONFIG.parent / "schemas" / "config.schema.yaml"))
+    return loaded
+
+
+def labels(methods):
+    return [m["label"] for m in methods]
+
+
+def test_every_task_names_its_sample_sets_step_format_and_verifier():
+    for name, task in TASKS.items():
+        assert task.name == name == get_task(name).name
+        assert set(task.sample_sets) == {"train", "test"}
+        assert task.calculator_notation in ("gsm8k", "latex")
+        assert task.step_format in ("gsm8k", "prm800k")
+    assert get_task("math").sample_set("test").dataset == "math500"
+    with pytest.raises(ValueError, match="unknown task 'gsm9k'"):
+        get_task("gsm9k")
+    with pytest.raises(ValueError, match="no sample set 'dev'"):
+        get_task("math").sample_set("dev")
+
+
+def test_the_default_tables_hold_the_built_in_scorers_methods(config):
+    assert labels(evaluation_methods(config, "gsm8k")) == [
+        "greedy", "majority", "weighted_majority", "verifier", "topk_vote",
+        "shepherd_prm_min", "shepherd_prm_prod", "shepherd_prm_last", "pass@n",
+    ]
+    assert labels(evaluation_methods(config, "math")) == [
+        "greedy", "majority", "weighted_majority", "orm", "prm800k_prm_prod", "prm800k_prm_min",
+        "prm800k_prm_last", "shepherd_prm_prod", "shepherd_prm_min", "shepherd_prm_last", "pass@n",
+    ]
+    for task in TASKS:  # every entry is a valid selection method
+        [MethodSpec.from_config(entry) for entry in evaluation_methods(config, task)]
+    assert score_files(config, "math") == [
+        "math/scores/test/orm.jsonl", "math/scores/test/prm800k_prm.jsonl", "math/scores/test/shepherd_prm.jsonl"]
+    assert scorer_names(config, "process") == ["prm800k_prm", "shepherd_prm"]
+    assert get_scorer(config, "gsm8k", "shepherd_prm").model == "gsm8k_shepherd_prm"
+    assert get_scorer(config, "math", "prm800k_prm").model == "prm800k_prm"
+
+
+def test_shepherd_off_drops_its_scorer(config):
+    config["shepherd"]["tasks"] = ["math"]
+    assert "shepherd_prm" not in [s.name for s in scorers(config, "gsm8k")]
+    assert "shepherd_prm" in [s.name for s in scorers(config, "math")]
+
+
+def test_a_configured_scorer_adds_its_rows_and_score_file(config):
+    config["scorers"] = [{"name": "chance", "kind": "random", "tasks": ["math"], "seed": 3}]
+    check_config(config)
+    assert "chance" in labels(evaluation_methods(config, "math"))
+    assert "chance" not in labels(evaluation_methods(config, "gsm8k"))
+    assert score_files(config, "math")[-1] == "math/scores/test/chance.jsonl"
+    assert scorer_names(config, "random") == ["chance"]
+
+
+def test_config_checks_name_the_key(config):
+    bad = copy.deepcopy(config)
+    bad["math"]["evaluation"]["weighted_majority"] = "prm800k_prm_mean"
+    with pytest.raises(ValueError, match=r"math\.evaluation\.weighted_majority: 'prm800k_prm_mean'"):
+        check_config(bad)
+    bad = copy.deepcopy(config)
+    bad["gsm8k"]["evaluation"]["weighted_majority"] = "prm800k_prm_prod"  # MATH's PRM does not score GSM8K
+    with pytest.raises(ValueError, match=r"gsm8k\.evaluation\.weighted_majority"):
+        check_config(bad)
+    bad = copy.deepcopy(config)
+    bad["prm800k"]["active_learning"]["aggregation"] = "mean"
+    with pytest.raises(ValueError, match=r"prm800k\.active_learning\.aggregation"):
+        check_config(bad)
+    bad = copy.deepcopy(config)
+    bad["scorers"] = [{"name": "orm", "kind": "random", "tasks": ["math"], "seed": 0}]
+    with pytest.raises(ValueError, match="the name 'orm' is taken"):
+        check_config(bad)
+
+
+def test_generator_data_source(config):
+    assert generator_data_source(config, "gsm8k") == "gold"
+    assert generator_data_source(config, "math") == "reference"
+    config["math"]["generator_data"]["source"] = "fewshot"
+    assert generator_data_source(config, "math") == "fewshot"
+
+
+def test_random_scores_depend_only_on_seed_problem_and_sample():
+    first = [random_score(0, "p1", k) for k in range(64)]
+    assert first == [random_score(0, "p1", k) for k in range(64)]
+    assert first != [random_score(1, "p1", k) for k in range(64)]
+    assert all(0.0 <= value < 1.0 for value in first)
+    assert len(set(first)) == 64
+
+
+# ---------------------------------------------------------------- what rules hand their scripts (stepwise.job_settings)
+
+
+def test_job_settings_pick_exactly_the_keys_a_job_uses(config):
+    from stepwise import job_settings
+
+    assert job_settings.reference_data(config, "gsm8k") == {}
+    assert job_settings.reference_data(config, "math") == {"source": "reference", "problems": None}
+    assert set(job_settings.fewshot_data(config, "math")["sampling"]) == set(job_settings.SAMPLER_KEYS)
+    assert job_settings.tasks_with_generator_data(config, "gold", "reference") == ["gsm8k", "math"]
+    assert job_settings.tasks_with_generator_data(config, "fewshot") == []
+    assert job_settings.active_learning(config) == {
+        "batch_size": 50, "wrong_share": 0.8, "max_per_problem": None, "generation": None, "score": "prm800k_prm_prod"}
+    completion = job_settings.shepherd_completion(config, "math")
+    assert completion["calculator"] is True and completion["n"] == config["shepherd"]["completions"]
+    assert job_settings.shepherd_completion(config, "gsm8k")["calculator"] == config["gsm8k"]["verifier_samples"][
+        "calculator"]
+    assert job_settings.shepherd_labels(config, "gsm8k")["strategy"] == "binary"
+    assert job_settings.shepherd_files(config, "math")[-1] == "shepherd/math/strategies.md"
+    config["shepherd"]["compare_problems"] = 0
+    assert job_settings.shepherd_files(config, "math")[-1] == "shepherd/math/stats.json"
+
+
+def test_step_metrics_follow_the_math500_source(config):
+    from stepwise import job_settings
+
+    assert job_settings.step_metrics_files(config) == ["math/prm_step_metrics.json", "math/prm_step_metrics.md"]
+    assert job_settings.on_demo_problems(config, "math")
+    config["data"]["math500"] = {"source": "path", "path": "x.jsonl"}
+    config["data"]["math_train"] = {"source": "path", "path": "y.jsonl"}
+    assert job_settings.step_metrics_files(config) == ["prm800k/test_step_metrics.json", "prm800k/test_step_metrics.md"]
+    assert not job_settings.on_demo_problems(config, "math")
+    assert job_settings.local_source(config, "math500") == ["x.jsonl"]
+    assert job_settings.local_source(config, "gsm8k_train") == []
+
+
+def test_configured_scorer_is_found_by_name(config):
+    from stepwise import job_settings
+
+    config["scorers"] = [{"name": "chance", "kind": "random", "tasks": ["math"], "seed": 5}]
+    assert job_settings.configured_scorer(config, "chance")["seed"] == 5
+    with pytest.raises(ValueError, match="no scorer called 'luck'"):
+        job_settings.configured_scorer(config, "luck")
