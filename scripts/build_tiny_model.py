@@ -6,6 +6,7 @@ from stepwise.data.gsm8k import load_gsm8k
 from stepwise.data.math import load_math
 from stepwise.models.tiny import TinyArchitecture, build_tiny_model
 from stepwise.prompts import gsm8k_prompt, math_prompt
+from stepwise.settings import settings_from_config
 
 
 def main() -> None:
@@ -19,7 +20,7 @@ def main() -> None:
     # The tokenizer sees exactly the kind of text the model will read and write.
     texts = [gsm8k_prompt(p.question) + p.answer for p in load_gsm8k(args.gsm8k)]
     texts += [math_prompt(p.problem) + p.solution for p in load_math(args.math)]
-    build_tiny_model(texts, args.out, TinyArchitecture(**settings), seed=seed)
+    build_tiny_model(texts, args.out, settings_from_config(TinyArchitecture, settings, "model.tiny"), seed=seed)
 
 
 if __name__ == "__main__":

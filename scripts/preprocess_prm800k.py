@@ -4,12 +4,16 @@ Called by rule ``prm800k_preprocess``; ``--settings`` is the config section
 ``prm800k.preprocess`` as JSON (see stepwise.data.prm800k_preprocess).
 """
 
-import argparse
 import json
 import logging
 
+from stepwise.cli import job_parser, parse_job
 from stepwise.data.contamination import HeldOutProblems
-from stepwise.data.prm800k_preprocess import PreprocessSettings, SplitStats, preprocess_files
+from stepwise.data.prm800k_preprocess import (
+    PreprocessSettings,
+    SplitStats,
+    preprocess_files,
+)
 from stepwise.data.stepwise_formats import write_trl
 from stepwise.io import atomic_output
 
@@ -17,18 +21,16 @@ log = logging.getLogger("preprocess_prm800k")
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = job_parser(__doc__)
     parser.add_argument("--train", nargs="+", required=True, help="raw PRM800K training files")
     parser.add_argument("--test", nargs="+", required=True, help="raw PRM800K test files")
     parser.add_argument("--math500", required=True, help="MATH-500 (JSONL), kept out of training if exclude_math500")
-    parser.add_argument("--settings", required=True, help="prm800k.preprocess config as JSON")
     parser.add_argument("--out-train", required=True)
     parser.add_argument("--out-test", required=True)
     parser.add_argument("--stats", required=True, help="statistics (JSON)")
-    args = parser.parse_args()
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    args = parse_job(parser)
 
-    settings = PreprocessSettings.from_config(json.loads(args.settings))
+    settings = PreprocessSettings.from_config(args.settings)
     held_out = None
     if settings.exclude_math500:
         held_out = HeldOutProblems.from_math(args.math500)

@@ -1,26 +1,23 @@
 """Train the token-level outcome verifier on graded samples of the training problems."""
 
-import argparse
-import json
-import logging
 
+from stepwise.cli import job_parser, parse_job
 from stepwise.io import read_jsonl
 from stepwise.registry import TASK_NAMES, get_task
+from stepwise.settings import settings_from_config
 from stepwise.training.checkpoints import claim_checkpoint_dir, fingerprint
 from stepwise.training.verifier import VerifierSettings, train_verifier
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = job_parser(__doc__)
     parser.add_argument("--task", required=True, choices=TASK_NAMES)
     parser.add_argument("--dataset", required=True, help="raw training problems (JSONL), for the prompts")
     parser.add_argument("--samples", required=True, help="graded samples of those problems (JSONL)")
     parser.add_argument("--generator", required=True, help="generator model folder to start from")
-    parser.add_argument("--settings", required=True, help="verifier settings as JSON")
     parser.add_argument("--out", required=True, help="output verifier folder")
     parser.add_argument("--checkpoints", help="checkpoint folder kept across restarts of this job (default: --out)")
-    args = parser.parse_args()
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    args = parse_job(parser)
     prompts = {problem.problem_id: problem.prompt for problem in get_task(args.task).load(args.dataset)}
     examples = [
         {"prompt": prompts[s["problem_id"]], "completion": s["text"], "label": float(s["correct"])}
@@ -28,9 +25,9 @@ def main() -> None:
     ]
     if args.checkpoints:  # a restart resumes only a run on the same inputs with the same settings
         run = {"task": args.task, "generator": fingerprint(args.generator), "dataset": fingerprint(args.dataset),
-               "samples": fingerprint(args.samples), "settings": json.loads(args.settings)}
+               "samples": fingerprint(args.samples), "settings": args.settings}
         claim_checkpoint_dir(args.checkpoints, run)
-    train_verifier(args.generator, examples, args.out, VerifierSettings(**json.loads(args.settings)),
+    train_verifier(args.generator, examples, args.out, settings_from_config(VerifierSettings, args.settings, f"{args.task} outcome verifier"),
                    checkpoint_dir=args.checkpoints)
 
 

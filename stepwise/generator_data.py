@@ -16,10 +16,8 @@ MATH's ``problems`` setting uses only the first that many training problems
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import random
-import re
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -29,13 +27,13 @@ from stepwise.data.math import MATHProblem
 from stepwise.math_steps import reference_steps
 from stepwise.prompts import math_prompt
 from stepwise.sampling.base import Sampler, SamplingParams
+from stepwise.steps import ANSWER_LINE
 
 log = logging.getLogger(__name__)
 
 SOURCES = ("reference", "fewshot")
 EXEMPLAR_SEPARATOR = "\n\n"
 COUNTS = ("problems", "samples", "with_answer", "correct", "kept", "problems_kept")
-_ANSWER_LINE = re.compile(r"^[ \t]*# Answer[ \t]*$", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -67,11 +65,9 @@ class GeneratorDataSettings:
     @classmethod
     def from_config(cls, values: Mapping[str, Any]) -> GeneratorDataSettings:
         """Settings from the config section; an unknown key is an error naming it."""
-        names = [item.name for item in dataclasses.fields(cls)]
-        unknown = sorted(set(values) - set(names))
-        if unknown:
-            raise ValueError(f"unknown math.generator_data key(s) {unknown}; valid: {', '.join(names)}")
-        return cls(**values)
+        from stepwise.settings import settings_from_config
+
+        return settings_from_config(cls, values, "math.generator_data")
 
     def sampling_params(self) -> SamplingParams:
         return SamplingParams(n=self.n, temperature=self.temperature, top_p=self.top_p, max_tokens=self.max_tokens,
@@ -108,7 +104,7 @@ def cut_after_answer(text: str) -> str | None:
 
     The answer is the first non-blank line after the first ``# Answer`` line.
     """
-    marker = _ANSWER_LINE.search(text)
+    marker = ANSWER_LINE.search(text)
     if marker is None:
         return None
     position = marker.end()

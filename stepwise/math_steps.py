@@ -28,10 +28,9 @@ from __future__ import annotations
 import re
 
 from stepwise.answers.extract import braced_group
-from stepwise.steps import join_steps
+from stepwise.steps import ANSWER_LINE, join_steps
 
 ANSWER_MARKER = "# Answer"
-_HAS_ANSWER_LINE = re.compile(r"^[ \t]*# Answer[ \t]*\r?$", re.MULTILINE)
 _ASY = re.compile(r"\[asy\].*?\[/asy\]", re.DOTALL)
 _DISPLAY_ENVIRONMENT = re.compile(
     r"\\begin\{(align|aligned|alignat|equation|eqnarray|gather|multline|displaymath|array|split)(\*?)\}"
@@ -48,7 +47,7 @@ def answer_tail(answer: str) -> str:
 
 def reference_steps(solution: str, answer: str) -> str:
     """A MATH reference solution in the PRM800K generator format (see the module docstring)."""
-    if _HAS_ANSWER_LINE.search(solution):
+    if ANSWER_LINE.search(solution):
         return solution
     steps = [" ".join(unbox(sentence).split()) for sentence in sentences(_ASY.sub(" ", solution))]
     return join_steps([step for step in steps if step] + [answer_tail(answer)])

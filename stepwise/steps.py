@@ -20,7 +20,9 @@ from typing import Literal
 StepFormat = Literal["gsm8k", "prm800k"]
 STEP_SEPARATOR = "\n"
 
-_PRM800K_ANSWER_LINE = re.compile(r"[ \t]*# Answer[ \t]*\r?\Z")
+#: The line that opens a PRM800K-format solution's final answer (``# Answer``), the one
+#: definition of that marker: answer extraction, step splitting and the demo use it.
+ANSWER_LINE = re.compile(r"^[ \t]*# Answer[ \t]*\r?$", re.MULTILINE)
 
 
 def split_steps(text: str, fmt: StepFormat) -> list[str]:
@@ -39,7 +41,7 @@ def split_steps(text: str, fmt: StepFormat) -> list[str]:
     leading_blank: list[str] = []
     lines = text.split(STEP_SEPARATOR)
     for index, line in enumerate(lines):
-        if fmt == "prm800k" and _PRM800K_ANSWER_LINE.match(line):
+        if fmt == "prm800k" and ANSWER_LINE.fullmatch(line):
             groups.append(leading_blank + lines[index:])
             leading_blank = []
             break

@@ -285,7 +285,7 @@ def test_color_pair_shows_a_wrong_guess_in_its_check():
         steps = split_steps(record["solution"], "prm800k")
         assert judge_steps(record["demo"], steps, "prm800k") == [True, True, True]
         check_line = steps[0]
-        assert calculator_completion(check_line[: check_line.index("=") + 1], "prm800k") == " 0"
+        assert calculator_completion(check_line[: check_line.index("=") + 1], "latex") == " 0"
         for wrong in set(pairs) - set(right):  # every other guess: named and counted in its own text, judged wrong
             change = Change(0, "-", ("total", *wrong))
             lines, _ = render_solution(program, "latex", change=change)

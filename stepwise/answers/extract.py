@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import re
 
+from stepwise.steps import ANSWER_LINE
+
 _BOX_COMMANDS = ("\\boxed", "\\fbox")
-_PRM800K_MARKER = re.compile(r"^[ \t]*# Answer[ \t]*\r?$", re.MULTILINE)
 _THE_ANSWER_IS = re.compile(r"the answer is", re.IGNORECASE)
 _HASH_MARKER = "####"
 _UNBRACED_BOX_ARGUMENT = re.compile(r"\s*([^\s${}]+)")
@@ -86,7 +87,7 @@ def extract_boxed(text: str) -> str | None:
 def extract_prm800k_answer(text: str) -> str | None:
     """The first non-blank line after the last ``# Answer`` line (PRM800K format)."""
     last = None
-    for last in _PRM800K_MARKER.finditer(text):
+    for last in ANSWER_LINE.finditer(text):
         pass
     if last is None:
         return None

@@ -106,11 +106,9 @@ class PreprocessSettings:
     @classmethod
     def from_config(cls, values: Mapping[str, Any]) -> PreprocessSettings:
         """Settings from the config section; an unknown key is an error naming it."""
-        names = [item.name for item in dataclasses.fields(cls)]
-        unknown = sorted(set(values) - set(names))
-        if unknown:
-            raise ValueError(f"unknown prm800k.preprocess key(s) {unknown}; valid: {', '.join(names)}")
-        return cls(**values)
+        from stepwise.settings import settings_from_config
+
+        return settings_from_config(cls, values, "prm800k.preprocess")
 
     def to_config(self) -> dict[str, Any]:
         """The settings as the config section spells them."""

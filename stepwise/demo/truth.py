@@ -38,10 +38,21 @@ from fractions import Fraction
 from typing import Any
 
 from stepwise.answers.check import parse_gsm8k_number
-from stepwise.answers.extract import extract_boxed, extract_hash_answer, extract_prm800k_answer
-from stepwise.calculator import CalculatorError, annotation_is_correct, evaluate, find_annotations, latex_expression
+from stepwise.answers.extract import (
+    extract_boxed,
+    extract_hash_answer,
+    extract_prm800k_answer,
+)
+from stepwise.calculator import (
+    CalculatorError,
+    annotation_is_correct,
+    evaluate,
+    find_annotations,
+    latex_expression,
+)
 from stepwise.demo.program import decode_value
 from stepwise.io import DataError
+from stepwise.steps import ANSWER_LINE
 
 JUDGE_FORMATS = ("gsm8k", "prm800k")
 
@@ -50,7 +61,6 @@ _LATEX_TEXT = re.compile(r"\\(?:text|mbox|mathrm)\{[^{}]*\}")
 _ARITHMETIC_SUFFIX = re.compile(r"(?:\\frac|\\cdot|\\times|\\div|[\d.\s+\-*/^(){}])*\Z")
 _PLAIN_NUMBER = re.compile(r"\s*([+-]?\s*(?:\\frac\{-?\d+(?:\.\d+)?\}\{\d+(?:\.\d+)?\}|\d+(?:\.\d+)?|\.\d+))")
 _AFTER_ANNOTATION = re.compile(r"\s*\$?\s*(-?\d[\d,]*(?:\.\d+)?)")
-_ANSWER_MARKER = re.compile(r"^[ \t]*# Answer[ \t]*\r?$", re.MULTILINE)
 
 
 def judge_steps(demo_info: dict[str, Any], steps: Sequence[str], fmt: str) -> list[bool]:
@@ -118,7 +128,7 @@ def _judge_gsm8k_step(step: str, values: set[Fraction], answer: Fraction) -> boo
 
 
 def _judge_latex_step(step: str, values: set[Fraction], answer: Fraction) -> bool:
-    marker = _ANSWER_MARKER.search(step)
+    marker = ANSWER_LINE.search(step)
     if marker is not None:
         if latex_value(extract_prm800k_answer(step) or "") != answer:
             return False

@@ -15,6 +15,9 @@ from stepwise.calculator import NOTATIONS
 FinishReason = Literal["stop", "length"]
 
 
+SAMPLE_SET_KEYS = ("problems", "greedy")  # keys of a sample set's config that are not sampling parameters
+
+
 @dataclass(frozen=True)
 class SamplingParams:
     """How to sample: the backend-independent subset of vLLM's ``SamplingParams``.
@@ -47,11 +50,13 @@ class SamplingParams:
             raise ValueError(f"calculator_notation must be one of {NOTATIONS}, got {self.calculator_notation!r}")
 
     @classmethod
-    def from_config(cls, run: dict, calculator_notation: str = "gsm8k") -> "SamplingParams":
-        """From a config section with these keys (others, e.g. ``problems``, are ignored);
-        ``calculator_notation``: the task's (stepwise.registry)."""
-        keys = ("n", "temperature", "top_p", "max_tokens", "seed", "calculator")
-        return cls(**{key: run[key] for key in keys if key in run}, calculator_notation=calculator_notation)
+    def from_config(cls, run: dict, calculator_notation: str, where: str = "sample set") -> "SamplingParams":
+        """From a sample set's config section (its ``problems`` and ``greedy`` are the sampling job's, not
+        these parameters'); ``calculator_notation``: the task's (stepwise.registry)."""
+        from stepwise.settings import settings_from_config
+
+        params = {key: value for key, value in run.items() if key not in SAMPLE_SET_KEYS}
+        return settings_from_config(cls, params, where, calculator_notation=calculator_notation)
 
     @property
     def greedy(self) -> bool:

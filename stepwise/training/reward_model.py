@@ -2,10 +2,10 @@
 
 Both are a causal LM read through its last hidden states, trained with their
 own loss on transformers' ``Trainer`` (checkpointed and resumed like generator
-SFT, data-parallel under ``accelerate launch``), saved as the LM's Hugging Face
-folder plus a JSON file of settings, and scored in batches of similar length
-without gradients. The pieces here are that common part; :mod:`stepwise.training.verifier`
-and :mod:`stepwise.training.prm` add their heads, losses and features.
+SFT, data-parallel under ``accelerate launch``) and saved as the LM's Hugging
+Face folder plus a JSON file of settings. The pieces here are that common part;
+:mod:`stepwise.training.verifier` and the ``stepwise.training.prm_*`` modules add
+their heads, losses and features, and :mod:`stepwise.scoring` scores with them.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from torch import nn
 from stepwise.io import DataError, atomic_output
 from stepwise.training.checkpoints import last_checkpoint, remove_checkpoints
 from stepwise.training.collate import RightPaddingCollator
-from stepwise.training.lm import bf16_available, default_device, shared_training_arguments
+from stepwise.training.lm import shared_training_arguments
 
 log = logging.getLogger(__name__)
 
@@ -149,42 +149,3 @@ def read_settings(
     settings = settings_class(**{k: v for k, v in stored.get("settings", {}).items() if k in known})
     return settings, stored
 
-
-# ---------------------------------------------------------------- scoring
-
-
-def on_scoring_device(model: nn.Module) -> torch.device:
-    """Move ``model`` to the GPU (bf16 where supported) or keep it on the CPU (float32); return the device."""
-    device = default_device()
-    model.to(device, dtype=torch.bfloat16 if bf16_available() else torch.float32)
-    return device
-
-
-def score_in_batches(
-    model: nn.Module,
-    features: Sequence[dict[str, Any]],
-    collator: RightPaddingCollator,
-    score_batch: Callable[[Batch], Sequence[Any]],
-    batch_size: int,
-    description: str,
-) -> list[Any]:
-    """``score_batch``'s result for every feature, in input order.
-
-    Features are batched by similar length (little padding), moved to the
-    scoring device (see :func:`on_scoring_device`) and scored without gradients;
-    ``score_batch`` returns one result per row of a collated batch.
-    """
-    from tqdm.auto import tqdm
-
-    if batch_size < 1:
-        raise ValueError(f"batch_size must be >= 1, got {batch_size}")
-    device = on_scoring_device(model)
-    order = sorted(range(len(features)), key=lambda i: len(features[i]["input_ids"]))
-    results: list[Any] = [None] * len(features)
-    with torch.no_grad():
-        for start in tqdm(range(0, len(order), batch_size), desc=description, unit="batch"):
-            rows = order[start : start + batch_size]
-            batch = {key: value.to(device) for key, value in collator([features[i] for i in rows]).items()}
-            for row, result in zip(rows, score_batch(batch), strict=True):
-                results[row] = result
-    return results

@@ -1,13 +1,12 @@
-"""The token-level outcome verifier of Cobbe et al. (2021): training, saving, scoring.
+"""The token-level outcome verifier of Cobbe et al. (2021): training, saving, loading.
 
 The verifier is the generator's language model with a scalar head
 (``Linear(hidden, 1)``) on every token's last hidden state. Trained on sampled
 solutions labelled 1 (correct final answer) or 0, it predicts the label at every
 solution token (question tokens are masked), with mean squared error (Cobbe's
 choice) or binary cross-entropy on logits, jointly with the ordinary language
-modelling loss on the same solution tokens weighted by ``lm_weight``. A
-solution's score is the head's value at its final token (or the mean over its
-tokens).
+modelling loss on the same solution tokens weighted by ``lm_weight``.
+Scoring is :func:`stepwise.scoring.verifier.score_solutions`.
 
 Saved as the language model's Hugging Face folder (loadable on its own) plus
 ``value_head.safetensors`` and ``verifier.json``.
@@ -28,15 +27,9 @@ import torch.nn.functional as F
 from torch import nn
 
 from stepwise.io import DataError
-from stepwise.training.collate import RightPaddingCollator, encode_solution, last_token_index
+from stepwise.training.collate import RightPaddingCollator, encode_solution
 from stepwise.training.lm import TrainingSettings, load_causal_lm
-from stepwise.training.reward_model import (
-    LanguageModelReader,
-    read_settings,
-    score_in_batches,
-    train_with_loss,
-    write_settings,
-)
+from stepwise.training.reward_model import LanguageModelReader, read_settings, train_with_loss, write_settings
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +38,6 @@ CONFIG_FILE = "verifier.json"
 KIND = "token_verifier"
 LOSSES = ("mse", "bce")
 BALANCE_MODES = ("none", "weight", "subsample", "within_prompt")
-REDUCTIONS = ("last", "mean")
 
 
 @dataclass(frozen=True)
@@ -273,49 +265,3 @@ def load_verifier(verifier_dir: str | os.PathLike) -> tuple[TokenVerifier, Any, 
     model.head.load_state_dict(load_file(str(verifier_dir / HEAD_FILE)))
     return model.eval(), tokenizer, settings
 
-
-# ---------------------------------------------------------------- scoring
-
-
-def token_scores(values: torch.Tensor, loss: str) -> torch.Tensor:
-    """Head outputs as scores: raw values for MSE, probabilities for BCE."""
-    return torch.sigmoid(values) if loss == "bce" else values
-
-
-@torch.no_grad()
-def score_batch(model: TokenVerifier, batch: dict[str, torch.Tensor], loss: str, reduction: str) -> torch.Tensor:
-    """One score per row of a collated batch: at the final real token, or the mean over solution tokens."""
-    values, _ = model(batch["input_ids"], batch["attention_mask"])
-    scores = token_scores(values.float(), loss)
-    if reduction == "last":
-        return scores.gather(1, last_token_index(batch["attention_mask"])[:, None]).squeeze(1)
-    mask = batch["solution_mask"].to(scores.dtype)
-    return (scores * mask).sum(1) / mask.sum(1).clamp_min(1)
-
-
-def score_solutions(
-    verifier_dir: str | os.PathLike,
-    prompts: Sequence[str],
-    completions: Sequence[str],
-    batch_size: int = 32,
-    reduction: str = "last",
-) -> list[float]:
-    """The verifier's score for each (prompt, completion) pair, in input order.
-
-    ``reduction``: "last" is the value at the solution's final token (the eos,
-    Cobbe et al.'s choice), "mean" the mean over solution tokens. MSE verifiers
-    give raw values, BCE verifiers probabilities. Batched by similar length, no
-    gradients, on the GPU when there is one.
-    """
-    if reduction not in REDUCTIONS:
-        raise ValueError(f"reduction must be one of {REDUCTIONS}, got {reduction!r}")
-    if len(prompts) != len(completions):
-        raise ValueError(f"{len(prompts)} prompts but {len(completions)} completions")
-    model, tokenizer, settings = load_verifier(verifier_dir)
-    encoded = [encode_solution(tokenizer, p, c, settings.max_length) for p, c in zip(prompts, completions)]
-    features = [{"input_ids": e.input_ids, "solution_mask": e.solution_mask()} for e in encoded]
-    collate = RightPaddingCollator(tokenizer.pad_token_id, token_fields={"solution_mask": 0})
-    def scores(batch: dict[str, torch.Tensor]) -> list[float]:
-        return score_batch(model, batch, settings.loss, reduction).tolist()
-
-    return score_in_batches(model, features, collate, scores, batch_size, "verifier scoring")

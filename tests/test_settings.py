@@ -1,0 +1,121 @@
+"""One settings parser (stepwise.settings) for every settings dataclass, and defaults from the schema alone."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+import yaml
+
+from stepwise.data.prm800k_preprocess import PreprocessSettings
+from stepwise.generator_data import GeneratorDataSettings
+from stepwise.io import DataError
+from stepwise.models.tiny import TinyArchitecture
+from stepwise.sampling import SamplingParams
+from stepwise.settings import settings_from_config
+from tests.workflow import DEFAULT_CONFIG
+
+
+@dataclasses.dataclass(frozen=True)
+class Example:
+    rate: float
+    steps: int = 3
+
+    def __post_init__(self):
+        if self.steps < 1:
+            raise ValueError("steps must be at least 1")
+
+
+def test_good_config_builds_the_dataclass_and_keeps_defaults():
+    assert settings_from_config(Example, {"rate": 0.5}, "x.y") == Example(0.5, 3)
+    assert settings_from_config(Example, {"steps": 2}, "x.y", rate=1.0) == Example(1.0, 2)
+
+
+@pytest.mark.parametrize("values, message", [
+    ({"rate": 1.0, "stpes": 2}, r"x\.y: unknown key\(s\) \['stpes'\]; valid keys: rate, steps"),
+    ({"steps": 2}, r"x\.y: missing key\(s\) \['rate'\]"),
+    ({"rate": 1.0, "steps": 0}, r"x\.y: steps must be at least 1"),
+    ([1, 2], r"x\.y: expected a mapping"),
+])
+def test_bad_config_names_the_section_and_key(values, message):
+    with pytest.raises(DataError, match=message):
+        settings_from_config(Example, values, "x.y")
+
+
+@pytest.fixture(scope="module")
+def config():
+    from snakemake.utils import validate
+
+    loaded = yaml.safe_load(DEFAULT_CONFIG.read_text())
+    validate(loaded, str(DEFAULT_CONFIG.parent / "schemas" / "config.schema.yaml"))
+    return loaded
+
+
+def test_every_config_section_parses_with_the_one_parser(config):
+    from stepwise.training.prm import PRMSettings
+    from stepwise.training.sft import SFTSettings
+    from stepwise.training.verifier import VerifierSettings
+
+    for task in ("gsm8k", "math"):
+        settings_from_config(SFTSettings, config[task]["sft"], f"{task}.sft")
+    settings_from_config(VerifierSettings, config["gsm8k"]["verifier"], "gsm8k.verifier")
+    settings_from_config(VerifierSettings, config["math"]["orm"], "math.orm")
+    settings_from_config(PRMSettings, {**config["prm800k"]["prm"], "neutral": "positive"}, "prm800k.prm")
+    settings_from_config(PRMSettings, config["shepherd"]["prm"], "shepherd.prm")
+    settings_from_config(TinyArchitecture, {k: v for k, v in config["model"]["tiny"].items() if k != "seed"},
+                         "model.tiny")
+    GeneratorDataSettings.from_config(config["math"]["generator_data"])
+    PreprocessSettings.from_config(config["prm800k"]["preprocess"])
+    for task, section in (("gsm8k", "verifier_samples"), ("gsm8k", "test_samples"), ("math", "train_samples"),
+                          ("math", "test_samples")):
+        SamplingParams.from_config(config[task][section], calculator_notation="gsm8k")
+    with pytest.raises(DataError, match=r"sample set: unknown key\(s\) \['temprature'\]"):
+        SamplingParams.from_config({"n": 2, "temprature": 0.5}, calculator_notation="gsm8k")
+
+
+def _schema_defaults(section: dict) -> dict:
+    return {key: spec["default"] for key, spec in section.get("properties", {}).items() if "default" in spec}
+
+
+def test_dataclass_defaults_agree_with_the_schema():
+    """Where a settings dataclass keeps a default (for library callers), it is the schema's: one source."""
+    from stepwise.training.prm import PRMSettings
+    from stepwise.training.sft import SFTSettings
+    from stepwise.training.verifier import VerifierSettings
+
+    schema = yaml.safe_load((DEFAULT_CONFIG.parent / "schemas" / "config.schema.yaml").read_text())
+    defs, top = schema["$defs"], schema["properties"]
+
+    def section(spec):
+        merged = dict(spec)
+        for part in spec.get("allOf", []) + ([spec] if "$ref" in spec else []):
+            if "$ref" in part:
+                referenced = section(defs[part["$ref"].rsplit("/", 1)[1]])
+                merged["properties"] = {**referenced.get("properties", {}), **merged.get("properties", {})}
+        return merged
+
+    checks = [
+        (SFTSettings, section(defs["sft"])), (VerifierSettings, section(defs["verifier"])),
+        (PRMSettings, section(defs["prm"])), (TinyArchitecture, top["model"]["properties"]["tiny"]),
+        (GeneratorDataSettings, top["math"]["properties"]["generator_data"]),
+        (PreprocessSettings, top["prm800k"]["properties"]["preprocess"]),
+    ]
+    mismatches = []
+    for cls, spec in checks:
+        defaults = _schema_defaults(section(spec))
+        for field in dataclasses.fields(cls):
+            if field.name in defaults and field.default is not dataclasses.MISSING:
+                value = list(field.default) if isinstance(field.default, tuple) else field.default
+                if value != defaults[field.name]:
+                    mismatches.append(f"{cls.__name__}.{field.name}: dataclass {value!r}, schema {defaults[field.name]!r}")
+    assert not mismatches, mismatches
+
+
+def test_a_sample_set_sets_every_sampling_parameter():
+    """SamplingParams mirrors vLLM's defaults for library callers (seed None: unseeded); a sample set of the
+    config names or defaults every one of its parameters, so those defaults never reach a workflow job."""
+    schema = yaml.safe_load((DEFAULT_CONFIG.parent / "schemas" / "config.schema.yaml").read_text())
+    sample_set = schema["$defs"]["sampling_run"]
+    set_by_config = set(sample_set["required"]) | set(_schema_defaults(sample_set))
+    parameters = {field.name for field in dataclasses.fields(SamplingParams)} - {"calculator_notation"}
+    assert parameters <= set_by_config, parameters - set_by_config
