@@ -20,7 +20,7 @@ from stepwise.data.stepwise_formats import read_trl, to_trl
 from stepwise.io import read_jsonl, write_jsonl
 from stepwise.scores import score_record
 from stepwise.registry import TASK_NAMES, get_task
-from stepwise.training.prm import score_steps
+from stepwise.scoring.prm import score_steps
 
 
 def main() -> None:

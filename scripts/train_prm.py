@@ -5,7 +5,8 @@ from stepwise.cli import job_parser, parse_job
 from stepwise.data.stepwise_formats import read_trl
 from stepwise.settings import settings_from_config
 from stepwise.training.checkpoints import claim_checkpoint_dir, fingerprint
-from stepwise.training.prm import PRMSettings, train_prm
+from stepwise.training.prm_config import PRMSettings
+from stepwise.training.prm_trainer import train_prm
 
 
 def main() -> None:

@@ -20,29 +20,27 @@ from stepwise.data.stepwise_formats import StepwiseExample, read_trl, write_trl
 from stepwise.io import DataError, read_jsonl, write_jsonl
 from stepwise.prompts import math_prompt
 from stepwise.demo.truth import true_step_labels
+from stepwise.scoring.prm import score_steps
 from stepwise.step_metrics import auroc, labelled_example_steps, sample_steps, step_metrics
 from stepwise.training.checkpoints import claim_checkpoint_dir
 from stepwise.training.collate import RightPaddingCollator
 from stepwise.training.lm import load_causal_lm
-from stepwise.training.prm import (
-    BAD,
-    GOOD,
-    IGNORE_INDEX,
-    NEUTRAL,
-    PRMSettings,
+from stepwise.training.prm_config import BAD, GOOD, NEUTRAL, PRMSettings
+from stepwise.training.prm_inputs import encode_steps, step_windows
+from stepwise.training.prm_model import (
     ProcessRewardModel,
     add_step_marker,
-    check_prm_examples,
-    encode_steps,
     label_token_ids,
     load_prm,
     save_prm,
-    score_steps,
     single_token_id,
+)
+from stepwise.training.prm_trainer import (
+    IGNORE_INDEX,
+    check_prm_examples,
     step_loss,
-    step_windows,
-    training_features,
     train_prm,
+    training_features,
 )
 from tests.test_sft import make_tiny_model
 

@@ -35,7 +35,7 @@ def run(paths, settings: PreprocessSettings, held_out=None):
 
 
 def test_settings_errors_name_the_key():
-    with pytest.raises(ValueError, match=r"unknown prm800k.preprocess key\(s\) \['prods'\]"):
+    with pytest.raises(ValueError, match=r"prm800k\.preprocess: unknown key\(s\) \['prods'\]"):
         PreprocessSettings.from_config({"prods": True})
     with pytest.raises(ValueError, match="neutral should be one of"):
         PreprocessSettings(neutral="maybe")

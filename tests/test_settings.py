@@ -52,7 +52,7 @@ def config():
 
 
 def test_every_config_section_parses_with_the_one_parser(config):
-    from stepwise.training.prm import PRMSettings
+    from stepwise.training.prm_config import PRMSettings
     from stepwise.training.sft import SFTSettings
     from stepwise.training.verifier import VerifierSettings
 
@@ -79,7 +79,7 @@ def _schema_defaults(section: dict) -> dict:
 
 def test_dataclass_defaults_agree_with_the_schema():
     """Where a settings dataclass keeps a default (for library callers), it is the schema's: one source."""
-    from stepwise.training.prm import PRMSettings
+    from stepwise.training.prm_config import PRMSettings
     from stepwise.training.sft import SFTSettings
     from stepwise.training.verifier import VerifierSettings
 

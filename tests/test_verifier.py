@@ -13,6 +13,7 @@ import torch
 
 from stepwise.io import DataError
 from stepwise.prompts import gsm8k_prompt
+from stepwise.scoring.verifier import score_solutions, token_scores
 from stepwise.training.checkpoints import claim_checkpoint_dir, fingerprint
 from stepwise.training.collate import RightPaddingCollator, encode_solution
 from stepwise.training.lm import load_causal_lm
@@ -25,9 +26,7 @@ from stepwise.training.verifier import (
     lm_positions,
     load_verifier,
     save_verifier,
-    score_solutions,
     solution_lm_loss,
-    token_scores,
     train_verifier,
     value_loss,
 )

@@ -15,7 +15,7 @@ from stepwise.answers.extract import extract_answer
 from stepwise.data.prm800k import load_prm800k
 from stepwise.data.stepwise_formats import read_trl
 from stepwise.steps import split_steps
-from stepwise.training.prm import steps_to_score
+from stepwise.scoring.prm import steps_to_score
 from tests.workflow import TINY_WORKFLOW, deep_update, snakemake, write_config
 
 AGGREGATIONS = ("prod", "min", "last")  # math.evaluation.aggregations in config.yaml

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import torch
 
@@ -109,9 +109,18 @@ class SequenceForcing:
         return None
 
 
-def force_tokens(logits: torch.Tensor, rows: list[int], tokens: list[int]) -> None:
-    """In place: row ``rows[i]`` of ``logits`` allows only token ``tokens[i]``."""
-    row_index = torch.tensor(rows, device=logits.device)
-    token_index = torch.tensor(tokens, device=logits.device)
-    logits[row_index] = float("-inf")
-    logits[row_index, token_index] = 0.0
+def force_calculator_tokens(logits: torch.Tensor, sequences: Iterable[tuple[int, SequenceForcing]]) -> torch.Tensor:
+    """``logits``, changed in place: each ``(row, sequence)`` whose next token is forced
+    (:meth:`SequenceForcing.next_forced`) allows only that token in its row."""
+    rows, tokens = [], []
+    for row, sequence in sequences:
+        token = sequence.next_forced()
+        if token is not None:
+            rows.append(row)
+            tokens.append(token)
+    if rows:
+        row_index = torch.tensor(rows, device=logits.device)
+        token_index = torch.tensor(tokens, device=logits.device)
+        logits[row_index] = float("-inf")
+        logits[row_index, token_index] = 0.0
+    return logits

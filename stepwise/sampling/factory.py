@@ -17,8 +17,6 @@ def make_sampler(
     backend: Backend,
     model_dir: str | os.PathLike,
     *,
-    tensor_parallel_size: int = 1,
-    gpu_memory_utilization: float = 0.3,
     batch_size: int | None = None,
     dtype: str = "auto",
     max_model_len: int | None = None,
@@ -32,23 +30,17 @@ def make_sampler(
     ``dtype="auto"`` keeps the checkpoint's dtype in transformers, while vLLM on
     a CPU computes a float32 checkpoint in bfloat16: pass ``"float32"`` for the
     two backends to agree token for token.
+    ``vllm_kwargs`` only concern vLLM and go to
+    :class:`~stepwise.sampling.vllm_backend.VLLMSampler`, which sets their defaults:
     ``tensor_parallel_size``, ``gpu_memory_utilization`` (on a CPU: the fraction of
-    RAM vLLM reserves) and ``vllm_kwargs`` (e.g. ``enforce_eager=True``) only
-    concern vLLM. Call it under ``if __name__ == "__main__":`` when vLLM may start.
+    RAM vLLM reserves) and engine arguments (e.g. ``enforce_eager=True``).
+    Call it under ``if __name__ == "__main__":`` when vLLM may start.
     """
     if backend not in ("auto", "vllm", "hf"):
         raise ValueError(f"unknown sampling backend {backend!r}; choose auto, vllm or hf")
     if backend != "hf":
         try:
-            return _start_vllm(
-                model_dir,
-                tensor_parallel_size=tensor_parallel_size,
-                gpu_memory_utilization=gpu_memory_utilization,
-                batch_size=batch_size,
-                dtype=dtype,
-                max_model_len=max_model_len,
-                **vllm_kwargs,
-            )
+            return _start_vllm(model_dir, batch_size=batch_size, dtype=dtype, max_model_len=max_model_len, **vllm_kwargs)
         except Exception as err:  # vLLM fails in many ways (import, platform, memory)
             if backend == "vllm":
                 raise

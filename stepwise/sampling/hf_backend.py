@@ -17,7 +17,7 @@ from tqdm.auto import tqdm
 from transformers import AutoModelForCausalLM, AutoTokenizer, GenerationConfig, LogitsProcessor, LogitsProcessorList
 
 from stepwise.sampling.base import Generation, SamplingParams
-from stepwise.sampling.calculator_hook import CalculatorTokens, SequenceForcing, force_tokens
+from stepwise.sampling.calculator_hook import CalculatorTokens, SequenceForcing, force_calculator_tokens
 
 log = logging.getLogger(__name__)
 
@@ -39,15 +39,7 @@ class CalculatorLogitsProcessor(LogitsProcessor):
         if input_ids.shape[1] > self.prompt_length:
             for row, token in zip(self.rows, input_ids[:, -1].tolist()):
                 row.generated.append(token)
-        forced_rows, forced_tokens = [], []
-        for index, row in enumerate(self.rows):
-            token = row.next_forced()
-            if token is not None:
-                forced_rows.append(index)
-                forced_tokens.append(token)
-        if forced_rows:
-            force_tokens(scores, forced_rows, forced_tokens)
-        return scores
+        return force_calculator_tokens(scores, enumerate(self.rows))
 
 
 class HFSampler:

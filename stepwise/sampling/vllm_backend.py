@@ -29,7 +29,7 @@ from vllm.v1.sample.logits_processor import BatchUpdate, LogitsProcessor
 from vllm.v1.sample.logits_processor.builtin import process_dict_updates
 
 from stepwise.sampling.base import Generation, SamplingParams
-from stepwise.sampling.calculator_hook import CalculatorTokens, SequenceForcing, force_tokens
+from stepwise.sampling.calculator_hook import CalculatorTokens, SequenceForcing, force_calculator_tokens
 
 if TYPE_CHECKING:
     from vllm.config import VllmConfig
@@ -66,15 +66,7 @@ class VLLMCalculatorProcessor(LogitsProcessor):
 
     def apply(self, logits: torch.Tensor) -> torch.Tensor:
         """Force the next calculator token in every row that has one."""
-        forced_rows, forced_tokens = [], []
-        for index, sequence in self.sequences.items():
-            token = sequence.next_forced()
-            if token is not None:
-                forced_rows.append(index)
-                forced_tokens.append(token)
-        if forced_rows:
-            force_tokens(logits, forced_rows, forced_tokens)
-        return logits
+        return force_calculator_tokens(logits, self.sequences.items())
 
 
 class VLLMSampler:

@@ -26,7 +26,12 @@ from stepwise.training.collate import RightPaddingCollator
 from stepwise.training.lm import load_causal_lm
 from stepwise.training.prm_config import PRMSettings
 from stepwise.training.prm_inputs import encode_steps, step_windows
-from stepwise.training.prm_model import ProcessRewardModel, add_step_marker, label_token_ids, save_prm
+from stepwise.training.prm_model import (
+    ProcessRewardModel,
+    add_step_marker,
+    label_token_ids,
+    save_prm,
+)
 from stepwise.training.reward_model import train_with_loss
 
 log = logging.getLogger(__name__)

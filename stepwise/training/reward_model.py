@@ -148,4 +148,3 @@ def read_settings(
     known = {field.name for field in fields(settings_class)}
     settings = settings_class(**{k: v for k, v in stored.get("settings", {}).items() if k in known})
     return settings, stored
-

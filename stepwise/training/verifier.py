@@ -6,7 +6,7 @@ solutions labelled 1 (correct final answer) or 0, it predicts the label at every
 solution token (question tokens are masked), with mean squared error (Cobbe's
 choice) or binary cross-entropy on logits, jointly with the ordinary language
 modelling loss on the same solution tokens weighted by ``lm_weight``.
-Scoring is :func:`stepwise.scoring.verifier.score_solutions`.
+Scores come from :func:`stepwise.scoring.verifier.score_solutions`.
 
 Saved as the language model's Hugging Face folder (loadable on its own) plus
 ``value_head.safetensors`` and ``verifier.json``.
@@ -29,7 +29,12 @@ from torch import nn
 from stepwise.io import DataError
 from stepwise.training.collate import RightPaddingCollator, encode_solution
 from stepwise.training.lm import TrainingSettings, load_causal_lm
-from stepwise.training.reward_model import LanguageModelReader, read_settings, train_with_loss, write_settings
+from stepwise.training.reward_model import (
+    LanguageModelReader,
+    read_settings,
+    train_with_loss,
+    write_settings,
+)
 
 log = logging.getLogger(__name__)
 
@@ -264,4 +269,3 @@ def load_verifier(verifier_dir: str | os.PathLike) -> tuple[TokenVerifier, Any, 
     model = TokenVerifier(lm)
     model.head.load_state_dict(load_file(str(verifier_dir / HEAD_FILE)))
     return model.eval(), tokenizer, settings
-
