@@ -19,7 +19,8 @@ SHARED_DATA = Path(os.environ.get("STEPWISE_SHARED_DATA", ROOT.parent / "shared"
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "realdata: needs the local mirror of the real datasets (../shared/data)")
-    config.addinivalue_line("markers", "slow: runs Snakemake or trains a model; still part of the default suite")
+    config.addinivalue_line("markers", "slow: runs Snakemake or trains a model; still part of the default suite "
+                            "(the fast loop: python -m pytest -m 'not slow')")
     config.addinivalue_line("markers", "slurm: starts a one-node Slurm (root, slurm-wlm, munge); required in CI")
 
 
@@ -35,3 +36,36 @@ def shared_data() -> Path:
 @pytest.fixture(scope="session")
 def repo_root() -> Path:
     return ROOT
+
+
+@pytest.fixture(scope="module")
+def one_torch_thread():
+    """One torch thread: the toy model's 64-wide matrices gain nothing from a second one, and on a
+    busy 2-core machine two threads made the sampling tests several times slower."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+@pytest.fixture(scope="session")
+def toy_model_dir(tmp_path_factory):
+    """The trained toy generator, shared by every sampling test module of the session."""
+    from stepwise.sampling.toy_model import ensure_toy_model
+
+    return ensure_toy_model(tmp_path_factory.getbasetemp() / "sampling_toy_model")
+
+
+@pytest.fixture(scope="session")
+def tiny_run(tmp_path_factory):
+    """The whole default DAG run once on the checked-in tiny config (.test/config.yaml): every
+    experiment, shared by the tests that inspect its outputs. Returns (workdir, config).
+    Tests that change the run copy the workdir first (shutil.copytree with symlinks=True)."""
+    from tests.workflow import TINY_CONFIG, snakemake, write_config
+
+    workdir = tmp_path_factory.mktemp("tiny_run")
+    config = write_config(workdir, TINY_CONFIG)
+    snakemake(workdir, "--cores", "2", timeout=1200)
+    return workdir, config

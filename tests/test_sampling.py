@@ -33,25 +33,14 @@ from stepwise.sampling import factory
 from stepwise.sampling.calculator_hook import CalculatorTokens, SequenceForcing
 from stepwise.sampling.hf_backend import CalculatorLogitsProcessor, HFSampler
 from stepwise.sampling.shards import RECORD_KEYS
-from stepwise.sampling.toy_model import REFUSED_PROBE, WRONG_RESULT_PROBE, ensure_toy_model
+from stepwise.sampling.toy_model import REFUSED_PROBE, WRONG_RESULT_PROBE
 
 GREEDY = SamplingParams(n=1, temperature=0.0, max_tokens=160)
 
 
 @pytest.fixture(scope="module", autouse=True)
-def one_torch_thread():
-    """The toy model's 64-wide matrices gain nothing from a second thread, and on a
-    busy 2-core machine two threads made these tests several times slower."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
-@pytest.fixture(scope="session")
-def toy_model_dir(tmp_path_factory):
-    """The trained toy generator, shared by every sampling test module of the session."""
-    return ensure_toy_model(tmp_path_factory.getbasetemp() / "sampling_toy_model")
+def _one_thread(one_torch_thread):
+    """The toy model's 64-wide matrices gain nothing from a second thread (tests/conftest.py)."""
 
 
 @pytest.fixture(scope="module")

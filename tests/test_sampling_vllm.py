@@ -26,9 +26,14 @@ from stepwise.calculator import annotation_is_correct
 from stepwise.sampling import Problem, SamplingParams, sample_records
 from stepwise.sampling.hf_backend import HFSampler
 from stepwise.sampling.toy_model import REFUSED_PROBE, WRONG_RESULT_PROBE
-from tests.test_sampling import checkable_annotations, demo_prompts, one_torch_thread, toy_model_dir  # noqa: F401 (fixtures)
+from tests.test_sampling import checkable_annotations, demo_prompts
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _one_thread(one_torch_thread):
+    """As in tests/test_sampling.py: one torch thread for the toy model (tests/conftest.py)."""
 GREEDY = SamplingParams(n=1, temperature=0.0, max_tokens=160)
 GREEDY_CALCULATOR = SamplingParams(n=1, temperature=0.0, max_tokens=160, calculator=True)
 SAMPLED = SamplingParams(n=2, temperature=0.8, max_tokens=100, seed=5, calculator=True)

@@ -14,18 +14,19 @@ import zipfile
 import pandas as pd
 import pytest
 
-from tests.workflow import ROOT, TINY_WORKFLOW, deep_update, planned_jobs, snakemake, write_config
+from tests.workflow import ROOT, TINY_CONFIG, TINY_WORKFLOW, deep_update, planned_jobs, snakemake, write_config
 
-METHODS = {"greedy", "majority", "verifier", "weighted_majority", "topk_vote", "pass@n"}
+pytestmark = pytest.mark.slow
+
+OWN_METHODS = {"greedy", "majority", "verifier", "weighted_majority", "topk_vote", "pass@n"}
+# The shared tiny run (tests/conftest.py) also has the Math-Shepherd PRM and the `chance` scorer.
+METHODS = OWN_METHODS | {"shepherd_prm_min", "shepherd_prm_prod", "shepherd_prm_last", "chance"}
 POOLED = METHODS - {"greedy", "pass@n"}  # selection methods that draw from the N samples
 
 
 @pytest.fixture(scope="module")
-def gsm8k_run(tmp_path_factory):
-    workdir = tmp_path_factory.mktemp("gsm8k")
-    write_config(workdir, TINY_WORKFLOW)
-    snakemake(workdir, "--cores", "2", "gsm8k_verifier")
-    return workdir
+def gsm8k_run(tiny_run):
+    return tiny_run[0]
 
 
 def read_samples(path) -> pd.DataFrame:
@@ -95,17 +96,21 @@ def test_a_verifier_setting_reruns_only_the_verifier_and_what_follows(gsm8k_run,
     workdir = tmp_path / "run"
     shutil.copytree(gsm8k_run, workdir, symlinks=True)  # outputs with their times, and Snakemake's records
     assert planned_jobs(workdir, "gsm8k_verifier") == {}
-    write_config(workdir, deep_update(TINY_WORKFLOW, {"gsm8k": {"verifier": {"learning_rate": 2.0e-3}}}))
+    write_config(workdir, deep_update(TINY_CONFIG, {"gsm8k": {"verifier": {"learning_rate": 2.0e-3}}}))
     downstream = {"gsm8k_train_verifier": 1, "gsm8k_score_verifier": 1, "evaluate": 1, "gsm8k_verifier": 1}
     assert planned_jobs(workdir, "gsm8k_verifier") == downstream  # not SFT, not sampling
     # Judged by file times alone (README: --rerun-triggers), nothing is stale.
     assert planned_jobs(workdir, "gsm8k_verifier", "--rerun-triggers", "mtime") == {}
 
 
-def test_killed_sampling_reruns_only_the_missing_shards(tmp_path):
-    config = deep_update(TINY_WORKFLOW, {"sampling": {"shards": 4}, "gsm8k": {"verifier_samples": {"problems": 80, "n": 4}}})
+def test_killed_sampling_reruns_only_the_missing_shards(gsm8k_run, tmp_path):
+    tmp_path = tmp_path / "run"
+    shutil.copytree(gsm8k_run, tmp_path, symlinks=True)  # the shared run's generator: no SFT here
+    shutil.rmtree(tmp_path / "results/t/gsm8k/samples/train")
+    config = deep_update(TINY_CONFIG, {"sampling": {"shards": 4}, "gsm8k": {"verifier_samples": {"problems": 80, "n": 4}}})
     write_config(tmp_path, config)
-    snakemake(tmp_path, "--cores", "1", "results/t/models/gsm8k_generator")
+    assert planned_jobs(tmp_path, "results/t/gsm8k/samples/train.jsonl") == {
+        "sample_shard": 4, "merge_samples": 1}  # not the generator
     shards = [tmp_path / f"results/t/gsm8k/samples/train/shard-{k}.jsonl" for k in range(4)]
     command = [sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"), "--directory", str(tmp_path),
                "--cores", "1", "results/t/gsm8k/samples/train.jsonl"]
@@ -151,7 +156,7 @@ def test_gsm8k_rules_run_on_real_gsm8k(tmp_path, shared_data):
     write_config(tmp_path, config)
     snakemake(tmp_path, "--cores", "2", "gsm8k_verifier")
     table = pd.read_csv(tmp_path / "results/t/gsm8k/accuracy.csv")
-    assert set(table["method"]) == METHODS and table["accuracy"].between(0, 1).all()
+    assert set(table["method"]) == OWN_METHODS and table["accuracy"].between(0, 1).all()
     samples = read_samples(tmp_path / "results/t/gsm8k/samples/test.jsonl")
     real_questions = [json.loads(line)["question"] for line in subsets["test"].read_text().splitlines()]
     assert samples["problem_id"].nunique() == len(real_questions)

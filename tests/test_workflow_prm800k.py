@@ -19,21 +19,19 @@ from stepwise.scoring.prm import steps_to_score
 from tests.workflow import TINY_WORKFLOW, deep_update, snakemake, write_config
 
 AGGREGATIONS = ("prod", "min", "last")  # math.evaluation.aggregations in config.yaml
-METHODS = {"greedy", "majority", "weighted_majority", "orm", *(f"prm800k_prm_{a}" for a in AGGREGATIONS), "pass@n"}
+OWN_METHODS = {"greedy", "majority", "weighted_majority", "orm", *(f"prm800k_prm_{a}" for a in AGGREGATIONS), "pass@n"}
+# The shared tiny run (tests/conftest.py) also has the Math-Shepherd PRM and the `chance` scorer.
+METHODS = OWN_METHODS | {*(f"shepherd_prm_{a}" for a in AGGREGATIONS), "chance"}
 POOLED = METHODS - {"greedy", "pass@n"}
 KEYS = ["problem_id", "sample_id"]
 
 
-# TINY_WORKFLOW with one sampling shard and 40 SFT problems, to keep the test short.
-TINY_MATH = deep_update(TINY_WORKFLOW, {"sampling": {"shards": 1}, "math": {"generator_data": {"problems": 40}}})
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def math_run(tmp_path_factory):
-    workdir = tmp_path_factory.mktemp("prm800k")
-    write_config(workdir, TINY_MATH)
-    snakemake(workdir, "--cores", "2", "prm800k")
-    return workdir
+def math_run(tiny_run):
+    return tiny_run[0]
 
 
 def read(path) -> pd.DataFrame:
@@ -173,17 +171,19 @@ def test_prm800k_rules_run_on_real_math500_and_prm800k_records(tmp_path, shared_
     for name in ("phase1-train", "phase1-test", "phase2-test"):
         dataset = "prm800k_" + name.replace("-", "_")
         data[dataset] = {"source": "path", "path": str(shared_data / "prm800k" / f"prm800k-{name}.sample.jsonl")}
-    write_config(tmp_path, deep_update(TINY_MATH, {"data": data, "math": {"generator_data": {"problems": None}}}))
+    write_config(tmp_path, deep_update(TINY_WORKFLOW, {"data": data, "sampling": {"shards": 1},
+                                                       "math": {"generator_data": {"problems": None}}}))
     snakemake(tmp_path, "--cores", "2", "prm800k")
     out = tmp_path / "results" / "t"
     table = pd.read_csv(out / "math/accuracy.csv")
-    assert set(table["method"]) == METHODS and table["accuracy"].between(0, 1).all()
+    assert set(table["method"]) == OWN_METHODS and table["accuracy"].between(0, 1).all()
     assert read(out / "math/samples/test.jsonl")["problem_id"].nunique() == 6
     # Not the demo: the step metrics are on the PRM800K test split's human labels (one trajectory per record).
     heldout = read_trl(out / "prm800k/test.jsonl")
-    metrics = json.loads((out / "math/prm_step_metrics.json").read_text())
+    assert not (out / "math/prm_step_metrics.json").exists()  # the demo's metrics, judged by its ground truth
+    metrics = json.loads((out / "prm800k/test_step_metrics.json").read_text())
     assert metrics["n_solutions"] == len(heldout) == 2 and metrics["n_steps"] == sum(len(e.steps) for e in heldout)
-    assert "PRM800K test labels" in (out / "math/prm_step_metrics.md").read_text()
+    assert "PRM800K test labels" in (out / "prm800k/test_step_metrics.md").read_text()
     # The generator learnt from the real reference solutions, rewritten into steps.
     sft_data = read(out / "math/sft_data.jsonl")
     answers = [json.loads(line)["answer"] for line in subsets["math_train"]]

@@ -13,30 +13,22 @@ import pytest
 from stepwise.data.stepwise_formats import read_math_shepherd, read_trl
 from stepwise.steps import split_steps
 from stepwise.scoring.prm import steps_to_score
-from tests.workflow import TINY_WORKFLOW, deep_update, planned_jobs, snakemake, write_config
+from tests.workflow import TINY_CONFIG, deep_update, planned_jobs, snakemake, write_config
 
 TASKS = ("gsm8k", "math")
 STEP_FORMATS = {"gsm8k": "gsm8k", "math": "prm800k"}
 KEYS = ["problem_id", "sample_id"]
 
-# TINY_WORKFLOW with the experiment on for both tasks (and the strategy comparison), one shard per sample
-# set and fewer SFT problems (to keep the test short).
-TINY_SHEPHERD = deep_update(TINY_WORKFLOW, {
-    "shepherd": {"tasks": list(TASKS), "compare_problems": 2},
-    "sampling": {"shards": 1},
-    "demo": {"gsm8k": {"train": 120}},
-    "math": {"generator_data": {"problems": 40}},
-})
-SHEPHERD = TINY_SHEPHERD["shepherd"]
+pytestmark = pytest.mark.slow
+
+# The shared tiny run (tests/conftest.py) has the experiment on for both tasks, with the strategy comparison.
+SHEPHERD = TINY_CONFIG["shepherd"]
 COMBINED = "results/t/combined_accuracy.csv"
 
 
 @pytest.fixture(scope="module")
-def run(tmp_path_factory):
-    workdir = tmp_path_factory.mktemp("shepherd")
-    config = write_config(workdir, TINY_SHEPHERD)
-    snakemake(workdir, "--cores", "2", "math_shepherd")
-    return workdir, config
+def run(tiny_run):
+    return tiny_run
 
 
 def read(path) -> pd.DataFrame:
@@ -155,11 +147,11 @@ def test_prm_starts_from_the_task_generator_and_the_report_has_the_stats(run):
 
 
 def test_only_the_configured_tasks_run_the_experiment(tmp_path):
-    write_config(tmp_path, deep_update(TINY_SHEPHERD, {"shepherd": {"tasks": ["math"]}}))
+    write_config(tmp_path, deep_update(TINY_CONFIG, {"shepherd": {"tasks": ["math"]}}))
     jobs = planned_jobs(tmp_path, "math_shepherd")
     assert jobs["shepherd_label_shard"] == 1 and jobs["shepherd_train_prm"] == 1 and jobs["evaluate"] == 1
     printed = snakemake(tmp_path, "-n", "-p", "results/t/gsm8k/accuracy.csv").stdout
     assert "shepherd" not in printed
-    write_config(tmp_path, deep_update(TINY_SHEPHERD, {"shepherd": {"labels": "soft_targets"}}))
+    write_config(tmp_path, deep_update(TINY_CONFIG, {"shepherd": {"labels": "soft_targets"}}))
     result = snakemake(tmp_path, "-n", "math_shepherd", check=False)
     assert result.returncode != 0 and "['shepherd']['labels']" in result.stdout + result.stderr

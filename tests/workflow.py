@@ -53,41 +53,8 @@ def planned_jobs(workdir: Path, *args: str) -> dict[str, int]:
     return {rule: int(count) for rule, count in (line.split() for line in table.group(1).splitlines())}
 
 
-# A whole-workflow config small enough for a test: tiny data, a 2-layer model,
-# few samples. It runs every rule of the real DAG, not a shortcut.
-TINY_WORKFLOW = {
-    "run": "t",
-    "demo": {
-        "gsm8k": {"train": 300, "test": 12},
-        "math": {"train": 100, "test": 10},
-        "prm800k": {"phase1_train": 4, "phase1_test": 4, "phase2_train": 4, "phase2_test": 4},
-    },
-    "model": {
-        "tiny": {
-            "vocab_size": 512,
-            "hidden_size": 64,
-            "intermediate_size": 128,
-            "num_hidden_layers": 2,
-            "num_attention_heads": 2,
-            "num_key_value_heads": 2,
-        }
-    },
-    "sampling": {"backend": "hf", "shards": 2, "batch_size": 32},
-    "gsm8k": {
-        "sft": {"epochs": 1, "batch_size": 16, "learning_rate": 3.0e-3},
-        "verifier_samples": {"problems": 24, "n": 2, "max_tokens": 96},
-        "verifier": {"epochs": 1, "batch_size": 16},
-        "test_samples": {"n": 4, "max_tokens": 96},
-        "evaluation": {"trials": 50},
-    },
-    "math": {
-        "sft": {"epochs": 1, "batch_size": 16, "learning_rate": 3.0e-3},
-        "train_samples": {"problems": 12, "n": 2, "max_tokens": 96},
-        "orm": {"epochs": 1, "batch_size": 16},
-        "test_samples": {"n": 4, "max_tokens": 96},
-        "evaluation": {"trials": 50},
-    },
-    "prm800k": {"prm": {"epochs": 1, "batch_size": 16}, "active_learning": {"batch_size": 6}},
-    # Off here, so the GSM8K and PRM800K tables hold only their own methods; tests/test_workflow_shepherd.py turns it on.
-    "shepherd": {"tasks": [], "problems": 4, "completions": 2, "max_tokens": 64, "prm": {"epochs": 1, "batch_size": 16}},
-}
+# The checked-in tiny test config (.test/config.yaml): every experiment, run once per session by
+# tests/conftest.py (fixture `tiny_run`). TINY_WORKFLOW is the same without Math-Shepherd and the extra
+# scorers, for tests that run part of the DAG on their own (other data, a killed run, Slurm).
+TINY_CONFIG = yaml.safe_load((ROOT / ".test" / "config.yaml").read_text())
+TINY_WORKFLOW = deep_update(TINY_CONFIG, {"shepherd": {"tasks": []}, "scorers": [], "sampling": {"shards": 2}})
