@@ -27,7 +27,7 @@ import yaml
 
 from tests.workflow import ROOT, TINY_WORKFLOW, deep_update, snakemake, write_config
 
-pytestmark = pytest.mark.slurm
+pytestmark = [pytest.mark.slurm, pytest.mark.slow]
 
 # The executor's job step runs a nested srun with SLURM_* variables removed, so
 # srun reads only the standard config path: the test cluster's config goes there.

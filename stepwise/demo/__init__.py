@@ -4,6 +4,7 @@ Modules:
 
 - :mod:`stepwise.demo.gsm8k` -- GSM8K-style word problems (``generate_gsm8k``).
 - :mod:`stepwise.demo.math` -- MATH-style problems, PRM800K generator format (``generate_math``).
+- :mod:`stepwise.demo.templates` -- the templates both draw from, one module per family.
 - :mod:`stepwise.demo.prm800k` -- PRM800K-format step labels on those (``generate_prm800k``).
 - :mod:`stepwise.demo.truth` -- judging any step against a problem's true values
   (``judge_steps``): the one provider of true step labels on demo data (``true_step_labels``).
