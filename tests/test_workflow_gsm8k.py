@@ -82,7 +82,7 @@ def test_report_contains_every_table_and_plot(gsm8k_run):
     snakemake(gsm8k_run, "--report", "report.zip", "gsm8k_verifier")
     archive = zipfile.ZipFile(gsm8k_run / "report.zip")
     reported = {archive.read(name) for name in archive.namelist() if name.startswith("report/data/raw/")}
-    results = gsm8k_run / "results/t"
+    results = gsm8k_run / "results/t/gsm8k"  # the shared run also holds the other experiments' outputs
     plots = list(results.rglob("*.png"))
     tables = [path for path in results.rglob("*.csv") if path.name != "selections.csv"]  # that one: a row per problem
     assert plots and tables

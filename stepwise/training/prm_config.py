@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from stepwise.data.prm800k_preprocess import NEUTRAL_MODES  # one key, prm800k.preprocess.neutral, for both
 from stepwise.training.lm import TrainingSettings
 
-NEUTRAL_MODES = ("positive", "negative", "neutral")  # as prm800k.preprocess.neutral names them
 GOOD, BAD, NEUTRAL = 0, 1, 2  # class indices, in the order of PRMSettings.label_tokens
 
 
