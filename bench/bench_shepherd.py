@@ -37,7 +37,7 @@ from stepwise.sampling import Generation, SamplingParams  # noqa: E402
 from stepwise.shepherd import Candidate, Completer, label_binary, label_linear  # noqa: E402
 from stepwise.shepherd.records import labelled_record  # noqa: E402
 from stepwise.shepherd.compare import compare_strategies, comparison_markdown  # noqa: E402
-from stepwise.steps import split_steps  # noqa: E402
+from stepwise.steps import ANSWER_MARKER, split_steps  # noqa: E402
 from stepwise.registry import get_task  # noqa: E402
 
 TOKEN_GOAL, AGREEMENT_GOAL = 0.40, 0.95
@@ -45,7 +45,7 @@ log = logging.getLogger("bench_shepherd")
 
 
 def solution_text(lines: list[str], answer: str) -> str:
-    return "\n".join(lines) + f"\n# Answer\n\n{answer}"
+    return "\n".join(lines) + f"\n{ANSWER_MARKER}\n\n{answer}"
 
 
 def candidates_of(record: dict, problem_id: str, rng: random.Random) -> list[Candidate]:

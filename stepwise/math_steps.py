@@ -27,15 +27,14 @@ from __future__ import annotations
 
 import re
 
-from stepwise.answers.extract import braced_group
-from stepwise.steps import ANSWER_LINE, join_steps
+from stepwise.answers.extract import BOX_COMMANDS, braced_group
+from stepwise.steps import ANSWER_LINE, ANSWER_MARKER, join_steps
 
-ANSWER_MARKER = "# Answer"
 _ASY = re.compile(r"\[asy\].*?\[/asy\]", re.DOTALL)
 _DISPLAY_ENVIRONMENT = re.compile(
     r"\\begin\{(align|aligned|alignat|equation|eqnarray|gather|multline|displaymath|array|split)(\*?)\}"
 )
-_BOX = re.compile(r"\\(?:boxed|fbox)(?![A-Za-z])")
+_BOX = re.compile("(?:" + "|".join(map(re.escape, BOX_COMMANDS)) + ")(?![A-Za-z])")
 _SENTENCE_END = ".!?"
 _CLOSERS = ")\"'"
 

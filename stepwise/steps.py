@@ -20,9 +20,13 @@ from typing import Literal
 StepFormat = Literal["gsm8k", "prm800k"]
 STEP_SEPARATOR = "\n"
 
-#: The line that opens a PRM800K-format solution's final answer (``# Answer``), the one
-#: definition of that marker: answer extraction, step splitting and the demo use it.
-ANSWER_LINE = re.compile(r"^[ \t]*# Answer[ \t]*\r?$", re.MULTILINE)
+#: The marker that opens a PRM800K-format solution's final answer, on a line of its own: the one
+#: definition of it (answer extraction, step splitting, MATH reference steps and the demo use it).
+ANSWER_MARKER = "# Answer"
+#: A line holding just :data:`ANSWER_MARKER` (surrounding blanks and a Windows line end allowed).
+ANSWER_LINE = re.compile(rf"^[ \t]*{re.escape(ANSWER_MARKER)}[ \t]*\r?$", re.MULTILINE)
+#: What precedes the final answer in a GSM8K solution (its last line is ``#### N``).
+GSM8K_ANSWER_MARKER = "####"
 
 
 def split_steps(text: str, fmt: StepFormat) -> list[str]:

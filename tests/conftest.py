@@ -69,3 +69,30 @@ def tiny_run(tmp_path_factory):
     config = write_config(workdir, TINY_CONFIG)
     snakemake(workdir, "--cores", "2", timeout=1200)
     return workdir, config
+
+
+@pytest.fixture(scope="session")
+def real_data_run(tmp_path_factory, shared_data):
+    """The GSM8K and PRM800K experiments run once on small subsets of the real data (the local mirror):
+    300 GSM8K training and 6 test problems; 60 MATH-500 problems standing in for MATH training, 6 for
+    the test set; the PRM800K sample records. Returns (workdir, {dataset: the subset's lines})."""
+    from tests.workflow import TINY_WORKFLOW, deep_update, snakemake, write_config
+
+    workdir = tmp_path_factory.mktemp("real_data_run")
+    gsm8k = {split: (shared_data / "gsm8k" / f"{split}.jsonl").read_text().splitlines() for split in ("train", "test")}
+    math500 = (shared_data / "math500" / "test.jsonl").read_text().splitlines()
+    subsets = {"gsm8k_train": gsm8k["train"][:300], "gsm8k_test": gsm8k["test"][:6],
+               "math500": math500[:6], "math_train": math500[100:160]}
+    data = {}
+    for name, lines in subsets.items():
+        (workdir / f"real-{name}.jsonl").write_text("\n".join(lines) + "\n")
+        data[name] = {"source": "path", "path": str(workdir / f"real-{name}.jsonl")}
+    for name in ("phase1-train", "phase1-test", "phase2-test"):
+        dataset = "prm800k_" + name.replace("-", "_")
+        data[dataset] = {"source": "path", "path": str(shared_data / "prm800k" / f"prm800k-{name}.sample.jsonl")}
+    config = deep_update(TINY_WORKFLOW, {"data": data, "sampling": {"shards": 1},
+                                         "gsm8k": {"verifier_samples": {"problems": 12}},
+                                         "math": {"generator_data": {"problems": None}}})
+    write_config(workdir, config)
+    snakemake(workdir, "--cores", "2", "gsm8k_verifier", "prm800k", timeout=1200)
+    return workdir, subsets

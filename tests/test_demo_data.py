@@ -26,6 +26,9 @@ from stepwise.demo.gsm8k import generate_gsm8k
 from stepwise.demo.math import generate_math
 from stepwise.demo.prm800k import generate_prm800k
 from stepwise.demo.program import Change, candidate_changes, render_solution, render_step, run_program, split_of
+from stepwise.demo.templates import gsm8k_checks, gsm8k_stories, math_algebra, math_counting, math_geometry_numbers
+from stepwise.demo.templates.gsm8k_base import Template
+from stepwise.demo.templates.math_base import MathTemplate
 from stepwise.demo.truth import judge_steps, latex_value
 from stepwise.step_metrics import first_error
 from stepwise.io import DataError, read_jsonl
@@ -302,6 +305,19 @@ def test_math_distribution(math_train):
     assert len(math_demo.STEP_TEMPLATES) == len(math_demo.TEMPLATES) - 1 == 11  # all but color_pair
     assert {r["demo"]["template"] for r in math_train} == set(math_demo.STEP_TEMPLATES)
     assert len({r["subject"] for r in math_train}) >= 5
+
+
+@pytest.mark.parametrize(
+    ("generator", "families", "kind"),
+    [
+        (gsm8k_demo, [gsm8k_stories, gsm8k_checks], Template),
+        (math_demo, [math_algebra, math_geometry_numbers, math_counting], MathTemplate),
+    ],
+)
+def test_template_tables_list_every_template_the_families_define(generator, families, kind):
+    # A template is drawn only once its generator's table lists it: none may be forgotten there.
+    defined = [value.name for family in families for value in vars(family).values() if isinstance(value, kind)]
+    assert sorted(defined) == sorted(generator.TEMPLATES)
 
 
 @pytest.mark.parametrize("long_share", [0.0, 0.55])

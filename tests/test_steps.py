@@ -4,7 +4,10 @@ import random
 
 import pytest
 
-from stepwise.steps import join_steps, split_steps
+from stepwise.answers.extract import extract_prm800k_answer
+from stepwise.generator_data import cut_after_answer
+from stepwise.math_steps import reference_steps
+from stepwise.steps import ANSWER_MARKER, join_steps, split_steps
 
 GSM8K_SOLUTION = (
     "Natalia sold 48/2 = <<48/2=24>>24 clips in May.\n"
@@ -19,6 +22,18 @@ def test_gsm8k_one_step_per_line_with_the_answer_line_last():
         "Natalia sold 48+24 = <<48+24=72>>72 clips altogether in April and May.",
         "#### 72",
     ]
+
+
+@pytest.mark.parametrize("line", ["# Answer", "  # Answer\t", "# Answer\r", "# Answers", "see # Answer", "#Answer"])
+def test_every_reader_of_the_answer_marker_agrees_on_it(line):
+    # One definition (stepwise.steps): splitting, extraction, cutting generations and MATH reference
+    # steps must all take the same lines for the marker (a copy of the pattern once drifted on "\r").
+    text = f"step\n{line}\n\n4"
+    is_marker = line.strip() == ANSWER_MARKER
+    assert (len(split_steps(text, "prm800k")) == 2) == is_marker
+    assert (extract_prm800k_answer(text) == "4") == is_marker
+    assert (cut_after_answer(text) == text) == is_marker
+    assert (reference_steps(text, "4") == text) == is_marker
 
 
 def test_prm800k_answer_tail_is_the_last_step():

@@ -14,7 +14,7 @@ import zipfile
 import pandas as pd
 import pytest
 
-from tests.workflow import ROOT, TINY_CONFIG, TINY_WORKFLOW, deep_update, planned_jobs, snakemake, write_config
+from tests.workflow import ROOT, TINY_CONFIG, deep_update, planned_jobs, snakemake, write_config
 
 pytestmark = pytest.mark.slow
 
@@ -144,19 +144,10 @@ def test_killed_sampling_reruns_only_the_missing_shards(gsm8k_run, tmp_path):
 
 
 @pytest.mark.realdata
-def test_gsm8k_rules_run_on_real_gsm8k(tmp_path, shared_data):
-    # A small subset of the real files, so that the test stays short.
-    subsets = {}
-    for split, count in (("train", 300), ("test", 6)):
-        lines = (shared_data / "gsm8k" / f"{split}.jsonl").read_text().splitlines()[:count]
-        subsets[split] = tmp_path / f"real-{split}.jsonl"
-        subsets[split].write_text("\n".join(lines) + "\n")
-    data = {f"gsm8k_{split}": {"source": "path", "path": str(path)} for split, path in subsets.items()}
-    config = deep_update(TINY_WORKFLOW, {"data": data, "gsm8k": {"verifier_samples": {"problems": 12}}})
-    write_config(tmp_path, config)
-    snakemake(tmp_path, "--cores", "2", "gsm8k_verifier")
-    table = pd.read_csv(tmp_path / "results/t/gsm8k/accuracy.csv")
+def test_gsm8k_rules_run_on_real_gsm8k(real_data_run):
+    workdir, subsets = real_data_run  # tests/conftest.py: small subsets of the real files
+    table = pd.read_csv(workdir / "results/t/gsm8k/accuracy.csv")
     assert set(table["method"]) == OWN_METHODS and table["accuracy"].between(0, 1).all()
-    samples = read_samples(tmp_path / "results/t/gsm8k/samples/test.jsonl")
-    real_questions = [json.loads(line)["question"] for line in subsets["test"].read_text().splitlines()]
+    samples = read_samples(workdir / "results/t/gsm8k/samples/test.jsonl")
+    real_questions = [json.loads(line)["question"] for line in subsets["gsm8k_test"]]
     assert samples["problem_id"].nunique() == len(real_questions)

@@ -161,20 +161,9 @@ def test_config_values_are_checked_and_fewshot_prompts_the_base_model(tmp_path):
 
 
 @pytest.mark.realdata
-def test_prm800k_rules_run_on_real_math500_and_prm800k_records(tmp_path, shared_data):
-    lines = (shared_data / "math500" / "test.jsonl").read_text().splitlines()
-    subsets = {"math500": lines[:6], "math_train": lines[100:160]}  # MATH-500 problems stand in for MATH train
-    data = {}
-    for name, subset in subsets.items():
-        (tmp_path / f"real-{name}.jsonl").write_text("\n".join(subset) + "\n")
-        data[name] = {"source": "path", "path": str(tmp_path / f"real-{name}.jsonl")}
-    for name in ("phase1-train", "phase1-test", "phase2-test"):
-        dataset = "prm800k_" + name.replace("-", "_")
-        data[dataset] = {"source": "path", "path": str(shared_data / "prm800k" / f"prm800k-{name}.sample.jsonl")}
-    write_config(tmp_path, deep_update(TINY_WORKFLOW, {"data": data, "sampling": {"shards": 1},
-                                                       "math": {"generator_data": {"problems": None}}}))
-    snakemake(tmp_path, "--cores", "2", "prm800k")
-    out = tmp_path / "results" / "t"
+def test_prm800k_rules_run_on_real_math500_and_prm800k_records(real_data_run):
+    workdir, subsets = real_data_run  # tests/conftest.py: small subsets of the real files
+    out = workdir / "results" / "t"
     table = pd.read_csv(out / "math/accuracy.csv")
     assert set(table["method"]) == OWN_METHODS and table["accuracy"].between(0, 1).all()
     assert read(out / "math/samples/test.jsonl")["problem_id"].nunique() == 6

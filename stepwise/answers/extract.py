@@ -17,11 +17,11 @@ from __future__ import annotations
 
 import re
 
-from stepwise.steps import ANSWER_LINE
+from stepwise.steps import ANSWER_LINE, GSM8K_ANSWER_MARKER
 
-_BOX_COMMANDS = ("\\boxed", "\\fbox")
+#: The LaTeX commands that box a final answer (MATH): ``\\boxed{...}`` and ``\\fbox{...}``.
+BOX_COMMANDS = ("\\boxed", "\\fbox")
 _THE_ANSWER_IS = re.compile(r"the answer is", re.IGNORECASE)
-_HASH_MARKER = "####"
 _UNBRACED_BOX_ARGUMENT = re.compile(r"\s*([^\s${}]+)")
 
 
@@ -61,7 +61,7 @@ def extract_boxed(text: str) -> str | None:
     """
     start = -1
     command = ""
-    for candidate in _BOX_COMMANDS:
+    for candidate in BOX_COMMANDS:
         # Skip longer command names that merely start with ours (\boxedanswer).
         position = len(text)
         while True:
@@ -115,10 +115,10 @@ def extract_the_answer_is(text: str) -> str | None:
 
 def extract_hash_answer(text: str) -> str | None:
     """The rest of the line after the last ``####`` (GSM8K format)."""
-    position = text.rfind(_HASH_MARKER)
+    position = text.rfind(GSM8K_ANSWER_MARKER)
     if position < 0:
         return None
-    return _non_empty(text[position + len(_HASH_MARKER) :].split("\n", 1)[0])
+    return _non_empty(text[position + len(GSM8K_ANSWER_MARKER) :].split("\n", 1)[0])
 
 
 def extract_answer(text: str) -> str | None:

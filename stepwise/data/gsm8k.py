@@ -20,8 +20,7 @@ from typing import Any
 
 from stepwise.data import location_error, require_field
 from stepwise.io import iter_jsonl
-
-FINAL_ANSWER_MARKER = "####"
+from stepwise.steps import GSM8K_ANSWER_MARKER
 
 
 @dataclass(frozen=True)
@@ -46,9 +45,9 @@ def question_id(question: str) -> str:
 
 def final_answer_of(solution: str) -> str | None:
     """The text after the single ``####`` marker of a gold solution, or None if it has none."""
-    if solution.count(FINAL_ANSWER_MARKER) != 1:
+    if solution.count(GSM8K_ANSWER_MARKER) != 1:
         return None
-    answer = solution.split(FINAL_ANSWER_MARKER, 1)[1].strip()
+    answer = solution.split(GSM8K_ANSWER_MARKER, 1)[1].strip()
     return answer or None
 
 
@@ -62,7 +61,7 @@ def parse_gsm8k_record(
         raise location_error("field 'question' is empty", path, line)
     final_answer = final_answer_of(answer)
     if final_answer is None:
-        message = f"field 'answer' should contain exactly one '{FINAL_ANSWER_MARKER}' followed by the final answer"
+        message = f"field 'answer' should contain exactly one '{GSM8K_ANSWER_MARKER}' followed by the final answer"
         raise location_error(message, path, line)
     extra = {key: value for key, value in record.items() if key not in ("question", "answer")}
     return GSM8KProblem(question_id(question), question, answer, final_answer, extra)

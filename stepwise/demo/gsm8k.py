@@ -40,12 +40,37 @@ from stepwise.demo.program import (
     split_of,
     true_values,
 )
+from stepwise.demo.templates import gsm8k_checks, gsm8k_stories
+from stepwise.demo.templates.gsm8k_base import Template
+from stepwise.steps import GSM8K_ANSWER_MARKER
 
-from stepwise.demo.templates import GSM8K_TEMPLATES as TEMPLATES
-from stepwise.demo.templates.gsm8k_base import MAX_STEPS, Template
+MAX_STEPS = 6  # the most any template writes (start_amount)
 
-
-
+# The template table. The default mix draws by position in it, so its order is part of the seeded
+# results: new templates go at the end.
+TEMPLATES: dict[str, Template] = {
+    template.name: template
+    for template in (
+        gsm8k_stories.shopping,
+        gsm8k_stories.inventory,
+        gsm8k_stories.earnings,
+        gsm8k_stories.class_fractions,
+        gsm8k_stories.collections,
+        gsm8k_stories.packing,
+        gsm8k_stories.travel,
+        gsm8k_stories.discount,
+        gsm8k_stories.recipe,
+        gsm8k_stories.savings,
+        gsm8k_stories.garden,
+        gsm8k_stories.tickets,
+        gsm8k_stories.reading,
+        gsm8k_stories.bill_split,
+        gsm8k_stories.chores_time,
+        gsm8k_stories.give_and_compare,
+        gsm8k_checks.start_amount,
+        gsm8k_checks.pair_total,
+    )
+}
 
 # generate_gsm8k's templates when none are named: the forward stories (start_amount and pair_total
 # are asked for by name; the demo config asks for pair_total).
@@ -88,7 +113,7 @@ def _assemble(
     lines, answer = render_solution(program, "gsm8k", trace=trace)
     return {
         "question": question,
-        "answer": "\n".join(lines) + f"\n#### {render_number(answer, 'gsm8k')}",
+        "answer": "\n".join(lines) + f"\n{GSM8K_ANSWER_MARKER} {render_number(answer, 'gsm8k')}",
         "demo": {
             "kind": "gsm8k",
             "template": template.name,
@@ -126,7 +151,8 @@ def generate_gsm8k(
     ``start_amount`` writes 6),
     base quantities in ``[min_number, max_number]``, a distractor sentence with
     probability ``distractor_prob``, ``templates`` chooses the templates (default
-    :data:`STORY_TEMPLATES`, every one but ``start_amount``). Deterministic given the arguments.
+    :data:`STORY_TEMPLATES`, every one but ``start_amount`` and ``pair_total``). Deterministic given the
+    arguments.
     """
     check_split(split)
     chosen = select_templates(TEMPLATES, STORY_TEMPLATES if templates is None else templates, "GSM8K")

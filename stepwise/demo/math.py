@@ -29,8 +29,9 @@ from stepwise.demo.program import (
     split_of,
     true_values,
 )
-from stepwise.demo.templates import MATH_TEMPLATES as TEMPLATES
+from stepwise.demo.templates import math_algebra, math_counting, math_geometry_numbers
 from stepwise.demo.templates.math_base import MathTemplate
+from stepwise.steps import ANSWER_MARKER
 
 LONG_STEPS = 8  # a "long" solution has at least this many steps
 MAX_STEPS = 12
@@ -42,7 +43,25 @@ SUBJECT_SLUGS = {
     "Counting & Probability": "counting_and_probability",
 }
 
-
+# The template table. The default mix draws by position in it, so its order is part of the seeded
+# results: new templates go at the end.
+TEMPLATES: dict[str, MathTemplate] = {
+    template.name: template
+    for template in (
+        math_algebra.linear_equation,
+        math_algebra.evaluate_expression,
+        math_algebra.arithmetic_sequence,
+        math_algebra.order_of_operations,
+        math_algebra.fraction_sum,
+        math_algebra.percent,
+        math_algebra.mean,
+        math_geometry_numbers.geometry,
+        math_geometry_numbers.remainder,
+        math_geometry_numbers.divisor_sum,
+        math_counting.counting,
+        math_counting.color_pair,
+    )
+}
 
 # generate_math's templates when none are named (color_pair is asked for by name; the demo config does).
 STEP_TEMPLATES = [name for name in TEMPLATES if name != "color_pair"]
@@ -75,7 +94,7 @@ def _assemble(
     answer_text = render_number(answer, "latex", draft.style)
     return {
         "problem": draft.problem,
-        "solution": "\n".join(lines) + f"\n# Answer\n\n{answer_text}",
+        "solution": "\n".join(lines) + f"\n{ANSWER_MARKER}\n\n{answer_text}",
         "answer": answer_text,
         "subject": template.subject,
         "level": _level(n_steps),

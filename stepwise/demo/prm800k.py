@@ -50,6 +50,7 @@ from stepwise.demo.program import (
     run_program,
     true_values,
 )
+from stepwise.steps import ANSWER_MARKER
 
 _NEUTRAL_TEXTS = (
     "Let's work through this carefully.",
@@ -179,7 +180,8 @@ class _StepTexts:
             trace = run_program(self.program, change, until=index)
             text = render_step(self.program, index, trace, "latex", change)
             if self._is_last(index):
-                text += "\n\n# Answer\n\n" + render_number(answer_value(self.program, trace), "latex", self._style)
+                answer = render_number(answer_value(self.program, trace), "latex", self._style)
+                text += f"\n\n{ANSWER_MARKER}\n\n{answer}"
             if text not in texts:
                 texts.append(text)
         return texts
@@ -219,7 +221,7 @@ class _StepTexts:
         return index == len(self.gold) - 1
 
     def _answer_suffix(self, index: int) -> str:
-        return f"\n\n# Answer\n\n{self.answer}" if self._is_last(index) else ""
+        return f"\n\n{ANSWER_MARKER}\n\n{self.answer}" if self._is_last(index) else ""
 
 
 def _completion(text: str, rating: int | None, flagged: bool | None = False) -> dict:
@@ -324,13 +326,13 @@ def _phase2_label(problem: dict, rng: random.Random, knobs: LabelKnobs) -> tuple
         solution.insert(neutral_at, rng.choice(_NEUTRAL_TEXTS))  # generic: the values so far may be off
         if error_step is not None and error_step >= neutral_at:
             error_step += 1
-    pre_generated = solution + [f"# Answer\n\n{answer}"]
+    pre_generated = solution + [f"{ANSWER_MARKER}\n\n{answer}"]
     steps = []
     for index, text in enumerate(pre_generated):
         if index == error_step:
             gold_index = change.index
             alternatives = [texts.gold[gold_index]] + texts.paraphrases(gold_index)
-            alternatives = [t for t in alternatives if "# Answer" not in t][: rng.randint(1, 3)]
+            alternatives = [t for t in alternatives if ANSWER_MARKER not in t][: rng.randint(1, 3)]
             completions = [_completion(text, -1, None)] + [_completion(t, 1) for t in alternatives]
             steps.append(_labelled(completions, None))
             break

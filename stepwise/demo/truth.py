@@ -52,7 +52,7 @@ from stepwise.calculator import (
 )
 from stepwise.demo.program import decode_value
 from stepwise.io import DataError
-from stepwise.steps import ANSWER_LINE
+from stepwise.steps import ANSWER_LINE, GSM8K_ANSWER_MARKER
 
 JUDGE_FORMATS = ("gsm8k", "prm800k")
 
@@ -108,8 +108,8 @@ def true_step_labels(
 
 
 def _judge_gsm8k_step(step: str, values: set[Fraction], answer: Fraction) -> bool:
-    if "####" in step:
-        body = step[: step.rfind("####")]
+    if GSM8K_ANSWER_MARKER in step:
+        body = step[: step.rfind(GSM8K_ANSWER_MARKER)]
         if parse_gsm8k_number(extract_hash_answer(step)) != answer:
             return False
         step = body

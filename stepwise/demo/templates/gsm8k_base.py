@@ -1,5 +1,6 @@
-"""What every GSM8K-style demo template is made of: the draft it writes, its registry entry, and the
-steps of its program (see :mod:`stepwise.demo.gsm8k` for how drafts become problems)."""
+"""What every GSM8K-style demo template is made of: the draft it writes, the steps of its program, and
+the decorator that makes a template of a function (see :mod:`stepwise.demo.gsm8k` for the template table
+and how drafts become problems)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from stepwise.demo.choices import Choices
+
 
 @dataclass
 class Draft:
@@ -29,18 +31,12 @@ class Template:
     make: Callable[[Choices, int], Draft]
 
 
-TEMPLATES: dict[str, Template] = {}
-MAX_STEPS = 6
+def template(name: str, step_counts: Iterable[int]) -> Callable[[Callable[[Choices, int], Draft]], Template]:
+    """Make the decorated function the story template ``name`` (it is drawn once the generator's table lists it)."""
+    def make_template(make: Callable[[Choices, int], Draft]) -> Template:
+        return Template(name, frozenset(step_counts), make)
 
-
-def template(name: str, step_counts: Iterable[int]):
-    """Register the decorated function as the story template ``name`` (in definition order: the order
-    of TEMPLATES is part of the seeded draw, so the modules are imported in a fixed order)."""
-    def register(make: Callable[[Choices, int], Draft]) -> Callable[[Choices, int], Draft]:
-        TEMPLATES[name] = Template(name, frozenset(step_counts), make)
-        return make
-
-    return register
+    return make_template
 
 
 def make_step(op: str, args: list[str], text: str, unit: str = "") -> dict:

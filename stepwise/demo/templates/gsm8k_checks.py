@@ -27,7 +27,7 @@ _EVENTS = {
 
 
 @template("start_amount", [2, 4, 6])
-def _start_amount(ch: Choices, n: int) -> Draft:
+def start_amount(ch: Choices, n: int) -> Draft:
     """An unknown start, one to three events, the end amount: the solution undoes the events, then
     checks its answer by replaying them forward as the question tells them, which must give the
     amount the question states (copying the question's words makes the replay use its numbers)."""
@@ -68,7 +68,7 @@ _TEAMS = ("red", "blue", "green", "yellow")
 
 
 @template("pair_total", [2])
-def _pair_total(ch: Choices, n: int) -> Draft:
+def pair_total(ch: Choices, n: int) -> Draft:
     """Four teams' scores, and the total that exactly one pair of them reached. Which pair is a
     guess for a reader that cannot add in its head, but the solution's check, the total minus the
     two scores it chose, is 0 only for the right pair: the calculator's result shows a wrong guess,

@@ -12,7 +12,7 @@ _TIMES_WORDS = {2: "twice", 3: "three times", 4: "four times", 5: "five times"}
 _COUNT_WORDS = {3: "three", 4: "four", 5: "five"}
 
 @template("shopping", range(2, 6))
-def _shopping(ch: Choices, n: int) -> Draft:
+def shopping(ch: Choices, n: int) -> Draft:
     p = ch.person()
     goods = ch.rng.sample(
         [
@@ -144,7 +144,7 @@ def _inventory_events(ch: Choices, n: int, start: int, noun: str, p: Person) -> 
 
 
 @template("inventory", range(2, 6))
-def _inventory(ch: Choices, n: int) -> Draft:
+def inventory(ch: Choices, n: int) -> Draft:
     p = ch.person()
     noun, place = ch.pick(
         [
@@ -172,7 +172,7 @@ def _inventory(ch: Choices, n: int) -> Draft:
 
 
 @template("earnings", range(2, 5))
-def _earnings(ch: Choices, n: int) -> Draft:
+def earnings(ch: Choices, n: int) -> Draft:
     p = ch.person()
     job = ch.pick(["babysitting", "walking dogs", "tutoring", "washing cars", "mowing lawns"])
     givens = {"rate": ch.num(), "hours": ch.num(2, 8), "days": ch.num(2, 6)}
@@ -212,7 +212,7 @@ def _earnings(ch: Choices, n: int) -> Draft:
 
 
 @template("class_fractions", range(2, 5))
-def _class_fractions(ch: Choices, n: int) -> Draft:
+def class_fractions(ch: Choices, n: int) -> Draft:
     k, m = ch.factor(), ch.factor()
     group = ch.pick(["students in a class", "children at a camp", "members of a club", "players in a league"])
     first, second = ch.rng.sample(["play soccer", "play chess", "sing in the choir", "paint", "swim", "dance"], 2)
@@ -246,7 +246,7 @@ def _class_fractions(ch: Choices, n: int) -> Draft:
 
 
 @template("collections", range(2, 6))
-def _collections(ch: Choices, n: int) -> Draft:
+def collections(ch: Choices, n: int) -> Draft:
     noun = ch.pick(["stickers", "stamps", "marbles", "shells", "trading cards", "coins"])
     people = [ch.person() for _ in range(5)]
     first, k = people[0], ch.factor()
@@ -308,7 +308,7 @@ def _collections(ch: Choices, n: int) -> Draft:
 
 
 @template("packing", range(2, 5))
-def _packing(ch: Choices, n: int) -> Draft:
+def packing(ch: Choices, n: int) -> Draft:
     p = ch.person()
     noun = ch.pick(["cupcakes", "apples", "candles", "soaps", "cookies", "muffins"])
     box, price = ch.factor() + ch.pick([0, 2, 4]), ch.num()
@@ -342,7 +342,7 @@ def _packing(ch: Choices, n: int) -> Draft:
 
 
 @template("travel", range(2, 5))
-def _travel(ch: Choices, n: int) -> Draft:
+def travel(ch: Choices, n: int) -> Draft:
     p = ch.person()
     verb, unit = ch.pick([("drives", "miles"), ("cycles", "kilometers"), ("rides a train", "miles")])
     givens = {"v": ch.num() * 5, "t": ch.num(2, 6)}
@@ -383,7 +383,7 @@ def _travel(ch: Choices, n: int) -> Draft:
 
 
 @template("discount", range(2, 5))
-def _discount(ch: Choices, n: int) -> Draft:
+def discount(ch: Choices, n: int) -> Draft:
     p = ch.person()
     item = ch.pick(["jacket", "lamp", "backpack", "board game", "pair of shoes", "helmet"])
     percent, divisor = ch.pick([(10, 10), (20, 5), (25, 4), (50, 2)])
@@ -413,7 +413,7 @@ def _discount(ch: Choices, n: int) -> Draft:
 
 
 @template("recipe", range(2, 5))
-def _recipe(ch: Choices, n: int) -> Draft:
+def recipe(ch: Choices, n: int) -> Draft:
     p = ch.person()
     dish = ch.pick(["pancakes", "muffins", "dumplings", "cookies"])
     first, second = ch.rng.sample(["flour", "sugar", "milk", "butter", "oats"], 2)
@@ -445,7 +445,7 @@ def _recipe(ch: Choices, n: int) -> Draft:
 
 
 @template("savings", range(2, 5))
-def _savings(ch: Choices, n: int) -> Draft:
+def savings(ch: Choices, n: int) -> Draft:
     p = ch.person()
     item = ch.pick(["bike", "guitar", "tablet", "telescope", "skateboard"])
     weekly = ch.num(2, ch.high)
@@ -486,7 +486,7 @@ def _savings(ch: Choices, n: int) -> Draft:
 
 
 @template("garden", range(2, 5))
-def _garden(ch: Choices, n: int) -> Draft:
+def garden(ch: Choices, n: int) -> Draft:
     p = ch.person()
     plant, fruit = ch.pick(
         [
@@ -528,7 +528,7 @@ def _garden(ch: Choices, n: int) -> Draft:
 
 
 @template("tickets", range(3, 6))
-def _tickets(ch: Choices, n: int) -> Draft:
+def tickets(ch: Choices, n: int) -> Draft:
     place = ch.pick(["zoo", "museum", "aquarium", "theme park", "concert"])
     givens = {"adults": ch.num(1, 6), "kids": ch.num(1, 8), "adult_price": ch.num(), "kid_price": ch.num(1, ch.high)}
     facts = [
@@ -572,7 +572,7 @@ def _tickets(ch: Choices, n: int) -> Draft:
 
 
 @template("reading", range(2, 5))
-def _reading(ch: Choices, n: int) -> Draft:
+def reading(ch: Choices, n: int) -> Draft:
     p = ch.person()
     givens = {"per_day": ch.num(), "days": ch.num(2, 7)}
     facts = [
@@ -606,7 +606,7 @@ def _reading(ch: Choices, n: int) -> Draft:
 
 
 @template("bill_split", range(2, 5))
-def _bill_split(ch: Choices, n: int) -> Draft:
+def bill_split(ch: Choices, n: int) -> Draft:
     friends = ch.factor()
     food = ch.pick(["pizzas", "burgers", "salads", "pies"])
     # Prices are multiples of the number of friends so the split is exact.
@@ -633,7 +633,7 @@ def _bill_split(ch: Choices, n: int) -> Draft:
 
 
 @template("chores_time", range(2, 5))
-def _chores_time(ch: Choices, n: int) -> Draft:
+def chores_time(ch: Choices, n: int) -> Draft:
     p = ch.person()
     task, other = ch.rng.sample(["emails", "lessons", "puzzles", "laps", "songs"], 2)
     givens = {"minutes": ch.num(), "count": ch.num(2, 6), "days": ch.num(2, 7)}
@@ -663,7 +663,7 @@ def _chores_time(ch: Choices, n: int) -> Draft:
 
 
 @template("give_and_compare", [3])
-def _give_and_compare(ch: Choices, n: int) -> Draft:
+def give_and_compare(ch: Choices, n: int) -> Draft:
     a, b = ch.person(), ch.person()
     noun = ch.pick(["marbles", "stickers", "crayons", "baseball cards"])
     gift = ch.num(1, ch.high)

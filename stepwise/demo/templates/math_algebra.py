@@ -13,7 +13,7 @@ from stepwise.demo.templates.math_base import MathDraft, signed_term, template
 
 
 @template("linear_equation", "Algebra", long=True)
-def _linear_equation(ch: Choices, long: bool) -> MathDraft:
+def linear_equation(ch: Choices, long: bool) -> MathDraft:
     if long:
         return _linear_equation_long(ch)
     a, b, c = ch.num(2, 9), ch.signed(), ch.signed()
@@ -72,7 +72,7 @@ _MONOMIALS = [("x^2", "x", "x"), ("y^2", "y", "y"), ("xy", "x", "y"), ("x", "x",
 
 
 @template("evaluate_expression", "Algebra", long=True)
-def _evaluate_expression(ch: Choices, long: bool) -> MathDraft:
+def evaluate_expression(ch: Choices, long: bool) -> MathDraft:
     terms = ch.rng.sample(_MONOMIALS, ch.pick([3, 4, 5]) if long else ch.pick([1, 2]))
     if ch.rng.random() < 0.5:
         terms.append(("", None, None))  # a constant term
@@ -99,11 +99,11 @@ def _evaluate_expression(ch: Choices, long: bool) -> MathDraft:
         else:
             text = ch.pick(["Combining the terms so far: $<calc>$.", "Next, $<calc>$."])
             total = d.add("+" if k > 0 else "-", [total, term], text)
-    return d if len(d.steps) >= 2 else _evaluate_expression(ch, long)
+    return d if len(d.steps) >= 2 else evaluate_expression.make(ch, long)
 
 
 @template("arithmetic_sequence", "Algebra", long=True)
-def _arithmetic_sequence(ch: Choices, long: bool) -> MathDraft:
+def arithmetic_sequence(ch: Choices, long: bool) -> MathDraft:
     first, diff = ch.signed(), ch.signed()
     shown = f"{first}, {first + diff}, {first + 2 * diff}, \\ldots"
     givens = {"a1": first, "a2": first + diff}
@@ -137,7 +137,7 @@ def _arithmetic_sequence(ch: Choices, long: bool) -> MathDraft:
 
 
 @template("order_of_operations", "Prealgebra", long=True)
-def _order_of_operations(ch: Choices, long: bool) -> MathDraft:
+def order_of_operations(ch: Choices, long: bool) -> MathDraft:
     count = ch.pick([6, 7]) if long else ch.pick([2, 3])
     compound_share = 0.8 if long else 0.5
     d = MathDraft("", {})
@@ -163,7 +163,7 @@ def _order_of_operations(ch: Choices, long: bool) -> MathDraft:
 
 
 @template("fraction_sum", "Prealgebra", long=True)
-def _fraction_sum(ch: Choices, long: bool) -> MathDraft:
+def fraction_sum(ch: Choices, long: bool) -> MathDraft:
     count = ch.pick([3, 4]) if long else 2
     denominators = ch.rng.sample([2, 3, 4, 5, 6, 8, 9, 10, 12], count)
     common = _math.lcm(*denominators)
@@ -171,7 +171,7 @@ def _fraction_sum(ch: Choices, long: bool) -> MathDraft:
     signs = ["+"] + [ch.pick(["+", "-"]) for _ in range(count - 1)]
     top = sum((1 if s == "+" else -1) * n * (common // den) for s, n, den in zip(signs, numerators, denominators))
     if common > 72 or top % common == 0:  # keep numbers small and the answer a proper fraction
-        return _fraction_sum(ch, long)
+        return fraction_sum.make(ch, long)
     shown = " ".join(
         (f"{s} " if i else "") + f"\\frac{{{n}}}{{{den}}}"
         for i, (s, n, den) in enumerate(zip(signs, numerators, denominators))
@@ -195,7 +195,7 @@ def _fraction_sum(ch: Choices, long: bool) -> MathDraft:
 
 
 @template("percent", "Prealgebra")
-def _percent(ch: Choices, long: bool) -> MathDraft:
+def percent(ch: Choices, long: bool) -> MathDraft:
     rate = ch.pick([5, 10, 15, 20, 25, 30, 40, 60, 75])
     base = ch.num(2, 20) * ch.pick([4, 10, 20])
     form = ch.pick(["of", "discount", "up_down"])
@@ -230,15 +230,15 @@ def _percent(ch: Choices, long: bool) -> MathDraft:
 
 
 @template("mean", "Prealgebra", long=True)
-def _mean(ch: Choices, long: bool) -> MathDraft:
+def mean(ch: Choices, long: bool) -> MathDraft:
     count = ch.num(8, 11) if long else ch.num(3, 6)
     values = [ch.num(ch.low, 2 * ch.high) for _ in range(count)]
-    mean = Fraction(sum(values), count)
-    style = "decimal" if (mean * 10**6).denominator == 1 else "fraction"
+    answer = Fraction(sum(values), count)
+    style = "decimal" if (answer * 10**6).denominator == 1 else "fraction"
     ask = (
         "Express your answer as a decimal."
-        if style == "decimal" and mean.denominator != 1
-        else ("Express your answer as a common fraction." if mean.denominator != 1 else "")
+        if style == "decimal" and answer.denominator != 1
+        else ("Express your answer as a common fraction." if answer.denominator != 1 else "")
     )
     listed = ", ".join(str(v) for v in values)
     d = MathDraft(f"What is the arithmetic mean of the numbers ${listed}$? {ask}".strip(), {"n": count}, style=style)

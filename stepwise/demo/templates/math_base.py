@@ -1,5 +1,6 @@
-"""What every MATH-style demo template is made of: the draft it writes (with its steps) and its registry
-entry (see :mod:`stepwise.demo.math` for how drafts become problems)."""
+"""What every MATH-style demo template is made of: the draft it writes (with its steps), and the decorator
+that makes a template of a function (see :mod:`stepwise.demo.math` for the template table and how drafts
+become problems)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 from stepwise.demo.choices import Choices
+
 
 @dataclass
 class MathDraft:
@@ -41,17 +43,14 @@ class MathTemplate:
     make: Callable[[Choices, bool], MathDraft]
 
 
-TEMPLATES: dict[str, MathTemplate] = {}
+def template(
+    name: str, subject: str, short: bool = True, long: bool = False
+) -> Callable[[Callable[[Choices, bool], MathDraft]], MathTemplate]:
+    """Make the decorated function the template ``name`` (it is drawn once the generator's table lists it)."""
+    def make_template(make: Callable[[Choices, bool], MathDraft]) -> MathTemplate:
+        return MathTemplate(name, subject, short, long, make)
 
-
-def template(name: str, subject: str, short: bool = True, long: bool = False):
-    """Register the decorated function as the template ``name`` (in definition order: the order of
-    TEMPLATES is part of the seeded draw, so stepwise.demo.templates imports the modules in a fixed order)."""
-    def register(make: Callable[[Choices, bool], MathDraft]) -> Callable[[Choices, bool], MathDraft]:
-        TEMPLATES[name] = MathTemplate(name, subject, short, long, make)
-        return make
-
-    return register
+    return make_template
 
 
 def signed_term(value: int) -> str:

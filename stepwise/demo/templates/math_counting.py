@@ -13,7 +13,7 @@ from stepwise.demo.templates.math_base import MathDraft, template
 
 
 @template("counting", "Counting & Probability")
-def _counting(ch: Choices, long: bool) -> MathDraft:
+def counting(ch: Choices, long: bool) -> MathDraft:
     form = ch.pick(["choose2", "choose3", "arrange", "probability"])
     if form in ("choose2", "choose3"):
         size = 2 if form == "choose2" else 3
@@ -66,7 +66,7 @@ _COLLECTIONS = (("bag", "marbles"), ("box", "crayons"), ("jar", "beads"), ("vase
 
 
 @template("color_pair", "Counting & Probability")
-def _color_pair(ch: Choices, long: bool) -> MathDraft:
+def color_pair(ch: Choices, long: bool) -> MathDraft:
     """Four colours' counts, and the total of exactly one pair of them; the answer is that pair's
     difference. Which pair is a guess for a model that cannot add in its head; the first step's
     check (the total minus the two counts) is 0 only for the right pair, so with the calculator

@@ -10,7 +10,7 @@ from stepwise.demo.templates.math_base import MathDraft, template
 
 
 @template("geometry", "Geometry")
-def _geometry(ch: Choices, long: bool) -> MathDraft:
+def geometry(ch: Choices, long: bool) -> MathDraft:
     form = ch.pick(["perimeter", "angle", "trapezoid", "cut_corner", "polygon"])
     if form == "perimeter":
         length, width = ch.num(3, 20), ch.num(1, 12)
@@ -66,7 +66,7 @@ def _geometry(ch: Choices, long: bool) -> MathDraft:
 
 
 @template("remainder", "Number Theory")
-def _remainder(ch: Choices, long: bool) -> MathDraft:
+def remainder(ch: Choices, long: bool) -> MathDraft:
     divisor, quotient = ch.num(3, 12), ch.num(5, 40)
     number = divisor * quotient + ch.num(0, divisor - 1)
     d = MathDraft(f"What is the remainder when ${number}$ is divided by ${divisor}$?", {"N": number, "m": divisor})
@@ -76,7 +76,7 @@ def _remainder(ch: Choices, long: bool) -> MathDraft:
 
 
 @template("divisor_sum", "Number Theory", short=True, long=True)
-def _divisor_sum(ch: Choices, long: bool) -> MathDraft:
+def divisor_sum(ch: Choices, long: bool) -> MathDraft:
     choices = (
         [24, 30, 36, 40, 42, 48, 54, 56, 60, 66, 70, 72, 78, 80, 84, 88, 90, 96]
         if long
