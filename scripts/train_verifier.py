@@ -27,7 +27,8 @@ def main() -> None:
         run = {"task": args.task, "generator": fingerprint(args.generator), "dataset": fingerprint(args.dataset),
                "samples": fingerprint(args.samples), "settings": args.settings}
         claim_checkpoint_dir(args.checkpoints, run)
-    train_verifier(args.generator, examples, args.out, settings_from_config(VerifierSettings, args.settings, f"{args.task} outcome verifier"),
+    section = f"{args.task}.{get_task(args.task).outcome_verifier}"  # gsm8k.verifier, math.orm
+    train_verifier(args.generator, examples, args.out, settings_from_config(VerifierSettings, args.settings, section),
                    checkpoint_dir=args.checkpoints)
 
 

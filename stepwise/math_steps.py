@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import re
 
-from stepwise.answers.extract import BOX_COMMANDS, braced_group
+from stepwise.answers.extract import BOX_COMMANDS, brace_step, braced_group
 from stepwise.steps import ANSWER_LINE, ANSWER_MARKER, join_steps
 
 _ASY = re.compile(r"\[asy\].*?\[/asy\]", re.DOTALL)
@@ -84,14 +84,11 @@ def sentences(text: str) -> list[str]:
                 start = index
             continue
         char = text[index]
-        if char == "\\":
-            index += 2
+        if char in "\\{}":
+            index, depth = brace_step(text, index, depth)
+            depth = max(0, depth)  # a stray closing brace does not open a group
             continue
-        if char == "{":
-            depth += 1
-        elif char == "}":
-            depth = max(0, depth - 1)
-        elif depth == 0 and char == "\n" and _blank_line_follows(text, index):
+        if depth == 0 and char == "\n" and _blank_line_follows(text, index):
             pieces.append(text[start:index])
             start = index
         elif depth == 0 and char in _SENTENCE_END:

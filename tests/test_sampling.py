@@ -147,7 +147,7 @@ def test_calculator_tokens_find_and_encode_completions(hf):
     assert calc.completion_ids(encode("<<__import__('os')=")) is None
 
 
-def test_calculator_tokens_complete_inline_latex_in_the_prm800k_notation(hf):
+def test_calculator_tokens_complete_inline_math_in_the_latex_notation(hf):
     calc = CalculatorTokens(hf.tokenizer)
     encode, decode = hf.tokenizer.encode, hf.tokenizer.decode
     check = encode("The red $10$ and green $12$ socks leave $22 - 10 - 12 =")

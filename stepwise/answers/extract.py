@@ -39,18 +39,21 @@ def braced_group(text: str, open_index: int) -> str | None:
     depth = 0
     index = open_index
     while index < len(text):
-        char = text[index]
-        if char == "\\":
-            index += 2
-            continue
-        if char == "{":
-            depth += 1
-        elif char == "}":
-            depth -= 1
-            if depth == 0:
-                return text[open_index + 1 : index]
-        index += 1
+        closing = text[index] == "}"
+        next_index, depth = brace_step(text, index, depth)
+        if closing and depth == 0:
+            return text[open_index + 1 : index]
+        index = next_index
     return None
+
+
+def brace_step(text: str, index: int, depth: int) -> tuple[int, int]:
+    """Past ``text[index]`` in a brace scan: the next index (a backslash escapes the character after it,
+    so ``\\{`` and ``\\}`` do not count) and the brace depth after it."""
+    char = text[index]
+    if char == "\\":
+        return index + 2, depth
+    return index + 1, depth + (char == "{") - (char == "}")
 
 
 def extract_boxed(text: str) -> str | None:

@@ -14,7 +14,6 @@ from collections.abc import Sequence
 from typing import Any
 
 
-
 def label_stats(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
     """Steps labelled, positive rate overall and by step index (1-based), and the cost in completions and tokens."""
     steps_at, positive_at = Counter(), Counter()
