@@ -5,7 +5,8 @@ which .ci/run installs) as root with a one-node slurm.conf for this host, and
 stops them afterwards. The test runs the demo's data and tiny model through
 ``snakemake --profile profiles/slurm`` with the paper config's job resources
 mapped to this CPU-only node (no GPUs, little memory), checks that every job
-ran as a Slurm job, and that the outputs equal those of a local run.
+ran as a Slurm job, and that the outputs equal those of the session's local
+tiny run (tests/conftest.py), which has the same config but for the resources.
 
 Without Slurm or root the test skips, unless ``STEPWISE_REQUIRE_SLURM=1`` (CI),
 where that is a failure.
@@ -25,7 +26,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.workflow import ROOT, TINY_WORKFLOW, deep_update, snakemake, write_config
+from tests.workflow import ROOT, TINY_CONFIG, deep_update, snakemake, write_config
 
 pytestmark = [pytest.mark.slurm, pytest.mark.slow]
 
@@ -35,6 +36,7 @@ SYSTEM_CONF = Path("/etc/slurm/slurm.conf")
 OURS = "# one-node test cluster of tests/test_slurm.py\n"
 DAEMONS = ("munged", "mungekey", "slurmctld", "slurmd", "sbatch", "squeue")
 TARGET = "results/t/models/base.json"
+OUTPUTS = ("data/gsm8k_train.jsonl", "data/math_train.jsonl", "models/tiny", "models/base.json")  # under results/t
 JOBS = {"rule_raw_dataset_wildcards_gsm8k_train", "rule_raw_dataset_wildcards_math_train", "rule_tiny_model",
         "rule_base_model"}
 
@@ -154,15 +156,18 @@ def slurm_jobs(workdir: Path) -> dict[str, tuple[str, str]]:
     return {comment: (job_id, state) for job_id, folder, comment, state in rows if Path(folder) == workdir}
 
 
-def test_profile_runs_the_demo_jobs_on_slurm_with_the_same_outputs(slurm_cluster, tmp_path):
-    paper = yaml.safe_load((ROOT / "configs" / "paper-qwen2.5-1.5b.yaml").read_text())
-    config = deep_update(TINY_WORKFLOW, {"resources": on_this_node(paper["resources"])})
-    local, cluster = tmp_path / "local", tmp_path / "slurm"
-    for workdir in (local, cluster):
-        workdir.mkdir()
-        write_config(workdir, config)
+def outputs(workdir: Path) -> set[Path]:
+    """The files of OUTPUTS in ``workdir`` (the model folder's files one by one)."""
+    paths = [workdir / "results/t" / output for output in OUTPUTS]
+    files = {path for path in paths if path.is_file()} | {f for path in paths if path.is_dir() for f in path.rglob("*")}
+    return {path.relative_to(workdir) for path in files if path.is_file()}
 
-    snakemake(local, "--cores", "2", TARGET)
+
+def test_profile_runs_the_demo_jobs_on_slurm_with_the_same_outputs(slurm_cluster, tiny_run, tmp_path):
+    paper = yaml.safe_load((ROOT / "configs" / "paper-qwen2.5-1.5b.yaml").read_text())
+    cluster = tmp_path / "slurm"
+    cluster.mkdir()
+    write_config(cluster, deep_update(TINY_CONFIG, {"resources": on_this_node(paper["resources"])}))
     snakemake(cluster, "--profile", str(ROOT / "profiles" / "slurm"), "--jobs", "4", "--retries", "0",
               "--slurm-no-account", "--slurm-status-command", "squeue", "--slurm-keep-successful-logs",
               "--slurm-init-seconds-before-status-checks", "1", "--seconds-between-status-checks", "2", TARGET)
@@ -173,9 +178,9 @@ def test_profile_runs_the_demo_jobs_on_slurm_with_the_same_outputs(slurm_cluster
     logs = {path.stem for path in (cluster / ".snakemake" / "slurm_logs").rglob("*.log")}
     assert {job_id for job_id, _ in jobs.values()} <= logs  # the executor's log of each Slurm job
 
-    produced = sorted(p.relative_to(local) for p in (local / "results").rglob("*") if p.is_file() and "logs" not in
-                      p.parts and "benchmarks" not in p.parts)
-    assert len(produced) >= 7
+    local = tiny_run.workdir
+    produced = outputs(cluster)
+    assert produced == outputs(local) and len(produced) >= 7
     for path in produced:
         if path.name == "base.json":  # a pointer to the model folder of its own run
             assert Path(json.loads((cluster / path).read_text())["path"]) == cluster / "results/t/models/tiny"

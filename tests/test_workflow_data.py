@@ -1,4 +1,8 @@
-"""The workflow's skeleton: config validation and the raw data rules, run for real."""
+"""The workflow's skeleton: config validation and the raw data rules, run for real.
+
+The demo data are the shared tiny run's (tests/conftest.py: ``tiny_run``); tests
+that rerun jobs or change the config work on a copy of it.
+"""
 
 from __future__ import annotations
 
@@ -8,19 +12,14 @@ import re
 from pathlib import Path
 
 import pytest
-import yaml
 
 from stepwise.data.sources import DATASETS, validate_dataset
-from tests.workflow import ROOT, snakemake, write_config
+from tests.workflow import TINY_CONFIG, deep_update, mirror_data, snakemake, write_config
 
-SMALL_DEMO = {
-    "run": "t",
-    "demo": {
-        "gsm8k": {"train": 40, "test": 10},
-        "math": {"train": 40, "test": 10},
-        "prm800k": {"phase1_train": 8, "phase1_test": 4, "phase2_train": 8, "phase2_test": 4},
-    },
-}
+pytestmark = pytest.mark.slow
+
+# Small demo data for the tests that run only data rules in a fresh folder.
+SMALL_DEMO = {"run": "t", "demo": TINY_CONFIG["demo"]}
 
 
 def sha256(path: Path) -> str:
@@ -53,17 +52,18 @@ def test_bad_config_stops_with_the_key_named(tmp_path, overrides, named):
     assert named in result.stderr + result.stdout
 
 
-def test_demo_data_rules_write_every_dataset(tmp_path):
-    config = write_config(tmp_path, SMALL_DEMO)
-    snakemake(tmp_path, "--cores", "2", "raw_data")
+def test_demo_data_rules_write_every_dataset(tiny_run, tiny_run_copy):
     for name, (kind, split) in DATASETS.items():
-        path = tmp_path / "results" / "t" / "data" / f"{name}.jsonl"
-        assert validate_dataset(name, path) == config["demo"][kind][split], name
-        assert (tmp_path / "results" / "t" / "logs" / "data" / f"{name}.log").exists()
+        path = tiny_run.results / "data" / f"{name}.jsonl"
+        assert validate_dataset(name, path) == tiny_run.config["demo"][kind][split], name
+        assert (tiny_run.results / "logs" / "data" / f"{name}.log").exists()
     # Deterministic: the same config regenerates the same bytes.
-    first = sha256(tmp_path / "results" / "t" / "data" / "gsm8k_train.jsonl")
-    snakemake(tmp_path, "--cores", "2", "raw_data", "--forcerun", "raw_dataset")
-    assert sha256(tmp_path / "results" / "t" / "data" / "gsm8k_train.jsonl") == first
+    data = tiny_run_copy.results / "data"
+    before = {path.name: sha256(path) for path in data.glob("*.jsonl")}
+    assert len(before) == len(DATASETS)
+    snakemake(tiny_run_copy.workdir, "--cores", "2", "raw_data", "--forcerun", "raw_dataset")
+    assert all(path.stat().st_mtime > (tiny_run.results / "data" / path.name).stat().st_mtime for path in data.glob("*.jsonl"))
+    assert {path.name: sha256(path) for path in data.glob("*.jsonl")} == before
 
 
 def rerun_datasets(workdir) -> set[str]:
@@ -71,29 +71,26 @@ def rerun_datasets(workdir) -> set[str]:
     return set(re.findall(r"--out \S*/data/(\w+)\.jsonl", out))
 
 
-def test_config_changes_rerun_only_the_datasets_that_use_them(tmp_path):
-    write_config(tmp_path, SMALL_DEMO)
-    snakemake(tmp_path, "--cores", "2", "raw_data")
-    assert rerun_datasets(tmp_path) == set()
-    demo = SMALL_DEMO["demo"]
-    write_config(tmp_path, {**SMALL_DEMO, "demo": {**demo, "math": {"train": 41, "test": 10}}})
-    assert rerun_datasets(tmp_path) == {"math_train"}
+def test_config_changes_rerun_only_the_datasets_that_use_them(tiny_run_copy):
+    workdir, config = tiny_run_copy.workdir, tiny_run_copy.config
+    assert rerun_datasets(workdir) == set()
+    demo = config["demo"]
+    write_config(workdir, deep_update(config, {"demo": {"math": {"train": demo["math"]["train"] + 1}}}))
+    assert rerun_datasets(workdir) == {"math_train"}
     # PRM800K demo records are labelled MATH-style solutions: MATH knobs reach them too.
-    write_config(tmp_path, {**SMALL_DEMO, "demo": {**demo, "math": {**demo["math"], "knobs": {"max_number": 9}}}})
-    assert rerun_datasets(tmp_path) == {"math_train", "math500"} | {n for n in DATASETS if n.startswith("prm800k")}
-    write_config(tmp_path, {**SMALL_DEMO, "demo": {**demo, "gsm8k": {**demo["gsm8k"], "knobs": {"distractor_prob": 0.1}}}})
-    assert rerun_datasets(tmp_path) == {"gsm8k_train", "gsm8k_test"}
+    write_config(workdir, deep_update(config, {"demo": {"math": {"knobs": {"max_number": 9}}}}))
+    assert rerun_datasets(workdir) == {"math_train", "math500"} | {n for n in DATASETS if n.startswith("prm800k")}
+    write_config(workdir, deep_update(config, {"demo": {"gsm8k": {"knobs": {"distractor_prob": 0.1}}}}))
+    assert rerun_datasets(workdir) == {"gsm8k_train", "gsm8k_test"}
 
 
 @pytest.mark.realdata
 def test_path_source_copies_the_real_mirror(tmp_path, shared_data):
-    mirror = yaml.safe_load((ROOT / "configs" / "data-shared-mirror.yaml").read_text())
-    for entry in mirror["data"].values():  # the overlay's paths are relative to the repo root
-        entry["path"] = str((ROOT / entry["path"]).resolve())
-    write_config(tmp_path, {**SMALL_DEMO, "data": mirror["data"]})
-    targets = [f"results/t/data/{name}.jsonl" for name in mirror["data"]]
+    mirror = mirror_data(shared_data)  # the overlay's paths, relative to the repo root, into the mirror
+    write_config(tmp_path, {**SMALL_DEMO, "data": mirror})
+    targets = [f"results/t/data/{name}.jsonl" for name in mirror]
     snakemake(tmp_path, "--cores", "2", *targets)
-    for name, entry in mirror["data"].items():
+    for name, entry in mirror.items():
         copied = tmp_path / "results" / "t" / "data" / f"{name}.jsonl"
         assert sha256(copied) == entry["sha256"] == sha256(Path(entry["path"]))
     assert validate_dataset("gsm8k_train", tmp_path / "results/t/data/gsm8k_train.jsonl") == 7473

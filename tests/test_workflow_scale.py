@@ -1,4 +1,5 @@
-"""Running at paper scale: per-rule conda envs, job resources, the paper config, the linter."""
+"""Running at paper scale: per-rule conda envs, job resources, the paper config, the linter; and the
+rules the tiny test run covers."""
 
 from __future__ import annotations
 
@@ -160,6 +161,7 @@ def scripts_of(shell: str) -> list[Path]:
     return scripts + [_module_file(name) for name in re.findall(r"python -m (stepwise[\w.]*)", shell)]
 
 
+@pytest.mark.slow
 def test_every_rule_that_runs_python_names_an_env_that_provides_its_imports(workflow_rules):
     python_rules = [rule for rule in workflow_rules if "python" in rule[1]]
     assert len(python_rules) >= 9
@@ -174,6 +176,21 @@ def test_every_rule_that_runs_python_names_an_env_that_provides_its_imports(work
             for module in third_party_imports(script):
                 assert distributions(module) & available, (
                     f"rule {name}: {script.name} imports {module}, which {env_file.name} does not list")
+
+
+# Rules that the session's tiny run of the default target (tests/conftest.py) has no job of: the
+# targets `all` stands for, and what only other configs run (few-shot SFT data; with a real MATH-500,
+# the PRM800K PRM's step metrics on PRM800K's test labels, which the real-data run covers).
+NOT_IN_THE_TINY_RUN = {"raw_data", "gsm8k_verifier", "prm800k", "math_shepherd", "sft_data_fewshot",
+                       "prm800k_score_heldout", "prm800k_step_metrics_on_labels"}
+
+
+@pytest.mark.slow
+def test_the_tiny_run_has_a_job_of_every_other_rule(workflow_rules, tiny_run):
+    rules = {name for name, *_ in workflow_rules}
+    assert NOT_IN_THE_TINY_RUN <= rules
+    every_job = planned_jobs(tiny_run.workdir, "--forceall")  # the run's whole DAG, as run from scratch
+    assert rules - set(every_job) == NOT_IN_THE_TINY_RUN
 
 
 def test_env_files_are_pinned():
@@ -215,6 +232,7 @@ GPU_RULES = {"sft_generator", "sample_shard", "gsm8k_train_verifier", "gsm8k_sco
 CPU_RULES = {"raw_dataset", "base_model", "merge_samples", "evaluate"}
 
 
+@pytest.mark.slow
 def test_demo_jobs_ask_for_no_gpu(tmp_path):
     write_config(tmp_path)
     jobs = dry_run_jobs(tmp_path, "gsm8k_verifier")
@@ -222,6 +240,7 @@ def test_demo_jobs_ask_for_no_gpu(tmp_path):
     assert all(gpus(resources) == 0 for _, resources, _ in jobs), jobs
 
 
+@pytest.mark.slow
 def test_paper_config_lists_the_whole_dag_with_gpus_and_downloads_nothing(tmp_path):
     write_config(tmp_path)
     shards = yaml.safe_load(PAPER.read_text())["sampling"]["shards"]
@@ -246,6 +265,7 @@ def test_paper_config_lists_the_whole_dag_with_gpus_and_downloads_nothing(tmp_pa
 TRAINING_RULES = {"sft_generator", "gsm8k_train_verifier", "math_train_orm", "prm800k_train_prm", "shepherd_train_prm"}
 
 
+@pytest.mark.slow
 def test_training_jobs_train_data_parallel_and_keep_checkpoints_of_their_own(tmp_path):
     write_config(tmp_path)
     jobs = [(rule, shell) for rule, _, shell in dry_run_jobs(tmp_path, "--configfile", str(PAPER))
@@ -264,6 +284,7 @@ def test_paper_config_uses_the_canonical_data():
     assert yaml.safe_load(PAPER.read_text())["data"] == canonical
 
 
+@pytest.mark.slow
 def test_bad_resources_stop_with_the_key_named(tmp_path):
     write_config(tmp_path, {"resources": {"train": {"gpus": 2}}})
     result = snakemake(tmp_path, "-n", check=False)
@@ -273,6 +294,7 @@ def test_bad_resources_stop_with_the_key_named(tmp_path):
 # ---------------------------------------------------------------- the linter
 
 
+@pytest.mark.slow
 def test_snakemake_lint_reports_nothing(tmp_path):
     write_config(tmp_path)
     result = snakemake(tmp_path, "--lint", check=False)
@@ -280,6 +302,7 @@ def test_snakemake_lint_reports_nothing(tmp_path):
     assert "Lints for" not in result.stdout + result.stderr, result.stdout + result.stderr
 
 
+@pytest.mark.slow
 def test_the_report_has_the_effective_config_and_follows_a_change(tmp_path):
     config = write_config(tmp_path)
     assert "run_config" in planned_jobs(tmp_path)  # part of the default target

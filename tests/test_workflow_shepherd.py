@@ -1,4 +1,8 @@
-"""The Math-Shepherd experiment (target `math_shepherd`) on a tiny config, run for real by Snakemake."""
+"""The Math-Shepherd experiment (target `math_shepherd`) of the whole DAG on the tiny test config, run for real by Snakemake.
+
+The run is the session's shared one (tests/conftest.py: ``tiny_run``), with the
+experiment on for both tasks and the strategy comparison (.test/config.yaml).
+"""
 
 from __future__ import annotations
 
@@ -18,17 +22,10 @@ from tests.workflow import TINY_CONFIG, deep_update, planned_jobs, snakemake, wr
 TASKS = ("gsm8k", "math")
 STEP_FORMATS = {"gsm8k": "gsm8k", "math": "prm800k"}
 KEYS = ["problem_id", "sample_id"]
+SHEPHERD = TINY_CONFIG["shepherd"]
+COMBINED = "combined_accuracy.csv"
 
 pytestmark = pytest.mark.slow
-
-# The shared tiny run (tests/conftest.py) has the experiment on for both tasks, with the strategy comparison.
-SHEPHERD = TINY_CONFIG["shepherd"]
-COMBINED = "results/t/combined_accuracy.csv"
-
-
-@pytest.fixture(scope="module")
-def run(tiny_run):
-    return tiny_run
 
 
 def read(path) -> pd.DataFrame:
@@ -36,8 +33,8 @@ def read(path) -> pd.DataFrame:
 
 
 @pytest.mark.parametrize("task", TASKS)
-def test_table_ranks_by_the_shepherd_prm_with_each_aggregation(run, task):
-    workdir, config = run
+def test_table_ranks_by_the_shepherd_prm_with_each_aggregation(tiny_run, task):
+    workdir, config = tiny_run.workdir, tiny_run.config
     aggregations = config[task]["evaluation"]["aggregations"]
     table = pd.read_csv(workdir / f"results/t/{task}/accuracy.csv")
     methods = [f"shepherd_prm_{a}" for a in aggregations]
@@ -59,8 +56,8 @@ def test_table_ranks_by_the_shepherd_prm_with_each_aggregation(run, task):
 
 
 @pytest.mark.parametrize("task", TASKS)
-def test_labels_load_in_both_formats_and_cover_the_configured_problems(run, task):
-    workdir, _ = run
+def test_labels_load_in_both_formats_and_cover_the_configured_problems(tiny_run, task):
+    workdir = tiny_run.workdir
     out = workdir / f"results/t/shepherd/{task}"
     trl, shepherd = read_trl(out / "trl.jsonl"), read_math_shepherd(out / "math_shepherd.jsonl")
     assert [(e.prompt, e.steps, e.labels) for e in trl] == [(e.prompt, e.steps, e.labels) for e in shepherd]
@@ -80,8 +77,8 @@ def test_labels_load_in_both_formats_and_cover_the_configured_problems(run, task
 
 
 @pytest.mark.parametrize("task", TASKS)
-def test_stats_count_the_labels_and_measure_their_quality_on_the_demo(run, task):
-    workdir, config = run
+def test_stats_count_the_labels_and_measure_their_quality_on_the_demo(tiny_run, task):
+    workdir, config = tiny_run.workdir, tiny_run.config
     trl = read_trl(workdir / f"results/t/shepherd/{task}/trl.jsonl")
     stats = json.loads((workdir / f"results/t/shepherd/{task}/stats.json").read_text())
     labels = [label for e in trl for label in e.labels]
@@ -95,8 +92,8 @@ def test_stats_count_the_labels_and_measure_their_quality_on_the_demo(run, task)
 
 
 @pytest.mark.parametrize("task", TASKS)
-def test_the_other_strategy_relabels_the_first_problems_for_the_comparison(run, task):
-    workdir, config = run
+def test_the_other_strategy_relabels_the_first_problems_for_the_comparison(tiny_run, task):
+    workdir, config = tiny_run.workdir, tiny_run.config
     out = workdir / f"results/t/shepherd/{task}"
     comparison = json.loads((out / "strategies.json").read_text())
     assert comparison["labelled_by_workflow"] == config["shepherd"]["strategy"] == "binary"
@@ -115,28 +112,27 @@ def test_the_other_strategy_relabels_the_first_problems_for_the_comparison(run, 
     assert "| all |" in table and "| linear | hard |" in table
 
 
-def test_combined_table_holds_every_task_table(run):
-    workdir, _ = run
-    snakemake(workdir, "--cores", "1", COMBINED)
-    combined = pd.read_csv(workdir / COMBINED)
+def test_combined_table_holds_every_task_table(tiny_run):
+    combined = pd.read_csv(tiny_run.results / COMBINED)
     assert list(combined.columns) == ["task", "method", "n", "accuracy", "std"]
-    assert set(combined["task"]) == set(TASKS)
+    assert list(dict.fromkeys(combined["task"])) == list(TASKS)
     for task in TASKS:
-        table = pd.read_csv(workdir / f"results/t/{task}/accuracy.csv")
+        table = pd.read_csv(tiny_run.results / f"{task}/accuracy.csv")
         assert combined[combined["task"] == task].drop(columns="task").reset_index(drop=True).equals(table)
-    assert (workdir / "results/t/combined_accuracy.png").stat().st_size > 0
+    assert (tiny_run.results / "combined_accuracy.png").stat().st_size > 0
 
 
-def test_prm_starts_from_the_task_generator_and_the_report_has_the_stats(run):
-    workdir, _ = run
+def test_prm_starts_from_the_task_generator_and_the_report_has_the_stats(tiny_run, tiny_report):
     for task in TASKS:
-        prm = json.loads((workdir / f"results/t/models/{task}_shepherd_prm/prm.json").read_text())
+        prm = json.loads((tiny_run.results / f"models/{task}_shepherd_prm/prm.json").read_text())
         assert prm["settings"]["epochs"] == SHEPHERD["prm"]["epochs"]
-        generator = json.loads((workdir / f"results/t/models/{task}_generator/config.json").read_text())
+        generator = json.loads((tiny_run.results / f"models/{task}_generator/config.json").read_text())
         assert prm["step_marker_id"] == generator["vocab_size"]
-    snakemake(workdir, "--cores", "1", COMBINED)
-    snakemake(workdir, "--report", "report.zip", "math_shepherd", COMBINED)
-    archive = zipfile.ZipFile(workdir / "report.zip")
+    archive = zipfile.ZipFile(tiny_report)
+    reported = {archive.read(name) for name in archive.namelist() if name.startswith("report/data/raw/")}
+    for task in TASKS:  # the very files
+        for name in ("stats.json", "strategies.md"):
+            assert (tiny_run.results / f"shepherd/{task}/{name}").read_bytes() in reported, (task, name)
     names = archive.namelist()
     # each task's label stats, and the PRM800K preprocessing stats the MATH table depends on
     assert sum(name.endswith("/stats.json") for name in names) == len(TASKS) + 1, names
@@ -149,7 +145,8 @@ def test_prm_starts_from_the_task_generator_and_the_report_has_the_stats(run):
 def test_only_the_configured_tasks_run_the_experiment(tmp_path):
     write_config(tmp_path, deep_update(TINY_CONFIG, {"shepherd": {"tasks": ["math"]}}))
     jobs = planned_jobs(tmp_path, "math_shepherd")
-    assert jobs["shepherd_label_shard"] == 1 and jobs["shepherd_train_prm"] == 1 and jobs["evaluate"] == 1
+    shards = TINY_CONFIG["sampling"]["shards"]  # one label shard per sampling shard
+    assert jobs["shepherd_label_shard"] == shards and jobs["shepherd_train_prm"] == 1 and jobs["evaluate"] == 1
     printed = snakemake(tmp_path, "-n", "-p", "results/t/gsm8k/accuracy.csv").stdout
     assert "shepherd" not in printed
     write_config(tmp_path, deep_update(TINY_CONFIG, {"shepherd": {"labels": "soft_targets"}}))

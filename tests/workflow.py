@@ -1,17 +1,26 @@
-"""Run the workflow in a scratch directory with a config written by the test."""
+"""Run the workflow in a scratch directory with a config written by the test.
+
+The tests' tiny whole-workflow config is the checked-in overlay .test/config.yaml
+(``TINY_CONFIG``); tests/conftest.py runs it once per session.
+"""
 
 from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_CONFIG = ROOT / "config.yaml"
+TEST_CONFIG = ROOT / ".test" / "config.yaml"
+MIRROR_CONFIG = ROOT / "configs" / "data-shared-mirror.yaml"
+
 
 
 def deep_update(base: dict, overrides: dict) -> dict:
@@ -53,8 +62,38 @@ def planned_jobs(workdir: Path, *args: str) -> dict[str, int]:
     return {rule: int(count) for rule, count in (line.split() for line in table.group(1).splitlines())}
 
 
-# The checked-in tiny test config (.test/config.yaml): every experiment, run once per session by
-# tests/conftest.py (fixture `tiny_run`). TINY_WORKFLOW is the same without Math-Shepherd and the extra
-# scorers, for tests that run part of the DAG on their own (other data, a killed run, Slurm).
-TINY_CONFIG = yaml.safe_load((ROOT / ".test" / "config.yaml").read_text())
+def mirror_data(shared_data: Path) -> dict:
+    """The data sources of configs/data-shared-mirror.yaml, their paths (../shared/data/... from the
+    repository root) pointing into ``shared_data``, so that they hold from any working directory."""
+    data = yaml.safe_load(MIRROR_CONFIG.read_text())["data"]
+    for entry in data.values():
+        entry["path"] = str(Path(shared_data) / Path(entry["path"]).relative_to("../shared/data"))
+    return data
+
+
+@dataclass(frozen=True)
+class Run:
+    """A workflow run: its working directory and the config it ran with (config.yaml's, merged)."""
+
+    workdir: Path
+    config: dict
+
+    @property
+    def results(self) -> Path:
+        """``results/<run>/`` of this run."""
+        return self.workdir / "results" / self.config["run"]
+
+
+def copy_run(run: Run, destination: Path) -> Run:
+    """A copy of a finished run: its outputs with their times and Snakemake's records (.snakemake/)."""
+    shutil.copytree(run.workdir, destination, symlinks=True)
+    return Run(destination, yaml.safe_load((destination / "config.yaml").read_text()))
+
+
+# The checked-in tiny test config (.test/config.yaml), an overlay on config.yaml (write_config merges
+# it): tiny data, a 2-layer model, few samples, every experiment and a configured scorer -- every rule
+# of the real DAG, not a shortcut. tests/conftest.py runs it once per session (fixture `tiny_run`).
+# TINY_WORKFLOW is the same without Math-Shepherd and the extra scorers, for tests that run a part of
+# the DAG on their own.
+TINY_CONFIG = yaml.safe_load(TEST_CONFIG.read_text())
 TINY_WORKFLOW = deep_update(TINY_CONFIG, {"shepherd": {"tasks": []}, "scorers": [], "sampling": {"shards": 2}})
