@@ -138,7 +138,6 @@ def _killed_after_first_checkpoint(toy_model, examples, checkpoints: Path, monke
         save_checkpoint(trainer, *args, **kwargs)
         raise Killed
 
-    torch.manual_seed(0)  # the head's initial weights, as in the unbroken run
     with monkeypatch.context() as patched:
         patched.setattr(Trainer, "_save_checkpoint", save_then_die)
         with pytest.raises(Killed):
@@ -160,7 +159,6 @@ def test_a_restarted_run_resumes_from_its_checkpoint_and_ends_as_an_unbroken_one
     assert (tmp_path / "resumed" / CONFIG_FILE).is_file() and not checkpoints.exists()
     # The resumed run took the weights, optimiser state and data order of step 2: it ends where an
     # unbroken run ends (whose checkpoints, in its output folder, are gone too).
-    torch.manual_seed(0)
     train_verifier(toy_model, examples, tmp_path / "unbroken", RESUMABLE)
     assert not list((tmp_path / "unbroken").glob("checkpoint-*"))
     test = toy_examples(range(30, 32), seed=5)

@@ -226,7 +226,11 @@ def train_verifier(
     """
     check_verifier_examples(examples)
     out_dir = Path(out_dir)
+    from transformers import set_seed
+
     lm, tokenizer = load_causal_lm(model_dir, settings.dropout)
+    # The head's initial weights are the one random draw before the Trainer seeds itself.
+    set_seed(settings.seed)
     model = TokenVerifier(lm, settings.dropout)
     kept, weights = balance_examples(examples, settings.balance, settings.seed)
     n_correct = sum(_is_correct(e) for e in kept)
