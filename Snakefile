@@ -23,6 +23,7 @@ wildcard_constraints:
     task="|".join(registry.TASK_NAMES),
     split="|".join(registry.SPLITS),
     shard=r"\d+",
+    rep=one_of([re.escape(directory) for directory in REPLICATE_DIRS]),
 
 
 include: "rules/data.smk"

@@ -8,15 +8,17 @@
 # built by settings() from exactly the keys the rule depends on (so a config
 # change reruns only the jobs that use it).
 
+import functools
 import json
 import os
+import re
 import shlex
 import sys
 
 from snakemake.utils import validate
 
 sys.path.insert(0, workflow.basedir)
-from stepwise import job_settings, registry
+from stepwise import job_settings, registry, replicates
 
 
 validate(config, "../schemas/config.schema.yaml")  # fills the schema's defaults
@@ -49,6 +51,46 @@ def results(*parts):
     return os.path.join("results", RUN, *parts)
 
 
+# Replicates (stepwise/replicates.py): the random parts of the DAG once per
+# replicate, in its results folder -- results/<run> for replicate 1,
+# results/<run>/replicates/<k> for the others -- under the `rep` wildcard, with
+# the replicate's seeds (rep_config). Data, base model and PRM800K preprocessing
+# are shared by all of them (results()).
+REPLICATE_DIRS = replicates.replicate_dirs(results(), config["replicates"])
+
+
+def rep(*parts):
+    """A path pattern under a replicate's results folder (the `rep` wildcard)."""
+    return os.path.join("{rep}", *parts)
+
+
+def in_rep(w, *parts):
+    """A path under the results folder of job ``w``'s replicate."""
+    return os.path.join(w.rep, *parts)
+
+
+def every_rep(*parts):
+    """A path in every replicate's results folder."""
+    return [os.path.join(directory, *parts) for directory in REPLICATE_DIRS]
+
+
+@functools.cache
+def _replicate_config(directory):
+    return replicates.replicate_config(config, replicates.replicate_number(results(), directory))
+
+
+def rep_config(w):
+    """The config of job ``w``'s replicate: the run's, with the replicate's seeds."""
+    return _replicate_config(w.rep)
+
+
+def rep_title(w):
+    """The run's name, and the replicate of job ``w`` when there are several (for titles)."""
+    if len(REPLICATE_DIRS) == 1:
+        return RUN
+    return f"{RUN}, replicate {replicates.replicate_number(results(), w.rep)}"
+
+
 def stage_threads(stage):
     """Threads of a class of job (`light`, `train`, `sample`, `score`: the config's `resources:`)."""
     return config["resources"][stage]["threads"]
@@ -70,9 +112,9 @@ def raw_datasets():
     return [raw_dataset(name) for name in config["data"]]
 
 
-def sample_set(task, split):
-    """The config section of one of a task's sample sets (stepwise.registry)."""
-    return config[task][registry.get_task(task).sample_set(split).section]
+def sample_set(w, task, split):
+    """The config section of one of a task's sample sets (stepwise.registry) in job ``w``'s replicate."""
+    return rep_config(w)[task][registry.get_task(task).sample_set(split).section]
 
 
 def problems_of(task, split):
@@ -80,9 +122,9 @@ def problems_of(task, split):
     return raw_dataset(registry.get_task(task).sample_set(split).dataset)
 
 
-def shard_files(*parts):
-    """The shard files of a sharded job's output folder, one per sampling shard."""
-    return [results(*parts, f"shard-{k}.jsonl") for k in range(config["sampling"]["shards"])]
+def shard_files(w, *parts):
+    """The shard files of a sharded job's output folder in job ``w``'s replicate, one per sampling shard."""
+    return [in_rep(w, *parts, f"shard-{k}.jsonl") for k in range(config["sampling"]["shards"])]
 
 
 def one_of(names):
@@ -91,5 +133,10 @@ def one_of(names):
 
 
 def evaluation_outputs(task):
-    """A task's accuracy table (CSV, Markdown), selections and plot."""
-    return [results(task, name) for name in ("accuracy.csv", "accuracy.md", "selections.csv", "accuracy.png")]
+    """A task's accuracy table (CSV, Markdown), selections and plot in every replicate, and their
+    summary over replicates when there are several."""
+    outputs = [path for name in ("accuracy.csv", "accuracy.md", "selections.csv", "accuracy.png")
+               for path in every_rep(task, name)]
+    if len(REPLICATE_DIRS) > 1:
+        outputs += [results(task, f"accuracy_replicates.{ext}") for ext in ("csv", "md", "png")]
+    return outputs

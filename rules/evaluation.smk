@@ -6,18 +6,18 @@
 
 rule evaluate:
     input:
-        samples=results("{task}", "samples", "test.jsonl"),
-        scores=lambda w: [results(path) for path in registry.score_files(config, w.task)],
+        samples=rep("{task}", "samples", "test.jsonl"),
+        scores=lambda w: [in_rep(w, path) for path in registry.score_files(rep_config(w), w.task)],
     output:
         csv=report(
-            results("{task}", "accuracy.csv"),
+            rep("{task}", "accuracy.csv"),
             caption="../report/accuracy_table.rst",
             category=lambda w: registry.get_task(w.task).report_category,
         ),
-        markdown=results("{task}", "accuracy.md"),
-        selections=results("{task}", "selections.csv"),
+        markdown=rep("{task}", "accuracy.md"),
+        selections=rep("{task}", "selections.csv"),
         plot=report(
-            results("{task}", "accuracy.png"),
+            rep("{task}", "accuracy.png"),
             caption="../report/accuracy_plot.rst",
             category=lambda w: registry.get_task(w.task).report_category,
         ),
@@ -26,12 +26,12 @@ rule evaluate:
             "methods": registry.evaluation_methods(config, w.task),
             "trials": config[w.task]["evaluation"]["trials"],
             "seed": config[w.task]["evaluation"]["seed"],
-            "title": f"{registry.get_task(w.task).title} ({RUN}): accuracy against N",
+            "title": f"{registry.get_task(w.task).title} ({rep_title(w)}): accuracy against N",
         }),
     log:
-        results("logs", "{task}", "evaluate.log"),
+        rep("logs", "{task}", "evaluate.log"),
     benchmark:
-        results("benchmarks", "{task}", "evaluate.tsv")
+        rep("benchmarks", "{task}", "evaluate.tsv")
     threads: stage_threads("light")
     resources:
         **stage_resources("light"),
@@ -43,10 +43,44 @@ rule evaluate:
         " --markdown {output.markdown:q} --selections {output.selections:q} --plot {output.plot:q} > {log:q} 2>&1"
 
 
-# Every task's table in one, with a task column, and their plots side by side.
+# With several replicates: each task's tables over replicates, mean and spread per method and N.
+rule replicate_accuracy:
+    input:
+        lambda w: every_rep(w.task, "accuracy.csv"),
+    output:
+        csv=report(
+            results("{task}", "accuracy_replicates.csv"),
+            caption="../report/accuracy_replicates.rst",
+            category=lambda w: registry.get_task(w.task).report_category,
+        ),
+        markdown=results("{task}", "accuracy_replicates.md"),
+        plot=report(
+            results("{task}", "accuracy_replicates.png"),
+            caption="../report/accuracy_replicates.rst",
+            category=lambda w: registry.get_task(w.task).report_category,
+        ),
+    params:
+        settings=lambda w: settings({
+            "title": f"{registry.get_task(w.task).title} ({RUN}, {len(REPLICATE_DIRS)} replicates): accuracy against N",
+        }),
+    log:
+        results("logs", "{task}", "accuracy_replicates.log"),
+    threads: stage_threads("light")
+    resources:
+        **stage_resources("light"),
+    conda:
+        "../envs/data.yaml"
+    shell:
+        "python \"$STEPWISE_SCRIPTS/summarise_replicates.py\" --tables {input:q} --settings {params.settings:q}"
+        " --csv {output.csv:q} --markdown {output.markdown:q} --plot {output.plot:q} > {log:q} 2>&1"
+
+
+# Every task's table in one, with a task column, and their plots side by side
+# (with several replicates: their summaries, mean and spread over replicates).
 rule combined_accuracy:
     input:
-        [results(task, "accuracy.csv") for task in registry.TASK_NAMES],
+        [results(task, "accuracy_replicates.csv" if len(REPLICATE_DIRS) > 1 else "accuracy.csv")
+         for task in registry.TASK_NAMES],
     output:
         csv=report(results("combined_accuracy.csv"), caption="../report/combined_accuracy.rst", category="Summary"),
         plot=report(results("combined_accuracy.png"), caption="../report/combined_accuracy.rst", category="Summary"),

@@ -2,7 +2,8 @@
 # on it. The data is the task's gold solutions (GSM8K), MATH reference solutions
 # in the PRM800K step format (rule sft_data, a light job), or few-shot samples
 # of a prompted model whose answer checks correct (rule sft_data_fewshot, a
-# sampling job); stepwise.registry.generator_data_source says which.
+# sampling job); stepwise.registry.generator_data_source says which. The SFT
+# data is shared by every replicate; the SFT runs once per replicate.
 
 
 rule sft_data:
@@ -56,16 +57,16 @@ rule sft_data_fewshot:
 rule sft_generator:
     input:
         base=results("models", "base.json"),
-        data=results("{task}", "sft_data.jsonl"),
+        data=results("{task}", "sft_data.jsonl"),  # shared by the replicates
     output:
-        directory(results("models", "{task}_generator")),
+        directory(rep("models", "{task}_generator")),
     params:
-        settings=lambda w: settings(config[w.task]["sft"]),
-        checkpoints=lambda w: results("checkpoints", f"{w.task}_generator"),  # kept when the job restarts
+        settings=lambda w: settings(rep_config(w)[w.task]["sft"]),
+        checkpoints=lambda w: in_rep(w, "checkpoints", f"{w.task}_generator"),  # kept when the job restarts
     log:
-        results("logs", "models", "{task}_generator.log"),
+        rep("logs", "models", "{task}_generator.log"),
     benchmark:
-        results("benchmarks", "models", "{task}_generator.tsv")
+        rep("benchmarks", "models", "{task}_generator.tsv")
     threads: stage_threads("train")
     resources:
         **stage_resources("train"),

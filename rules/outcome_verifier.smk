@@ -14,19 +14,19 @@ for task in registry.TASK_NAMES:
         name:
             f"{task}_train_{name}"
         input:
-            generator=results("models", f"{task}_generator"),
+            generator=rep("models", f"{task}_generator"),
             dataset=problems_of(task, "train"),
-            samples=results(task, "samples", "train.jsonl"),
+            samples=rep(task, "samples", "train.jsonl"),
         output:
-            directory(results("models", f"{task}_{name}")),
+            directory(rep("models", f"{task}_{name}")),
         params:
             task=task,
-            settings=settings(config[task][name]),
-            checkpoints=results("checkpoints", f"{task}_{name}"),  # kept when the job restarts
+            settings=lambda w, task=task, name=name: settings(rep_config(w)[task][name]),
+            checkpoints=lambda w, task=task, name=name: in_rep(w, "checkpoints", f"{task}_{name}"),  # kept on restart
         log:
-            results("logs", "models", f"{task}_{name}.log"),
+            rep("logs", "models", f"{task}_{name}.log"),
         benchmark:
-            results("benchmarks", "models", f"{task}_{name}.tsv")
+            rep("benchmarks", "models", f"{task}_{name}.tsv")
         threads: stage_threads("train")
         resources:
             **stage_resources("train"),
@@ -42,11 +42,11 @@ for task in registry.TASK_NAMES:
         name:
             f"{task}_score_{name}"
         input:
-            verifier=results("models", f"{task}_{name}"),
+            verifier=rep("models", f"{task}_{name}"),
             dataset=problems_of(task, "test"),
-            samples=results(task, "samples", "test.jsonl"),
+            samples=rep(task, "samples", "test.jsonl"),
         output:
-            results(task, "scores", "test", f"{name}.jsonl"),
+            rep(task, "scores", "test", f"{name}.jsonl"),
         params:
             task=task,
             settings=settings({
@@ -55,9 +55,9 @@ for task in registry.TASK_NAMES:
                 "batch_size": config["scoring"]["batch_size"],
             }),
         log:
-            results("logs", task, "scores", f"{name}.log"),
+            rep("logs", task, "scores", f"{name}.log"),
         benchmark:
-            results("benchmarks", task, "scores", f"{name}.tsv")
+            rep("benchmarks", task, "scores", f"{name}.tsv")
         threads: stage_threads("score")
         resources:
             **stage_resources("score"),

@@ -43,18 +43,18 @@ rule prm800k_preprocess:
 
 rule prm800k_train_prm:
     input:
-        data=results("prm800k", "train.jsonl"),
-        generator=results("models", "math_generator"),  # Lightman: the PRM starts from the generator's base model
+        data=results("prm800k", "train.jsonl"),  # shared by the replicates
+        generator=rep("models", "math_generator"),  # Lightman: the PRM starts from the generator's base model
     output:
-        directory(results("models", "prm800k_prm")),
+        directory(rep("models", "prm800k_prm")),
     params:
         # One key, prm800k.preprocess.neutral, says how a 0 rating counts in the data and in the PRM.
-        settings=settings({**config["prm800k"]["prm"], "neutral": config["prm800k"]["preprocess"]["neutral"]}),
-        checkpoints=results("checkpoints", "prm800k_prm"),  # kept when the job restarts
+        settings=lambda w: settings({**rep_config(w)["prm800k"]["prm"], "neutral": config["prm800k"]["preprocess"]["neutral"]}),
+        checkpoints=lambda w: in_rep(w, "checkpoints", "prm800k_prm"),  # kept when the job restarts
     log:
-        results("logs", "models", "prm800k_prm.log"),
+        rep("logs", "models", "prm800k_prm.log"),
     benchmark:
-        results("benchmarks", "models", "prm800k_prm.tsv")
+        rep("benchmarks", "models", "prm800k_prm.tsv")
     threads: stage_threads("train")
     resources:
         **stage_resources("train"),
@@ -69,19 +69,19 @@ rule prm800k_train_prm:
 # Step scores of a task's samples by one of its PRMs (registry: kind "process").
 rule score_steps:
     input:
-        prm=lambda w: results("models", registry.get_scorer(config, w.task, w.scorer).model),
+        prm=lambda w: in_rep(w, "models", registry.get_scorer(config, w.task, w.scorer).model),
         dataset=lambda w: problems_of(w.task, w.split),
-        samples=results("{task}", "samples", "{split}.jsonl"),
+        samples=rep("{task}", "samples", "{split}.jsonl"),
     output:
-        results("{task}", "step_scores", "{split}", "{scorer}.jsonl"),
+        rep("{task}", "step_scores", "{split}", "{scorer}.jsonl"),
     wildcard_constraints:
         scorer=one_of(registry.scorer_names(config, "process")),
     params:
         settings=lambda w: settings(job_settings.step_scoring(config, w.scorer)),
     log:
-        results("logs", "{task}", "step_scores", "{split}", "{scorer}.log"),
+        rep("logs", "{task}", "step_scores", "{split}", "{scorer}.log"),
     benchmark:
-        results("benchmarks", "{task}", "step_scores", "{split}", "{scorer}.tsv")
+        rep("benchmarks", "{task}", "step_scores", "{split}", "{scorer}.tsv")
     threads: stage_threads("score")
     resources:
         **stage_resources("score"),
@@ -95,15 +95,15 @@ rule score_steps:
 
 rule aggregate_step_scores:
     input:
-        results("{task}", "step_scores", "{split}", "{scorer}.jsonl"),
+        rep("{task}", "step_scores", "{split}", "{scorer}.jsonl"),
     output:
-        results("{task}", "scores", "{split}", "{scorer}.jsonl"),
+        rep("{task}", "scores", "{split}", "{scorer}.jsonl"),
     wildcard_constraints:
         scorer=one_of(registry.scorer_names(config, "process")),
     params:
         settings=lambda w: settings({"column": w.scorer, "aggregations": config[w.task]["evaluation"]["aggregations"]}),
     log:
-        results("logs", "{task}", "scores", "{split}", "{scorer}.log"),
+        rep("logs", "{task}", "scores", "{split}", "{scorer}.log"),
     threads: stage_threads("light")
     resources:
         **stage_resources("light"),
@@ -116,16 +116,16 @@ rule aggregate_step_scores:
 
 rule prm800k_score_heldout:
     input:
-        prm=results("models", "prm800k_prm"),
+        prm=rep("models", "prm800k_prm"),
         data=results("prm800k", "test.jsonl"),
     output:
-        results("prm800k", "test_scored.jsonl"),
+        rep("prm800k", "test_scored.jsonl"),
     params:
         settings=settings(job_settings.step_scoring(config, "prm800k_prm")),
     log:
-        results("logs", "prm800k", "score_heldout.log"),
+        rep("logs", "prm800k", "score_heldout.log"),
     benchmark:
-        results("benchmarks", "prm800k", "score_heldout.tsv")
+        rep("benchmarks", "prm800k", "score_heldout.tsv")
     threads: stage_threads("score")
     resources:
         **stage_resources("score"),
@@ -144,20 +144,20 @@ rule prm800k_score_heldout:
 
 rule prm800k_step_metrics_on_demo:
     input:
-        samples=results("math", "samples", "test.jsonl"),
-        scores=results("math", "scores", "test", "prm800k_prm.jsonl"),
+        samples=rep("math", "samples", "test.jsonl"),
+        scores=rep("math", "scores", "test", "prm800k_prm.jsonl"),
         dataset=raw_dataset("math500"),
     output:
-        json=results("math", "prm_step_metrics.json"),
+        json=rep("math", "prm_step_metrics.json"),
         markdown=report(
-            results("math", "prm_step_metrics.md"),
+            rep("math", "prm_step_metrics.md"),
             caption="../report/prm800k_step_metrics.rst",
             category=PRM800K_CATEGORY,
         ),
     params:
         settings=settings(job_settings.step_metrics(config, "MATH test samples judged by the demo's ground truth")),
     log:
-        results("logs", "math", "prm_step_metrics.log"),
+        rep("logs", "math", "prm_step_metrics.log"),
     threads: stage_threads("light")
     resources:
         **stage_resources("light"),
@@ -171,18 +171,18 @@ rule prm800k_step_metrics_on_demo:
 
 rule prm800k_step_metrics_on_labels:
     input:
-        scored=results("prm800k", "test_scored.jsonl"),
+        scored=rep("prm800k", "test_scored.jsonl"),
     output:
-        json=results("prm800k", "test_step_metrics.json"),
+        json=rep("prm800k", "test_step_metrics.json"),
         markdown=report(
-            results("prm800k", "test_step_metrics.md"),
+            rep("prm800k", "test_step_metrics.md"),
             caption="../report/prm800k_step_metrics.rst",
             category=PRM800K_CATEGORY,
         ),
     params:
         settings=settings(job_settings.step_metrics(config, "PRM800K test labels")),
     log:
-        results("logs", "prm800k", "test_step_metrics.log"),
+        rep("logs", "prm800k", "test_step_metrics.log"),
     threads: stage_threads("light")
     resources:
         **stage_resources("light"),
@@ -195,15 +195,15 @@ rule prm800k_step_metrics_on_labels:
 
 rule prm800k_select_for_labelling:
     input:
-        samples=results("math", "samples", "train.jsonl"),
-        scores=results("math", "scores", "train", "prm800k_prm.jsonl"),
+        samples=rep("math", "samples", "train.jsonl"),
+        scores=rep("math", "scores", "train", "prm800k_prm.jsonl"),
         dataset=problems_of("math", "train"),
     output:
-        results("prm800k", "to_label.jsonl"),
+        rep("prm800k", "to_label.jsonl"),
     params:
         settings=settings(job_settings.active_learning(config)),
     log:
-        results("logs", "prm800k", "select_for_labelling.log"),
+        rep("logs", "prm800k", "select_for_labelling.log"),
     threads: stage_threads("light")
     resources:
         **stage_resources("light"),
@@ -217,6 +217,6 @@ rule prm800k_select_for_labelling:
 rule prm800k:
     input:
         evaluation_outputs("math"),
-        [results(path) for path in job_settings.step_metrics_files(config)],
-        rules.prm800k_select_for_labelling.output,
+        [path for name in job_settings.step_metrics_files(config) for path in every_rep(name)],
+        every_rep("prm800k", "to_label.jsonl"),
         rules.prm800k_preprocess.output.stats,

@@ -6,16 +6,16 @@
 
 rule sample_shard:
     input:
-        model=results("models", "{task}_generator"),
+        model=rep("models", "{task}_generator"),
         dataset=lambda w: problems_of(w.task, w.split),
     output:
-        results("{task}", "samples", "{split}", "shard-{shard}.jsonl"),
+        rep("{task}", "samples", "{split}", "shard-{shard}.jsonl"),
     params:
-        settings=lambda w: settings({"sample_set": sample_set(w.task, w.split), "sampling": config["sampling"]}),
+        settings=lambda w: settings({"sample_set": sample_set(w, w.task, w.split), "sampling": config["sampling"]}),
     log:
-        results("logs", "{task}", "samples", "{split}", "shard-{shard}.log"),
+        rep("logs", "{task}", "samples", "{split}", "shard-{shard}.log"),
     benchmark:
-        results("benchmarks", "{task}", "samples", "{split}", "shard-{shard}.tsv")
+        rep("benchmarks", "{task}", "samples", "{split}", "shard-{shard}.tsv")
     threads: stage_threads("sample")
     resources:
         **stage_resources("sample"),
@@ -29,11 +29,11 @@ rule sample_shard:
 
 rule merge_samples:
     input:
-        lambda w: shard_files(w.task, "samples", w.split),
+        lambda w: shard_files(w, w.task, "samples", w.split),
     output:
-        results("{task}", "samples", "{split}.jsonl"),
+        rep("{task}", "samples", "{split}.jsonl"),
     log:
-        results("logs", "{task}", "samples", "{split}.merge.log"),
+        rep("logs", "{task}", "samples", "{split}.merge.log"),
     threads: stage_threads("light")
     resources:
         **stage_resources("light"),

@@ -5,15 +5,15 @@
 
 rule random_scores:
     input:
-        results("{task}", "samples", "{split}.jsonl"),
+        rep("{task}", "samples", "{split}.jsonl"),
     output:
-        results("{task}", "scores", "{split}", "{scorer}.jsonl"),
+        rep("{task}", "scores", "{split}", "{scorer}.jsonl"),
     wildcard_constraints:
         scorer=one_of(registry.scorer_names(config, "random")),
     params:
-        settings=lambda w: settings({"column": w.scorer, "seed": job_settings.configured_scorer(config, w.scorer)["seed"]}),
+        settings=lambda w: settings({"column": w.scorer, "seed": job_settings.configured_scorer(rep_config(w), w.scorer)["seed"]}),
     log:
-        results("logs", "{task}", "scores", "{split}", "{scorer}.log"),
+        rep("logs", "{task}", "scores", "{split}", "{scorer}.log"),
     threads: stage_threads("light")
     resources:
         **stage_resources("light"),

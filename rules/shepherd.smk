@@ -16,17 +16,17 @@ SHEPHERD_CATEGORY = "Math-Shepherd"
 
 rule shepherd_label_shard:
     input:
-        model=results("models", "{task}_generator"),
+        model=rep("models", "{task}_generator"),
         dataset=lambda w: problems_of(w.task, "train"),
-        samples=results("{task}", "samples", "train.jsonl"),
+        samples=rep("{task}", "samples", "train.jsonl"),
     output:
-        results("shepherd", "{task}", "labels", "shard-{shard}.jsonl"),
+        rep("shepherd", "{task}", "labels", "shard-{shard}.jsonl"),
     params:
-        settings=lambda w: settings(job_settings.shepherd_labels(config, w.task)),
+        settings=lambda w: settings(job_settings.shepherd_labels(rep_config(w), w.task)),
     log:
-        results("logs", "shepherd", "{task}", "labels", "shard-{shard}.log"),
+        rep("logs", "shepherd", "{task}", "labels", "shard-{shard}.log"),
     benchmark:
-        results("benchmarks", "shepherd", "{task}", "labels", "shard-{shard}.tsv")
+        rep("benchmarks", "shepherd", "{task}", "labels", "shard-{shard}.tsv")
     threads: stage_threads("sample")
     resources:
         **stage_resources("sample"),
@@ -41,20 +41,20 @@ rule shepherd_label_shard:
 
 rule shepherd_aggregate:
     input:
-        shards=lambda w: shard_files("shepherd", w.task, "labels"),
+        shards=lambda w: shard_files(w, "shepherd", w.task, "labels"),
         dataset=lambda w: problems_of(w.task, "train"),
     output:
-        trl=results("shepherd", "{task}", "trl.jsonl"),
-        math_shepherd=results("shepherd", "{task}", "math_shepherd.jsonl"),
+        trl=rep("shepherd", "{task}", "trl.jsonl"),
+        math_shepherd=rep("shepherd", "{task}", "math_shepherd.jsonl"),
         stats=report(
-            results("shepherd", "{task}", "stats.json"),
+            rep("shepherd", "{task}", "stats.json"),
             caption="../report/shepherd_stats.rst",
             category=SHEPHERD_CATEGORY,
         ),
     params:
         settings=lambda w: settings(job_settings.shepherd_aggregate(config, w.task)),
     log:
-        results("logs", "shepherd", "{task}", "aggregate.log"),
+        rep("logs", "shepherd", "{task}", "aggregate.log"),
     threads: stage_threads("light")
     resources:
         **stage_resources("light"),
@@ -68,23 +68,23 @@ rule shepherd_aggregate:
 
 rule shepherd_compare_strategies:
     input:
-        model=results("models", "{task}_generator"),
+        model=rep("models", "{task}_generator"),
         dataset=lambda w: problems_of(w.task, "train"),
-        samples=results("{task}", "samples", "train.jsonl"),
-        shards=lambda w: shard_files("shepherd", w.task, "labels"),
+        samples=rep("{task}", "samples", "train.jsonl"),
+        shards=lambda w: shard_files(w, "shepherd", w.task, "labels"),
     output:
-        json=results("shepherd", "{task}", "strategies.json"),
+        json=rep("shepherd", "{task}", "strategies.json"),
         markdown=report(
-            results("shepherd", "{task}", "strategies.md"),
+            rep("shepherd", "{task}", "strategies.md"),
             caption="../report/shepherd_strategies.rst",
             category=SHEPHERD_CATEGORY,
         ),
     params:
-        settings=lambda w: settings(job_settings.shepherd_comparison(config, w.task)),
+        settings=lambda w: settings(job_settings.shepherd_comparison(rep_config(w), w.task)),
     log:
-        results("logs", "shepherd", "{task}", "strategies.log"),
+        rep("logs", "shepherd", "{task}", "strategies.log"),
     benchmark:
-        results("benchmarks", "shepherd", "{task}", "strategies.tsv")
+        rep("benchmarks", "shepherd", "{task}", "strategies.tsv")
     threads: stage_threads("sample")
     resources:
         **stage_resources("sample"),
@@ -100,20 +100,21 @@ rule shepherd_compare_strategies:
 # The PRM800K experiment's PRM trainer, on the Shepherd labels and the task's generator.
 use rule prm800k_train_prm as shepherd_train_prm with:
     input:
-        data=results("shepherd", "{task}", "trl.jsonl"),
-        generator=results("models", "{task}_generator"),
+        data=rep("shepherd", "{task}", "trl.jsonl"),
+        generator=rep("models", "{task}_generator"),
     output:
-        directory(results("models", "{task}_shepherd_prm")),
+        directory(rep("models", "{task}_shepherd_prm")),
     params:
-        settings=settings(config["shepherd"]["prm"]),
-        checkpoints=lambda w: results("checkpoints", f"{w.task}_shepherd_prm"),  # not the PRM800K PRM's
+        settings=lambda w: settings(rep_config(w)["shepherd"]["prm"]),
+        checkpoints=lambda w: in_rep(w, "checkpoints", f"{w.task}_shepherd_prm"),  # not the PRM800K PRM's
     log:
-        results("logs", "models", "{task}_shepherd_prm.log"),
+        rep("logs", "models", "{task}_shepherd_prm.log"),
     benchmark:
-        results("benchmarks", "models", "{task}_shepherd_prm.tsv")
+        rep("benchmarks", "models", "{task}_shepherd_prm.tsv")
 
 
 rule math_shepherd:
     input:
         [evaluation_outputs(task) for task in config["shepherd"]["tasks"]],
-        [results(path) for task in config["shepherd"]["tasks"] for path in job_settings.shepherd_files(config, task)],
+        [path for task in config["shepherd"]["tasks"] for name in job_settings.shepherd_files(config, task)
+         for path in every_rep(name)],

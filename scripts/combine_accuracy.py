@@ -1,5 +1,6 @@
-"""One accuracy table across experiments: each task's table (``method,n,accuracy,std``)
-with a ``task`` column in front, as CSV, and a plot with one panel per task.
+"""One accuracy table across experiments: each task's table (``method,n,accuracy,std``,
+or a summary over replicates with a ``replicate`` column) with a ``task`` column in
+front, as CSV, and a plot with one panel per task (of a summary: the means over replicates).
 Settings: ``tasks`` (the task of each of --tables, in order) and the plot's ``title``."""
 
 import logging
@@ -9,8 +10,10 @@ import pandas as pd
 from stepwise.cli import job_parser, parse_job, required
 from stepwise.evaluation import plot_panels
 from stepwise.io import DataError, atomic_output
+from stepwise.replicates import mean_rows
 
 COLUMNS = ["method", "n", "accuracy", "std"]
+SUMMARY_COLUMNS = ["method", "n", "replicate", "accuracy", "std"]
 
 
 def main() -> None:
@@ -25,15 +28,19 @@ def main() -> None:
         parser.error(f"{len(args.tables)} tables for the {len(tasks)} tasks {tasks}")
     tables = {}
     for task, path in zip(tasks, args.tables, strict=True):
-        table = pd.read_csv(path)
-        if list(table.columns) != COLUMNS:
-            raise DataError(f"expected the columns {COLUMNS}, got {list(table.columns)}", path)
+        table = pd.read_csv(path, dtype={"replicate": str})
+        if list(table.columns) not in (COLUMNS, SUMMARY_COLUMNS):
+            raise DataError(f"expected the columns {COLUMNS} or {SUMMARY_COLUMNS}, got {list(table.columns)}", path)
         tables[task] = table
-    combined = pd.concat([table.assign(task=task)[["task", *COLUMNS]] for task, table in tables.items()])
+    kinds = {tuple(table.columns) for table in tables.values()}
+    if len(kinds) > 1:
+        raise DataError(f"the tables {args.tables} mix plain tables and summaries over replicates")
+    combined = pd.concat([table.assign(task=task)[["task", *table.columns]] for task, table in tables.items()])
     with atomic_output(args.csv) as handle:
         combined.to_csv(handle, index=False)
+    panels = {task: mean_rows(table) if "replicate" in table else table for task, table in tables.items()}
     with atomic_output(args.plot, mode="wb") as handle:
-        plot_panels(tables, handle, title)
+        plot_panels(panels, handle, title)
     logging.info("%d rows of %d tasks -> %s, %s", len(combined), len(tables), args.csv, args.plot)
 
 

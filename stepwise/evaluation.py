@@ -57,7 +57,8 @@ def evaluate_selection(
 
 
 def markdown_table(curves: pd.DataFrame) -> str:
-    """Accuracy (%) with one row per method and one column per N; Monte Carlo std in brackets."""
+    """Accuracy (%) with one row per method and one column per N; the ``std`` column in brackets
+    (a table's Monte Carlo deviation, or the deviation over replicates of a replicate summary)."""
     ns = sorted(curves["n"].unique())
     lines = ["| method | " + " | ".join(f"N={n}" for n in ns) + " |", "|---|" + "---:|" * len(ns)]
     for method, rows in curves.groupby("method", sort=False):
@@ -79,15 +80,18 @@ def plot_curves(curves: pd.DataFrame, out: str | os.PathLike, title: str) -> Non
 
 
 def plot_panels(panels: dict[str, pd.DataFrame], out: str | os.PathLike, title: str | None = None) -> None:
-    """One accuracy-against-N panel (as :func:`plot_curves` draws it) per titled table, side by side."""
+    """One accuracy-against-N panel (as :func:`plot_curves` draws it) per titled table, side by side;
+    a method has the same colour and line style in every panel (:func:`method_styles`)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    methods = [method for curves in panels.values() for method in curves["method"]]
+    styles = method_styles(list(dict.fromkeys(methods)))
     fig, axes = plt.subplots(1, len(panels), figsize=(7 * len(panels), 4.5), squeeze=False)
     for ax, (panel_title, curves) in zip(axes[0], panels.items()):
-        _draw_curves(ax, curves, panel_title)
+        _draw_curves(ax, curves, panel_title, styles)
     if title:
         fig.suptitle(title)
     fig.tight_layout()
@@ -95,13 +99,45 @@ def plot_panels(panels: dict[str, pd.DataFrame], out: str | os.PathLike, title: 
     plt.close(fig)
 
 
-def _draw_curves(ax, curves: pd.DataFrame, title: str) -> None:
+#: Line style and marker of each PRM step aggregation (a method ``<scorer>_<aggregation>``); other methods: solid.
+AGGREGATION_STYLES = {"prod": ("-", "o"), "min": ("--", "s"), "last": (":", "^"), "mean": ("-.", "D")}
+ORACLE_STYLE = {"color": "black", "linestyle": (0, (1, 1)), "marker": "x"}  # pass@N: an upper bound, not a method
+
+
+def method_family(method: str) -> tuple[str, str | None]:
+    """``(family, aggregation)``: ``prm800k_prm_min`` is the family ``prm800k_prm`` with aggregation ``min``."""
+    family, _, suffix = method.rpartition("_")
+    return (family, suffix) if family and suffix in AGGREGATION_STYLES else (method, None)
+
+
+def method_styles(methods: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """Matplotlib keywords per method: a colour per family (in order of first appearance, from a
+    20-colour map, so that colours do not repeat before 20 families) and a line style and marker per
+    aggregation, so that every line of a panel can be told apart; pass@N dotted black."""
+    import matplotlib
+
+    palette = matplotlib.colormaps["tab20"].colors
+    colours = palette[0::2] + palette[1::2]  # the ten strong colours first, then their light twins
+    families = list(dict.fromkeys(method_family(m)[0] for m in methods if not m.startswith("pass@")))
+    styles = {}
+    for method in methods:
+        if method.startswith("pass@"):
+            styles[method] = ORACLE_STYLE
+            continue
+        family, aggregation = method_family(method)
+        linestyle, marker = AGGREGATION_STYLES.get(aggregation, ("-", "o"))
+        styles[method] = {"color": colours[families.index(family) % len(colours)], "linestyle": linestyle, "marker": marker}
+    return styles
+
+
+def _draw_curves(ax, curves: pd.DataFrame, title: str, styles: dict[str, dict[str, Any]]) -> None:
     for method, rows in curves.groupby("method", sort=False):
         rows = rows.sort_values("n")
-        style = {"linestyle": "--", "color": "grey"} if method.startswith("pass@") else {}
-        ax.plot(rows["n"], 100 * rows["accuracy"], marker="o", label=method, **style)
+        style = styles[method]
+        ax.plot(rows["n"], 100 * rows["accuracy"], label=method, **style)
         if (rows["std"] > 0).any():
-            ax.fill_between(rows["n"], 100 * (rows["accuracy"] - rows["std"]), 100 * (rows["accuracy"] + rows["std"]), alpha=0.15)
+            ax.fill_between(rows["n"], 100 * (rows["accuracy"] - rows["std"]), 100 * (rows["accuracy"] + rows["std"]),
+                            color=style["color"], alpha=0.12)
     ax.set_xscale("log", base=2)
     ax.set_xlabel("N (samples per problem)")
     ax.set_ylabel("accuracy (%)")

@@ -64,7 +64,7 @@ def train_with_loss(
     """Train ``model`` with transformers' ``Trainer`` on ``loss(model, batch)``; return the metrics.
 
     ``settings`` carries the fields :func:`shared_training_arguments` reads;
-    batches group examples of similar length. Checkpoints go to
+    batches are random draws of the (seeded) data order. Checkpoints go to
     ``checkpoint_dir`` (default ``out_dir``) and training resumes from the last
     one there. Afterwards the main process alone calls ``save()``, which writes
     the model to ``out_dir``, and removes the checkpoints (see
@@ -98,11 +98,10 @@ def train_with_loss(
 
     out_dir = Path(out_dir)
     checkpoint_dir = Path(checkpoint_dir) if checkpoint_dir is not None else out_dir
-    args = TrainingArguments(
-        **shared_training_arguments(checkpoint_dir, settings),
-        remove_unused_columns=False,
-        train_sampling_strategy="group_by_length",
-    )
+    # Batches are drawn at random, not grouped by length: in step-labelled data length goes with the
+    # labels (PRM800K's phase 2 stops at the first wrong step), and length-grouped batches of mostly
+    # one label kept the demo's PRM at the loss of the label prior (0.68 vs 0.20 at random; AUROC 43%).
+    args = TrainingArguments(**shared_training_arguments(checkpoint_dir, settings), remove_unused_columns=False)
     trainer = LossTrainer(model=model, args=args, train_dataset=list(features), data_collator=collator)
     checkpoint = last_checkpoint(checkpoint_dir)
     if checkpoint:
