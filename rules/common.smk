@@ -85,10 +85,10 @@ def rep_config(w):
 
 
 def rep_title(w):
-    """The run's name, and the replicate of job ``w`` when there are several (for titles)."""
-    if len(REPLICATE_DIRS) == 1:
-        return RUN
-    return f"{RUN}, replicate {replicates.replicate_number(results(), w.rep)}"
+    """The run's name, and the replicate of job ``w`` after the first (for titles; replicate 1's
+    stays the run's name, so that adding replicates reruns none of its jobs)."""
+    number = replicates.replicate_number(results(), w.rep)
+    return RUN if number == 1 else f"{RUN}, replicate {number}"
 
 
 def stage_threads(stage):
