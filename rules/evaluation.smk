@@ -61,6 +61,7 @@ rule replicate_accuracy:
         ),
     params:
         settings=lambda w: settings({
+            "baselines": ["greedy", "majority", registry.get_task(w.task).outcome_verifier],
             "title": f"{registry.get_task(w.task).title} ({RUN}, {len(REPLICATE_DIRS)} replicates): accuracy against N",
         }),
     log:

@@ -1,8 +1,9 @@
 """A task's accuracy tables over replicates: per-replicate rows and the mean and standard
 deviation over replicates per method and N (stepwise.replicates.summarise), as CSV
-(``method,n,replicate,accuracy,std``), Markdown (with each method's gap to greedy and
-majority voting at the largest N) and a plot of the means with ± one sd shaded.
-Settings: the plot's ``title``. --tables: the replicates' tables, replicate 1 first."""
+(``method,n,replicate,accuracy,std``), Markdown (with each method's gap to each
+baseline at the largest N) and a plot of the means with ± one sd shaded.
+Settings: ``baselines`` (methods to compare every other with, e.g. greedy, majority and
+the outcome verifier) and the plot's ``title``. --tables: the replicates' tables, replicate 1 first."""
 
 import logging
 
@@ -24,7 +25,7 @@ def main() -> None:
     parser.add_argument("--plot", required=True)
     args = parse_job(parser)
 
-    (title,) = required(args.settings, "title")
+    baselines, title = required(args.settings, "baselines", "title")
     tables = []
     for path in args.tables:
         table = pd.read_csv(path)
@@ -35,10 +36,10 @@ def main() -> None:
     with atomic_output(args.csv) as handle:
         summary.to_csv(handle, index=False)
     with atomic_output(args.markdown) as handle:
-        handle.write(summary_markdown(summary))
+        handle.write(summary_markdown(summary, baselines))
     with atomic_output(args.plot, mode="wb") as handle:
         plot_curves(mean_rows(summary), handle, title)
-    logging.info("%d replicates:\n%s", len(tables), summary_markdown(summary))
+    logging.info("%d replicates:\n%s", len(tables), summary_markdown(summary, baselines))
 
 
 if __name__ == "__main__":

@@ -2,7 +2,8 @@
 
 The rule files only wire files; every choice of config keys beyond a plain
 section lives here, so it has one definition and a unit test. Paths are
-relative to ``results/<run>/`` (the rules prefix them).
+relative to a replicate's results folder (``results/<run>/`` for replicate 1;
+the rules prefix them).
 """
 
 from __future__ import annotations

@@ -246,7 +246,8 @@ def evaluation_methods(config: Mapping[str, Any], task: str) -> list[dict[str, A
 
 
 def score_files(config: Mapping[str, Any], task: str, split: str = "test") -> list[str]:
-    """The score files of ``task``'s samples of ``split``, relative to ``results/<run>/``."""
+    """The score files of ``task``'s samples of ``split``, relative to a replicate's results folder
+    (``results/<run>/`` for replicate 1)."""
     return [os.path.join(task, "scores", split, f"{scorer.name}.jsonl") for scorer in scorers(config, task)]
 
 

@@ -128,17 +128,19 @@ def gaps(summary: pd.DataFrame, baselines: Sequence[str], n: int) -> pd.DataFram
     Columns ``method,baseline,mean,std,wins,replicates``: the mean and standard
     deviation (ddof 1; 0 with one replicate) of ``accuracy(method) -
     accuracy(baseline)`` over replicates, and in how many replicates the gap is
-    positive. Baselines missing from the table are skipped.
+    positive. A baseline is compared with every method but itself and the
+    baselines before it (whose rows already hold that gap); baselines missing
+    from the table are skipped.
     """
     rows = summary[(summary["replicate"] != MEAN) & (summary["n"] == n)]
     by_replicate = rows.pivot(index="replicate", columns="method", values="accuracy")
     methods = list(dict.fromkeys(rows["method"]))
     out = []
-    for baseline in baselines:
+    for index, baseline in enumerate(baselines):
         if baseline not in by_replicate:
             continue
         for method in methods:
-            if method == baseline:
+            if method in baselines[: index + 1]:
                 continue
             gap = by_replicate[method] - by_replicate[baseline]
             out.append({"method": method, "baseline": baseline, "mean": gap.mean(),
@@ -146,9 +148,9 @@ def gaps(summary: pd.DataFrame, baselines: Sequence[str], n: int) -> pd.DataFram
     return pd.DataFrame(out, columns=["method", "baseline", "mean", "std", "wins", "replicates"])
 
 
-def summary_markdown(summary: pd.DataFrame, baselines: Sequence[str] = ("greedy", "majority")) -> str:
+def summary_markdown(summary: pd.DataFrame, baselines: Sequence[str]) -> str:
     """The mean table (± the standard deviation over replicates) and, at the largest N, every
-    method's gap to each baseline with its spread and the replicates in which it is positive."""
+    method's gap to each baseline (:func:`gaps`) with its spread and the replicates in which it is positive."""
     from stepwise.evaluation import markdown_table
 
     count = replicate_count(summary)

@@ -83,7 +83,10 @@ def test_summary_rows_are_the_mean_and_the_spread_over_replicates():
     assert list(gap.index) == [("verifier", "greedy")]  # no majority in these tables
     assert gap.loc[("verifier", "greedy"), "mean"] == pytest.approx(0.2)
     assert gap.loc[("verifier", "greedy"), "wins"] == 2  # +0.3, -0.1, +0.4
-    text = summary_markdown(summary)
+    # A later baseline is not compared with itself or an earlier one (that row is already there, negated).
+    assert list(gaps(summary, ["greedy", "verifier"], 4)[["method", "baseline"]].itertuples(index=False, name=None)) \
+        == [("verifier", "greedy")]
+    text = summary_markdown(summary, ["greedy", "majority"])
     assert "over 3 replicates" in text and "| verifier | greedy | +20.0 (±26.5) | 2/3 |" in text
 
 

@@ -30,3 +30,21 @@ def test_split_digits_decides_whether_numbers_are_single_tokens():
     assert split.tokenize("She buys 15 pens")[-4:] == ["Ġ", "1", "5", "Ġpens"]
     assert split.tokenize("15") == ["1", "5"]
     assert all(len(token) == 1 for token in split.tokenize("12*15=180") if token.isdigit())
+
+
+def test_the_base_model_pointer_is_relative_inside_the_working_directory(tmp_path, monkeypatch):
+    import json
+
+    from stepwise.models.resolve import read_model_pointer, write_model_pointer
+
+    model = tmp_path / "results" / "demo" / "models" / "tiny"
+    model.mkdir(parents=True)
+    (model / "config.json").write_text("{}")
+    (model / "model.safetensors").write_bytes(b"")
+    monkeypatch.chdir(tmp_path)
+    write_model_pointer(model, "inside.json")
+    assert json.loads((tmp_path / "inside.json").read_text()) == {"path": "results/demo/models/tiny"}
+    assert read_model_pointer("inside.json") == model.relative_to(tmp_path)
+    monkeypatch.chdir(model)  # a folder outside the working directory stays absolute
+    write_model_pointer(tmp_path / "results", tmp_path / "outside.json")
+    assert json.loads((tmp_path / "outside.json").read_text()) == {"path": str((tmp_path / "results").resolve())}

@@ -53,9 +53,17 @@ def resolve_model(name: str, revision: str | None = None) -> Path:
 
 
 def write_model_pointer(folder: str | os.PathLike, out: str | os.PathLike) -> None:
-    """Record the resolved base-model folder for later rules (a small JSON file)."""
+    """Record the resolved base-model folder for later rules (a small JSON file).
+
+    A folder inside the working directory (the demo's tiny model under
+    ``results/``) is recorded relative to it, so that the file is the same in
+    every clone of the workflow; any other folder (a hub cache) as an absolute path.
+    """
+    path = Path(folder).resolve()
+    if path.is_relative_to(Path.cwd().resolve()):
+        path = path.relative_to(Path.cwd().resolve())
     with atomic_output(out) as handle:
-        json.dump({"path": str(Path(folder).resolve())}, handle)
+        json.dump({"path": str(path)}, handle)
         handle.write("\n")
     log.info("base model: %s", folder)
 
