@@ -36,6 +36,7 @@ include: "rules/gsm8k.smk"
 include: "rules/prm800k.smk"
 include: "rules/shepherd.smk"
 include: "rules/scorers.smk"
+include: "rules/processbench.smk"
 
 
 rule all:
@@ -44,6 +45,7 @@ rule all:
         rules.gsm8k_verifier.input,
         rules.prm800k.input,
         rules.math_shepherd.input,
+        rules.processbench.input,
         rules.combined_accuracy.output,
         rules.run_config.output,
     default_target: True

@@ -140,3 +140,11 @@ def evaluation_outputs(task):
     if len(REPLICATE_DIRS) > 1:
         outputs += [results(task, f"accuracy_replicates.{ext}") for ext in ("csv", "md", "png")]
     return outputs
+
+
+def processbench_set(w):
+    """The ProcessBench subset file the PRMs of job ``w`` score: the demo's, built in the job's
+    replicate from its samples, or the benchmark's, shared by the replicates."""
+    if config["processbench"]["source"] == "demo":
+        return in_rep(w, "processbench", "sets", f"{w.subset}.json")
+    return results("processbench", "sets", f"{w.subset}.json")

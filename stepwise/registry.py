@@ -51,6 +51,7 @@ class Task:
     calculator_notation: str  # what the sampler's calculator completes (stepwise.calculator): "gsm8k" or "latex"
     answer_kind: str  # "gsm8k" (numbers) or "math" (LaTeX, math-verify), for AnswerChecker
     outcome_verifier: str  # model folder models/<task>_<name>, config section <task>.<name>, score column <name>
+    prompt: Callable[[str], str]  # a problem's text as the task's models read it
     load: Callable[[str | os.PathLike], list[Problem]]
     load_gold: Callable[[str | os.PathLike], list[dict[str, str]]]  # SFT examples: prompt, completion
     extract: Callable[[str], str | None]
@@ -115,6 +116,7 @@ TASKS: dict[str, Task] = {
         calculator_notation="gsm8k",
         answer_kind="gsm8k",
         outcome_verifier="verifier",
+        prompt=gsm8k_prompt,
         load=load_gsm8k_problems,
         load_gold=load_gsm8k_gold,
         extract=extract_hash_answer,
@@ -131,6 +133,7 @@ TASKS: dict[str, Task] = {
         calculator_notation="latex",
         answer_kind="math",
         outcome_verifier="orm",
+        prompt=math_prompt,
         load=load_math_problems,
         load_gold=load_math_gold,
         extract=extract_answer,
@@ -226,6 +229,11 @@ def get_scorer(config: Mapping[str, Any], task: str, name: str) -> Scorer:
         if scorer.name == name:
             return scorer
     raise ValueError(f"task {task}: no scorer {name!r}; its scorers: {[s.name for s in scorers(config, task)]}")
+
+
+def process_reward_models(config: Mapping[str, Any]) -> dict[str, str]:
+    """Every trained PRM of the run (its model folder under ``models/``) and the task whose prompts it reads."""
+    return {s.model: task for task in TASKS for s in scorers(config, task) if s.kind == "process"}
 
 
 def scorer_names(config: Mapping[str, Any], kind: str) -> list[str]:

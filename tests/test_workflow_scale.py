@@ -181,8 +181,9 @@ def test_every_rule_that_runs_python_names_an_env_that_provides_its_imports(work
 # Rules that the session's tiny run of the default target (tests/conftest.py) has no job of: the
 # targets `all` stands for, and what only other configs run (few-shot SFT data; with a real MATH-500,
 # the PRM800K PRM's step metrics on PRM800K's test labels, which the real-data run covers).
-NOT_IN_THE_TINY_RUN = {"raw_data", "gsm8k_verifier", "prm800k", "math_shepherd", "sft_data_fewshot",
-                       "prm800k_score_heldout", "prm800k_step_metrics_on_labels"}
+# Targets, rules of real data, and the summary over replicates (tests/test_workflow_replicates.py runs it on a copy).
+NOT_IN_THE_TINY_RUN = {"raw_data", "gsm8k_verifier", "prm800k", "math_shepherd", "processbench", "sft_data_fewshot",
+                       "prm800k_score_heldout", "prm800k_step_metrics_on_labels", "replicate_accuracy"}
 
 
 @pytest.mark.slow
@@ -280,8 +281,10 @@ def test_training_jobs_train_data_parallel_and_keep_checkpoints_of_their_own(tmp
 
 
 def test_paper_config_uses_the_canonical_data():
-    canonical = yaml.safe_load((ROOT / "configs" / "data-canonical.yaml").read_text())["data"]
-    assert yaml.safe_load(PAPER.read_text())["data"] == canonical
+    canonical = yaml.safe_load((ROOT / "configs" / "data-canonical.yaml").read_text())
+    paper = yaml.safe_load(PAPER.read_text())
+    assert paper["data"] == canonical["data"]
+    assert paper["processbench"] == canonical["processbench"] and len(paper["processbench"]["subsets"]) == 4
 
 
 @pytest.mark.slow

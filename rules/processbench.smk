@@ -1,0 +1,122 @@
+# ProcessBench (Zheng et al., 2024): does a PRM find the earliest wrong step of
+# a solution? Every trained PRM of the run (the PRM800K PRM, the Math-Shepherd
+# PRMs; stepwise.registry.process_reward_models) scores the steps of every
+# subset's solutions; its prediction is the first step scored below the
+# threshold, and F1 combines the accuracy on solutions with an error and on
+# solutions without (stepwise/processbench.py). On the demo each task's test
+# samples make a subset (per replicate: they are the replicate's samples), with
+# first-error labels from the demo's ground truth; otherwise the benchmark's
+# own subsets are downloaded or copied (processbench.subsets), shared by the
+# replicates. Target `processbench`.
+
+PROCESSBENCH = config["processbench"]
+PROCESSBENCH_ON_DEMO = PROCESSBENCH["source"] == "demo"
+PROCESSBENCH_SUBSETS = list(registry.TASK_NAMES) if PROCESSBENCH_ON_DEMO else list(PROCESSBENCH["subsets"])
+PROCESSBENCH_PRMS = registry.process_reward_models(config)  # model folder -> the task whose prompts it reads
+PROCESSBENCH_CATEGORY = "ProcessBench"
+
+
+
+if PROCESSBENCH_ON_DEMO:
+
+    rule processbench_demo_set:
+        input:
+            samples=rep("{subset}", "samples", "test.jsonl"),
+            dataset=lambda w: problems_of(w.subset, "test"),
+        output:
+            rep("processbench", "sets", "{subset}.json"),
+        wildcard_constraints:
+            subset=one_of(registry.TASK_NAMES),
+        params:
+            settings=settings({"source": "demo", "samples_per_problem": PROCESSBENCH["samples_per_problem"]}),
+        log:
+            rep("logs", "processbench", "sets", "{subset}.log"),
+        threads: stage_threads("light")
+        resources:
+            **stage_resources("light"),
+        conda:
+            "../envs/data.yaml"
+        shell:
+            "python \"$STEPWISE_SCRIPTS/processbench_set.py\" --task {wildcards.subset} --samples {input.samples:q}"
+            " --dataset {input.dataset:q} --settings {params.settings:q} --out {output:q} > {log:q} 2>&1"
+
+else:
+
+    rule processbench_benchmark_set:
+        input:
+            lambda w: [PROCESSBENCH["subsets"][w.subset]["path"]] if PROCESSBENCH["source"] == "path" else [],
+        output:
+            results("processbench", "sets", "{subset}.json"),
+        wildcard_constraints:
+            subset=one_of(PROCESSBENCH_SUBSETS),
+        params:
+            settings=lambda w: settings({"source": PROCESSBENCH["source"], **PROCESSBENCH["subsets"][w.subset]}),
+        log:
+            results("logs", "processbench", "sets", "{subset}.log"),
+        threads: stage_threads("light")
+        resources:
+            **stage_resources("light"),
+        conda:
+            "../envs/data.yaml"
+        shell:
+            "python \"$STEPWISE_SCRIPTS/processbench_set.py\" --settings {params.settings:q} --out {output:q} > {log:q} 2>&1"
+
+
+rule processbench_score:
+    input:
+        set=processbench_set,
+        prm=rep("models", "{prm}"),
+    output:
+        rep("processbench", "scores", "{subset}", "{prm}.jsonl"),
+    wildcard_constraints:
+        subset=one_of(PROCESSBENCH_SUBSETS),
+        prm=one_of(PROCESSBENCH_PRMS),
+    params:
+        task=lambda w: PROCESSBENCH_PRMS[w.prm],
+        settings=settings({"batch_size": config["scoring"]["batch_size"]}),
+    log:
+        rep("logs", "processbench", "scores", "{subset}", "{prm}.log"),
+    benchmark:
+        rep("benchmarks", "processbench", "scores", "{subset}", "{prm}.tsv")
+    threads: stage_threads("score")
+    resources:
+        **stage_resources("score"),
+    conda:
+        "../envs/train.yaml"
+    shell:
+        "python -m stepwise.launch --gpus {resources.gpu} \"$STEPWISE_SCRIPTS/processbench_score.py\""
+        " --set {input.set:q} --prm {input.prm:q} --task {params.task} --settings {params.settings:q}"
+        " --out {output:q} > {log:q} 2>&1"
+
+
+PROCESSBENCH_ENTRIES = [{"prm": prm, "subset": subset} for prm in PROCESSBENCH_PRMS for subset in PROCESSBENCH_SUBSETS]
+
+
+rule processbench_evaluate:
+    input:
+        lambda w: [in_rep(w, "processbench", "scores", e["subset"], f"{e['prm']}.jsonl") for e in PROCESSBENCH_ENTRIES],
+    output:
+        csv=report(rep("processbench", "f1.csv"), caption="../report/processbench.rst", category=PROCESSBENCH_CATEGORY),
+        markdown=report(rep("processbench", "f1.md"), caption="../report/processbench.rst", category=PROCESSBENCH_CATEGORY),
+        plot=report(rep("processbench", "f1.png"), caption="../report/processbench.rst", category=PROCESSBENCH_CATEGORY),
+    params:
+        settings=lambda w: settings({
+            "entries": PROCESSBENCH_ENTRIES,
+            "threshold": PROCESSBENCH["threshold"],
+            "title": f"ProcessBench ({rep_title(w)}, {'the demo set' if PROCESSBENCH_ON_DEMO else 'the benchmark'})",
+        }),
+    log:
+        rep("logs", "processbench", "evaluate.log"),
+    threads: stage_threads("light")
+    resources:
+        **stage_resources("light"),
+    conda:
+        "../envs/data.yaml"
+    shell:
+        "python \"$STEPWISE_SCRIPTS/processbench_evaluate.py\" --scores {input:q} --settings {params.settings:q}"
+        " --csv {output.csv:q} --markdown {output.markdown:q} --plot {output.plot:q} > {log:q} 2>&1"
+
+
+rule processbench:
+    input:
+        [path for name in ("f1.csv", "f1.md", "f1.png") for path in every_rep("processbench", name)],
