@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-NO_ERROR = -1
+from stepwise.data.processbench import NO_ERROR
 
 
 def first_error(step_scores: Sequence[float], threshold: float) -> int:
