@@ -148,3 +148,21 @@ def processbench_set(w):
     if config["processbench"]["source"] == "demo":
         return in_rep(w, "processbench", "sets", f"{w.subset}.json")
     return results("processbench", "sets", f"{w.subset}.json")
+
+
+def public_prm_folder(w):
+    """A public PRM given as a local folder is an input (a hub id is fetched by the job)."""
+    model = job_settings.configured_scorer(config, w.scorer)["model"]
+    return [model] if os.path.isdir(model) else []
+
+
+def processbench_scores(w):
+    """Every PRM's ProcessBench scores of every subset (rules/processbench.smk), as job ``w``'s replicate
+    sees them: a public PRM's on the benchmark are shared by the replicates."""
+    def path(entry):
+        parts = ("processbench", "scores", entry["subset"], f"{entry['prm']}.jsonl")
+        if entry["prm"] in PROCESSBENCH_PUBLIC_PRMS and not PROCESSBENCH_ON_DEMO:
+            return results(*parts)
+        return in_rep(w, *parts)
+
+    return [path(entry) for entry in PROCESSBENCH_ENTRIES]

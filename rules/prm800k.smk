@@ -99,7 +99,7 @@ rule aggregate_step_scores:
     output:
         rep("{task}", "scores", "{split}", "{scorer}.jsonl"),
     wildcard_constraints:
-        scorer=one_of(registry.scorer_names(config, "process")),
+        scorer=one_of(registry.scorer_names(config, *registry.STEP_SCORE_KINDS)),
     params:
         settings=lambda w: settings({"column": w.scorer, "aggregations": config[w.task]["evaluation"]["aggregations"]}),
     log:

@@ -1,7 +1,7 @@
 # ProcessBench (Zheng et al., 2024): does a PRM find the earliest wrong step of
 # a solution? Every trained PRM of the run (the PRM800K PRM, the Math-Shepherd
-# PRMs; stepwise.registry.process_reward_models) scores the steps of every
-# subset's solutions; its prediction is the first step scored below the
+# PRMs; stepwise.registry.process_reward_models) and every public PRM scorer
+# (scorers: of kind public_prm) scores the steps of every subset's solutions; its prediction is the first step scored below the
 # threshold, and F1 combines the accuracy on solutions with an error and on
 # solutions without (stepwise/processbench.py). On the demo each task's test
 # samples make a subset (per replicate: they are the replicate's samples), with
@@ -13,6 +13,7 @@ PROCESSBENCH = config["processbench"]
 PROCESSBENCH_ON_DEMO = PROCESSBENCH["source"] == "demo"
 PROCESSBENCH_SUBSETS = list(registry.TASK_NAMES) if PROCESSBENCH_ON_DEMO else list(PROCESSBENCH["subsets"])
 PROCESSBENCH_PRMS = registry.process_reward_models(config)  # model folder -> the task whose prompts it reads
+PROCESSBENCH_PUBLIC_PRMS = registry.public_prms(config)  # scorer names
 PROCESSBENCH_CATEGORY = "ProcessBench"
 
 
@@ -89,12 +90,43 @@ rule processbench_score:
         " --out {output:q} > {log:q} 2>&1"
 
 
-PROCESSBENCH_ENTRIES = [{"prm": prm, "subset": subset} for prm in PROCESSBENCH_PRMS for subset in PROCESSBENCH_SUBSETS]
+# A public PRM on the benchmark's own subsets scores the same records in every replicate: once, shared
+# (on the demo each replicate's set is its own samples).
+PUBLIC_PRM_SCORES = rep if PROCESSBENCH_ON_DEMO else results
+
+
+rule processbench_public_score:
+    input:
+        set=processbench_set,
+        model=public_prm_folder,
+    output:
+        PUBLIC_PRM_SCORES("processbench", "scores", "{subset}", "{scorer}.jsonl"),
+    wildcard_constraints:
+        subset=one_of(PROCESSBENCH_SUBSETS),
+        scorer=one_of(PROCESSBENCH_PUBLIC_PRMS),
+    params:
+        settings=lambda w: settings(job_settings.public_prm_scoring(config, w.scorer)),
+    log:
+        PUBLIC_PRM_SCORES("logs", "processbench", "scores", "{subset}", "{scorer}.log"),
+    benchmark:
+        PUBLIC_PRM_SCORES("benchmarks", "processbench", "scores", "{subset}", "{scorer}.tsv")
+    threads: stage_threads("score")
+    resources:
+        **stage_resources("score"),
+    conda:
+        "../envs/train.yaml"
+    shell:
+        "python -m stepwise.launch --gpus {resources.gpu} \"$STEPWISE_SCRIPTS/processbench_score.py\""
+        " --set {input.set:q} --settings {params.settings:q} --out {output:q} > {log:q} 2>&1"
+
+
+PROCESSBENCH_ENTRIES = [{"prm": prm, "subset": subset}
+                        for prm in [*PROCESSBENCH_PRMS, *PROCESSBENCH_PUBLIC_PRMS] for subset in PROCESSBENCH_SUBSETS]
 
 
 rule processbench_evaluate:
     input:
-        lambda w: [in_rep(w, "processbench", "scores", e["subset"], f"{e['prm']}.jsonl") for e in PROCESSBENCH_ENTRIES],
+        processbench_scores,
     output:
         csv=report(rep("processbench", "f1.csv"), caption="../report/processbench.rst", category=PROCESSBENCH_CATEGORY),
         markdown=report(rep("processbench", "f1.md"), caption="../report/processbench.rst", category=PROCESSBENCH_CATEGORY),

@@ -22,3 +22,31 @@ rule random_scores:
     shell:
         "python \"$STEPWISE_SCRIPTS/random_scores.py\" --samples {input:q} --settings {params.settings:q}"
         " --out {output:q} > {log:q} 2>&1"
+
+
+# Step scores of a task's samples by a public PRM (stepwise/scoring/public_prm.py); rules/prm800k.smk's
+# aggregate_step_scores turns them into its solution-score columns.
+rule public_prm_step_scores:
+    input:
+        samples=rep("{task}", "samples", "{split}.jsonl"),
+        dataset=lambda w: problems_of(w.task, w.split),
+        model=public_prm_folder,
+    output:
+        rep("{task}", "step_scores", "{split}", "{scorer}.jsonl"),
+    wildcard_constraints:
+        scorer=one_of(registry.scorer_names(config, "public_prm")),
+    params:
+        settings=lambda w: settings(job_settings.public_prm_scoring(config, w.scorer)),
+    log:
+        rep("logs", "{task}", "step_scores", "{split}", "{scorer}.log"),
+    benchmark:
+        rep("benchmarks", "{task}", "step_scores", "{split}", "{scorer}.tsv")
+    threads: stage_threads("score")
+    resources:
+        **stage_resources("score"),
+    conda:
+        "../envs/train.yaml"
+    shell:
+        "python -m stepwise.launch --gpus {resources.gpu} \"$STEPWISE_SCRIPTS/score_steps.py\""
+        " --samples {input.samples:q} --task {wildcards.task} --dataset {input.dataset:q}"
+        " --settings {params.settings:q} --out {output:q} > {log:q} 2>&1"

@@ -116,6 +116,11 @@ def shepherd_files(config: Config, task: str) -> list[str]:
     return [f"shepherd/{task}/{name}" for name in names]
 
 
+def public_prm_scoring(config: Config, name: str) -> dict[str, Any]:
+    """Step scores by the public PRM ``name`` into the column ``name``: its whole ``scorers:`` entry."""
+    return {"column": name, "public_prm": dict(configured_scorer(config, name))}
+
+
 def configured_scorer(config: Config, name: str) -> Mapping[str, Any]:
     """The ``scorers:`` entry called ``name``."""
     for entry in config["scorers"]:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from stepwise.answers.check import AnswerChecker
@@ -65,6 +65,10 @@ class Task:
             return self.sample_sets[split]
         except KeyError:
             raise ValueError(f"task {self.name}: no sample set {split!r}; expected one of {sorted(self.sample_sets)}") from None
+
+    def problem_texts(self, path: str | os.PathLike) -> dict[str, str]:
+        """Each problem's text as the dataset writes it (GSM8K's question, MATH's problem), by problem id."""
+        return {r.problem_id: r.question if self.answer_kind == "gsm8k" else r.problem for r in self.load_records(path)}
 
     def load_records(self, path: str | os.PathLike) -> list[Any]:
         """The task's raw problem records as read (GSM8K or MATH problems, with their ``extra`` fields)."""
@@ -194,16 +198,25 @@ def process_scorer(config: Mapping[str, Any], task: str, name: str, model: str) 
     return Scorer(name, "process", columns, tuple(best_of_n(column) for column in columns), model=model)
 
 
-def seeded_random_scorer(entry: Mapping[str, Any]) -> Scorer:
+def seeded_random_scorer(config: Mapping[str, Any], task: str, entry: Mapping[str, Any]) -> Scorer:
     """Scores drawn at random (seeded per sample): best-of-N by them is a random pick, the chance baseline."""
     return Scorer(entry["name"], "random", (entry["name"],), (best_of_n(entry["name"]),))
 
 
+def public_prm_scorer(config: Mapping[str, Any], task: str, entry: Mapping[str, Any]) -> Scorer:
+    """A public PRM (stepwise.scoring.public_prm): step scores aggregated like the workflow's own PRMs'."""
+    return replace(process_scorer(config, task, entry["name"], model=None), kind="public_prm")
+
+
 #: Scorer kinds a config may declare under ``scorers:`` (name, kind, tasks and the kind's settings),
-#: each with the function that builds its entry. The rule that writes its score files is in rules/scorers.smk.
-SCORER_KINDS: dict[str, Callable[[Mapping[str, Any]], Scorer]] = {
+#: each with the function that builds its entry for a task. The rule that writes its score files is in
+#: rules/scorers.smk.
+SCORER_KINDS: dict[str, Callable[[Mapping[str, Any], str, Mapping[str, Any]], Scorer]] = {
     "random": seeded_random_scorer,
+    "public_prm": public_prm_scorer,
 }
+#: Kinds whose score files are step scores (``<task>/step_scores/``), aggregated per solution into their columns.
+STEP_SCORE_KINDS = ("process", "public_prm")
 
 
 def configured_scorers(config: Mapping[str, Any], task: str, kind: str | None = None) -> list[Mapping[str, Any]]:
@@ -219,7 +232,7 @@ def scorers(config: Mapping[str, Any], task: str) -> list[Scorer]:
         found.append(process_scorer(config, task, "prm800k_prm", model="prm800k_prm"))
     if task in config.get("shepherd", {}).get("tasks", []):
         found.append(process_scorer(config, task, "shepherd_prm", model=f"{task}_shepherd_prm"))
-    found += [SCORER_KINDS[entry["kind"]](entry) for entry in configured_scorers(config, task)]
+    found += [SCORER_KINDS[entry["kind"]](config, task, entry) for entry in configured_scorers(config, task)]
     return found
 
 
@@ -236,9 +249,14 @@ def process_reward_models(config: Mapping[str, Any]) -> dict[str, str]:
     return {s.model: task for task in TASKS for s in scorers(config, task) if s.kind == "process"}
 
 
-def scorer_names(config: Mapping[str, Any], kind: str) -> list[str]:
-    """Names of the scorers of one kind, over every task (the wildcard values of that kind's rules)."""
-    return sorted({s.name for task in TASKS for s in scorers(config, task) if s.kind == kind})
+def scorer_names(config: Mapping[str, Any], *kinds: str) -> list[str]:
+    """Names of the scorers of these kinds, over every task (the wildcard values of those kinds' rules)."""
+    return sorted({s.name for task in TASKS for s in scorers(config, task) if s.kind in kinds})
+
+
+def public_prms(config: Mapping[str, Any]) -> list[str]:
+    """The names of the config's public PRM scorers (each also scored on ProcessBench)."""
+    return [entry["name"] for entry in config.get("scorers", []) if entry["kind"] == "public_prm"]
 
 
 def evaluation_methods(config: Mapping[str, Any], task: str) -> list[dict[str, Any]]:
@@ -261,11 +279,17 @@ def score_files(config: Mapping[str, Any], task: str, split: str = "test") -> li
 
 def check_config(config: Mapping[str, Any]) -> None:
     """Checks across config keys that the schema cannot make: score columns named must be written by a scorer."""
-    taken = {scorer.name for task in TASKS for scorer in scorers({**config, "scorers": []}, task)}
+    from stepwise.public_prms import PublicPRMSettings
+
+    built_in = {**config, "scorers": []}
+    # Score files, and ProcessBench's, are named by scorer and by trained model: a name is one of them.
+    taken = {scorer.name for task in TASKS for scorer in scorers(built_in, task)} | set(process_reward_models(built_in))
     for entry in config.get("scorers", []):
         if entry["name"] in taken:
             raise ValueError(f"scorers: the name {entry['name']!r} is taken; give each scorer its own name")
         taken.add(entry["name"])
+        if entry["kind"] == "public_prm":
+            PublicPRMSettings.from_entry(entry)
     for task in TASKS:
         columns = sorted(column for scorer in scorers(config, task) for column in scorer.columns)
         weighted = config[task]["evaluation"].get("weighted_majority")

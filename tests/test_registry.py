@@ -160,3 +160,26 @@ def test_configured_scorer_is_found_by_name(config):
     assert job_settings.configured_scorer(config, "chance")["seed"] == 5
     with pytest.raises(ValueError, match="no scorer called 'luck'"):
         job_settings.configured_scorer(config, "luck")
+
+
+def test_a_public_prm_is_a_scorer_with_the_tasks_aggregations(config):
+    from snakemake.utils import validate
+
+    public_entry = {"name": "public", "kind": "public_prm", "tasks": ["math"], "model": "some/model",
+                    "convention": "step_tag"}
+    plain = copy.deepcopy(config)
+    config = {**config, "scorers": [dict(public_entry)]}
+    validate(config, str(DEFAULT_CONFIG.parent / "schemas" / "config.schema.yaml"))  # fills the entry's defaults
+    assert config["scorers"][0] == {**public_entry, "revision": None, "format": {}, "trust_remote_code": False,
+                                    "dtype": "auto", "batch_size": 8, "max_length": None}
+    (public,) = [s for s in scorers(config, "math") if s.name == "public"]
+    aggregations = config["math"]["evaluation"]["aggregations"]
+    assert public.kind == "public_prm" and public.columns == tuple(f"public_{a}" for a in aggregations)
+    assert [m["label"] for m in public.methods] == list(public.columns)
+    assert "public" not in [s.name for s in scorers(config, "gsm8k")]
+    check_config(config)
+    for taken in ("prm800k_prm", "math_shepherd_prm", "orm"):  # a scorer's or a trained PRM folder's name
+        with pytest.raises(ValueError, match=f"the name '{taken}' is taken"):
+            check_config({**plain, "scorers": [{**public_entry, "name": taken}]})
+    with pytest.raises(ValueError, match="scorers: public: format key"):
+        check_config({**plain, "scorers": [{**public_entry, "format": {"sep": "x"}}]})

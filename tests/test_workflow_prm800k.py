@@ -20,7 +20,7 @@ from stepwise.data.prm800k import load_prm800k
 from stepwise.data.stepwise_formats import read_trl
 from stepwise.registry import load_math_problems
 from stepwise.steps import split_steps
-from stepwise.scoring.prm import steps_to_score
+from stepwise.scoring.marked import steps_to_score
 from tests.workflow import TINY_CONFIG, deep_update, mirror_data, planned_jobs, snakemake, write_config
 
 pytestmark = pytest.mark.slow

@@ -14,9 +14,19 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.workflow import ROOT, deep_update, planned_jobs, snakemake, write_config
+from stepwise.registry import evaluation_methods
+from tests.workflow import DEFAULT_CONFIG, ROOT, deep_update, planned_jobs, snakemake, write_config
 
 PAPER = ROOT / "configs" / "paper-qwen2.5-1.5b.yaml"
+
+
+def merged_paper_config() -> dict:
+    """The paper config over the default one, with the schema's defaults, as the workflow reads it."""
+    from snakemake.utils import validate
+
+    config = deep_update(yaml.safe_load(DEFAULT_CONFIG.read_text()), yaml.safe_load(PAPER.read_text()))
+    validate(config, str(ROOT / "schemas" / "config.schema.yaml"))
+    return config
 
 
 # ---------------------------------------------------------------- what each script imports
@@ -181,9 +191,11 @@ def test_every_rule_that_runs_python_names_an_env_that_provides_its_imports(work
 # Rules that the session's tiny run of the default target (tests/conftest.py) has no job of: the
 # targets `all` stands for, and what only other configs run (few-shot SFT data; with a real MATH-500,
 # the PRM800K PRM's step metrics on PRM800K's test labels, which the real-data run covers).
-# Targets, rules of real data, and the summary over replicates (tests/test_workflow_replicates.py runs it on a copy).
+# Targets, rules of real data, the summary over replicates (tests/test_workflow_replicates.py runs it on a copy)
+# and public PRMs' scoring (tests/test_workflow_public_prm.py adds one to a copy).
 NOT_IN_THE_TINY_RUN = {"raw_data", "gsm8k_verifier", "prm800k", "math_shepherd", "processbench", "sft_data_fewshot",
-                       "prm800k_score_heldout", "prm800k_step_metrics_on_labels", "replicate_accuracy"}
+                       "prm800k_score_heldout", "prm800k_step_metrics_on_labels", "replicate_accuracy",
+                       "public_prm_step_scores", "processbench_public_score"}
 
 
 @pytest.mark.slow
@@ -259,6 +271,17 @@ def test_paper_config_lists_the_whole_dag_with_gpus_and_downloads_nothing(tmp_pa
         if "stepwise.launch" in shell:  # whatever runs on the launcher gets its GPU
             assert gpus(resources) >= 1, (rule, resources)
     assert any("Qwen/Qwen2.5-1.5B" in shell for rule, _, shell in jobs if rule == "base_model")
+    # The three public PRMs: each scores the MATH-500 samples and the four ProcessBench subsets on a GPU.
+    public = {entry["model"]: entry["name"] for entry in yaml.safe_load(PAPER.read_text())["scorers"]}
+    assert set(public) == {"peiyi9979/math-shepherd-mistral-7b-prm", "RLHFlow/Llama3.1-8B-PRM-Deepseek-Data",
+                           "Qwen/Qwen2.5-Math-PRM-7B"}
+    for rule, count in (("public_prm_step_scores", 1), ("processbench_public_score", 4)):
+        for model in public:
+            assert sum(rule == r and model in shell for r, _, shell in jobs) == count, (rule, model)
+    assert all(gpus(resources) == 1 for rule, resources, _ in jobs
+               if rule in ("public_prm_step_scores", "processbench_public_score"))
+    assert {f"{name}_{aggregation}" for name in public.values() for aggregation in ("min", "prod", "last")} <= {
+        method["label"] for method in evaluation_methods(merged_paper_config(), "math")}
     assert not (tmp_path / "results").exists()  # nothing fetched, nothing written
 
 

@@ -16,7 +16,7 @@ import pytest
 
 from stepwise.data.stepwise_formats import read_math_shepherd, read_trl
 from stepwise.steps import split_steps
-from stepwise.scoring.prm import steps_to_score
+from stepwise.scoring.marked import steps_to_score
 from tests.workflow import TINY_CONFIG, deep_update, planned_jobs, snakemake, write_config
 
 TASKS = ("gsm8k", "math")

@@ -34,20 +34,25 @@ def check_model_folder(path: str | os.PathLike) -> Path:
     return folder
 
 
-def resolve_model(name: str, revision: str | None = None) -> Path:
-    """A local folder for ``name`` (a folder path or a hub id), downloading it if needed."""
+def resolve_model(name: str, revision: str | None = None, key: str = "model.base") -> Path:
+    """A local folder for ``name`` (a folder path or a hub id), downloading it if needed; ``key`` is the
+    config key that named it (for the error message)."""
     if Path(name).exists():
         return check_model_folder(name).resolve()
-    from huggingface_hub import snapshot_download
+    from huggingface_hub import HfApi, snapshot_download
 
     try:
-        folder = snapshot_download(name, revision=revision, allow_patterns=["*.json", "*.safetensors", "*.model", "*.txt", "*.py"])
+        files = HfApi().list_repo_files(name, revision=revision)
+        # One copy of the weights: safetensors where the repository has them, else PyTorch .bin files.
+        weights = "*.safetensors" if any(f.endswith(".safetensors") for f in files) else "*.bin"
+        folder = snapshot_download(name, revision=revision,
+                                   allow_patterns=["*.json", weights, "*.model", "*.txt", "*.py", "*.jinja", "*.tiktoken"])
     except Exception as err:  # offline, unknown id, gated repo...: all end the same way
         raise ModelNotFoundError(
-            f"model.base = {name!r}: not a local folder and it could not be downloaded from the "
+            f"{key} = {name!r}: not a local folder and it could not be downloaded from the "
             f"Hugging Face hub ({type(err).__name__}: {err}). On a machine without internet, download "
             f"it where there is (e.g. `hf download {name} --local-dir /models/{name}`), copy it here and "
-            "set model.base to that folder in the config."
+            f"set {key} to that folder in the config."
         ) from err
     return check_model_folder(folder)
 

@@ -13,10 +13,15 @@ from stepwise.training.lm import bf16_available, default_device
 from stepwise.training.reward_model import Batch
 
 
-def on_scoring_device(model: nn.Module) -> torch.device:
-    """Move ``model`` to the GPU (bf16 where supported) or keep it on the CPU (float32); return the device."""
+def scoring_dtype() -> torch.dtype:
+    """The default scoring precision: bf16 on a GPU that supports it, else float32."""
+    return torch.bfloat16 if bf16_available() else torch.float32
+
+
+def on_scoring_device(model: nn.Module, dtype: torch.dtype | None = None) -> torch.device:
+    """Move ``model`` to the GPU or keep it on the CPU, in ``dtype`` (default :func:`scoring_dtype`); return the device."""
     device = default_device()
-    model.to(device, dtype=torch.bfloat16 if bf16_available() else torch.float32)
+    model.to(device, dtype=dtype or scoring_dtype())
     return device
 
 
@@ -27,18 +32,19 @@ def score_in_batches(
     score_batch: Callable[[Batch], Sequence[Any]],
     batch_size: int,
     description: str,
+    dtype: torch.dtype | None = None,
 ) -> list[Any]:
     """``score_batch``'s result for every feature, in input order.
 
     Features are batched by similar length (little padding), moved to the
-    scoring device (see :func:`on_scoring_device`) and scored without gradients;
+    scoring device in ``dtype`` (see :func:`on_scoring_device`) and scored without gradients;
     ``score_batch`` returns one result per row of a collated batch.
     """
     from tqdm.auto import tqdm
 
     if batch_size < 1:
         raise ValueError(f"batch_size must be >= 1, got {batch_size}")
-    device = on_scoring_device(model)
+    device = on_scoring_device(model, dtype)
     order = sorted(range(len(features)), key=lambda i: len(features[i]["input_ids"]))
     results: list[Any] = [None] * len(features)
     with torch.no_grad():

@@ -14,25 +14,10 @@ from collections.abc import Sequence
 import torch
 
 from stepwise.io import DataError
-from stepwise.scoring.batches import score_in_batches
-from stepwise.steps import split_steps
-from stepwise.training.collate import RightPaddingCollator
+from stepwise.scoring.marked import read_marked_steps, solution_steps
 from stepwise.training.prm_config import GOOD, NEUTRAL
-from stepwise.training.prm_inputs import encode_steps, step_windows
-from stepwise.training.prm_model import ProcessRewardModel, load_prm, single_token_id
-
-
-def steps_to_score(text: str, step_format: str) -> list[str]:
-    """The steps of a solution text (:func:`stepwise.steps.split_steps`); an empty text is one empty step,
-    so that every solution gets at least one score."""
-    return split_steps(text, step_format) or [text]
-
-
-def class_probabilities(model: ProcessRewardModel, batch: dict[str, torch.Tensor]) -> list[torch.Tensor]:
-    """Per row of a collated batch, the class probabilities ``[n_marked, n_classes]`` at its marked steps, in order."""
-    mask = batch["step_mask"].bool()
-    probabilities = model(batch["input_ids"], batch["attention_mask"], mask).float().softmax(dim=-1)
-    return list(probabilities.split(mask.sum(dim=1).tolist()))
+from stepwise.training.prm_inputs import encode_steps
+from stepwise.training.prm_model import load_prm, single_token_id
 
 
 def correct_probability(probabilities: torch.Tensor, neutral_is_correct: bool) -> torch.Tensor:
@@ -62,38 +47,15 @@ def score_steps(
     """
     if len(prompts) != len(solutions):
         raise ValueError(f"{len(prompts)} prompts but {len(solutions)} solutions")
-    all_steps = []
-    for index, solution in enumerate(solutions):
-        if isinstance(solution, str):
-            if step_format is None:
-                raise ValueError(f"solution {index} is a text; pass step_format to split it into steps")
-            all_steps.append(steps_to_score(solution, step_format))
-        elif not solution or not all(isinstance(step, str) for step in solution):
-            raise DataError(f"solution {index} must be a text or a non-empty list of step texts, got {solution!r}")
-        else:
-            all_steps.append(list(solution))
+    all_steps = solution_steps(solutions, step_format)
     model, tokenizer, settings = load_prm(prm_dir)
     marker_id = single_token_id(tokenizer, settings.step_marker)
-    features, owners = [], []  # owners[i]: (solution, its steps) scored by feature i
+    encoded = []
     for index, (prompt, steps) in enumerate(zip(prompts, all_steps)):
         try:
-            encoded = encode_steps(tokenizer, prompt, steps, marker_id)
+            encoded.append(encode_steps(tokenizer, prompt, steps, marker_id))
         except DataError as err:
             raise DataError(f"solution {index}: {err}") from None
-        for start, end, window_steps in step_windows(encoded.step_ends, settings.max_length):
-            mask = [0] * (end - start)
-            for step in window_steps:
-                mask[encoded.step_ends[step] - start] = 1
-            features.append({"input_ids": encoded.input_ids[start:end], "step_mask": mask})
-            owners.append((index, window_steps))
-    collator = RightPaddingCollator(tokenizer.pad_token_id, token_fields={"step_mask": 0})
-
-    def scores(batch: dict[str, torch.Tensor]) -> list[list[float]]:
-        return [correct_probability(p, neutral_is_correct).tolist() for p in class_probabilities(model, batch)]
-
-    window_scores = score_in_batches(model, features, collator, scores, batch_size, "PRM step scoring")
-    result = [[0.0] * len(steps) for steps in all_steps]
-    for (index, window_steps), values in zip(owners, window_scores, strict=True):
-        for step, value in zip(window_steps, values, strict=True):
-            result[index][step] = value
-    return result
+    return read_marked_steps(model, encoded, lambda p: correct_probability(p, neutral_is_correct),
+                             max_length=settings.max_length, batch_size=batch_size,
+                             pad_token_id=tokenizer.pad_token_id, description="PRM step scoring")
