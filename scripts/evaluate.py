@@ -35,7 +35,7 @@ def main() -> None:
         raise DataError(f"score column(s) {missing} of the methods are missing from the score files {args.scores}")
     frame = samples_frame(records, scores)
     with get_task(args.task).checker() as checker:
-        frame = fill_answer_groups(frame, equivalent=checker.equal)
+        frame = fill_answer_groups(frame, checker.group_many)
     curves, selections = evaluate_selection(frame, methods, trials=trials, seed=seed)
     with atomic_output(args.csv) as handle:
         curves.to_csv(handle, index=False, columns=["method", "n", "accuracy", "std"])

@@ -7,7 +7,8 @@ from fractions import Fraction
 
 import pytest
 
-from stepwise.answers import AnswerChecker, group_equivalent, gsm8k_equal, parse_gsm8k_number
+from stepwise.answers import AnswerChecker, gsm8k_equal, parse_gsm8k_number
+from stepwise.selection import pairwise_grouper
 from stepwise.answers import check as check_module
 
 # (pred, ref). Every pair is accepted by the checker and, with the fast path
@@ -236,15 +237,34 @@ def test_long_and_malformed_answers_get_only_the_fast_path():
         assert checker.stats.worker_checks == 0
 
 
-def test_group_equivalent_math():
-    answers = ["\\frac12", "0.5", None, "2", "1/2", "  ", "2.0", "-2", "0.5"]
+GROUPING_CASES = [
+    # spellings of one number, a far one, a percentage (math-verify: 50% equals both 50 and 0.5), an interval,
+    # a relation whose right side is a number, sets, text, unparsable answers, identical unparsable ones
+    ["\\frac12", "0.5", None, "2", "1/2", "2.0", "-2", "0.5", "50\\%", "50", "x=2", "(0, 1]", "\\{1,2\\}", "2,1",
+     "\\text{(B)}", "B", "\\frac{", "\\frac{", "))", "0.5000001", "0.49", "\\sqrt{2}", "1.414214", "1.4142", "\\pi"],
+    ["3", "3.0", "x = 3", "\\frac{6}{2}", "3.0001", "3.00000001", "1000", "1,000", "10^3", "999.99995", None],
+    # words (read as products of letters), the letter e (math-verify: Euler's number), assignments, a set of one
+    ["I could not solve it", "5", "see above", "e", "2.718282", "\\text{five}", "x=5", "y = 5", "x = 6", "5.0000001",
+     "\\sin^2 x + \\cos^2 x", "1", "\\{3\\}", "3", "\\text{E}", "see above"],
+]
+
+
+def test_grouping_settles_pairs_without_checks_and_agrees_with_pairwise():
     with AnswerChecker(workers=2, timeout_s=10) as checker:
-        assert group_equivalent(answers, checker) == [0, 0, None, 1, 0, None, 1, 2, 0]
+        grouped = checker.group_many(GROUPING_CASES)
+        worker_checks = checker.stats.worker_checks
+        with AnswerChecker(workers=2, timeout_s=10) as reference:
+            assert grouped == pairwise_grouper(reference.equal)(GROUPING_CASES)
+            assert worker_checks < 0.6 * reference.stats.worker_checks  # pairs of numbers need no check
+    first = grouped[0]
+    assert first[:8] == [0, 0, None, 1, 0, 1, 2, 0]
+    assert first[8] == first[0] != first[9]  # 50% joins 0.5's group (math-verify: 50% = 0.5), so 50 founds one
+    assert first[16] == first[17] and first[21] == first[22] != first[23]  # the same text; sqrt(2) to 6 decimals
 
 
-def test_group_equivalent_gsm8k():
+def test_grouping_gsm8k():
     with AnswerChecker(kind="gsm8k") as checker:
-        assert group_equivalent(["18", "$18.00", "17", None, "18 dollars"], checker) == [0, 0, 1, None, 0]
+        assert checker.group_many([["18", "$18.00", "17", None, "18 dollars", "abc", "abc"]]) == [[0, 0, 1, None, 0, 2, 2]]
 
 
 def test_bad_arguments_are_named():

@@ -26,6 +26,7 @@ from stepwise.selection import (
     expected_best_of_n,
     expected_pass_at_n,
     fill_answer_groups,
+    pairwise_grouper,
     n_values,
     selections_at_max_n,
 )
@@ -322,7 +323,7 @@ def test_fill_answer_groups_exact_and_with_equivalence():
         calls.append((a, b))
         return float(a) == float(b)
 
-    grouped = fill_answer_groups(frame, numeric)["answer_group"]
+    grouped = fill_answer_groups(frame, pairwise_grouper(numeric))["answer_group"]
     assert grouped[0] == grouped[1] == grouped[3] != grouped[4] and pd.isna(grouped[2])
     assert ("0.5", "0.5") not in calls  # identical strings are grouped without asking
 

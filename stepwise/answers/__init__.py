@@ -2,8 +2,8 @@
 
 from stepwise.answers.check import (
     AnswerChecker,
+    AnswerForm,
     CheckStats,
-    group_equivalent,
     gsm8k_equal,
     normalise_latex_answer,
     parse_gsm8k_number,
@@ -18,13 +18,13 @@ from stepwise.answers.extract import (
 
 __all__ = [
     "AnswerChecker",
+    "AnswerForm",
     "CheckStats",
     "extract_answer",
     "extract_boxed",
     "extract_hash_answer",
     "extract_prm800k_answer",
     "extract_the_answer_is",
-    "group_equivalent",
     "gsm8k_equal",
     "normalise_latex_answer",
     "parse_gsm8k_number",

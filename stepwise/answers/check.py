@@ -28,6 +28,7 @@ GSM8K answers are numbers, compared exactly with :class:`fractions.Fraction`
 from __future__ import annotations
 
 import logging
+import math
 import multiprocessing
 import re
 import signal
@@ -38,7 +39,7 @@ from concurrent.futures import wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Literal
+from typing import Any, Literal
 
 from stepwise.answers.extract import braced_group
 
@@ -125,20 +126,71 @@ def _math_verdict(pred: str, ref: str) -> bool:
 
     Runs inside a pool worker: no timeouts of its own (the pool enforces them).
     """
-    from math_verify import LatexExtractionConfig, parse, verify
+    from math_verify import verify
 
-    config = [LatexExtractionConfig(boxed_match_priority=0)]
-
-    def parsed(answer: str) -> list:
-        return parse(
-            "\\boxed{" + answer + "}",
-            extraction_config=config,
-            extraction_mode="first_match",
-            parsing_timeout=None,
-        )
-
-    gold, target = parsed(ref), parsed(pred)
+    gold, target = _parse_answer(ref), _parse_answer(pred)
     return bool(gold) and bool(target) and bool(verify(gold, target, timeout_seconds=None))
+
+
+def _parse_answer(answer: str) -> list:
+    """math-verify's reading of one extracted answer: the answer boxed, read by the LaTeX extraction alone."""
+    from math_verify import LatexExtractionConfig, parse
+
+    return parse("\\boxed{" + answer + "}", extraction_config=[LatexExtractionConfig(boxed_match_priority=0)],
+                 extraction_mode="first_match", parsing_timeout=None)
+
+
+def _answer_form(answer: str) -> tuple[str, float | None]:
+    """What math-verify reads in one extracted answer, for grouping (:class:`AnswerForm`'s kinds).
+    Runs inside a pool worker."""
+    import sympy
+
+    expressions = [item for item in _parse_answer(answer) if isinstance(item, (sympy.Basic, sympy.MatrixBase))]
+    if not expressions:
+        return "unparsed", None
+    expression = expressions[0]
+    value = _plain_number(expression)
+    if value is not None:
+        return "number", value
+    if isinstance(expression, sympy.Eq) and isinstance(expression.lhs, sympy.Symbol):
+        value = _plain_number(expression.rhs)
+        if value is not None:
+            return "assignment", value
+    if _is_text_like(expression):
+        return "text", None
+    return "other", None
+
+
+def _plain_number(expression) -> float | None:
+    """The real value of a number without symbols (not a percentage), else None."""
+    import sympy
+
+    # math-verify writes x% as x*UnevaluatedExpr(1/100) and compares it with x and with x/100.
+    if not (isinstance(expression, sympy.Expr) and expression.is_number) or expression.atoms(sympy.UnevaluatedExpr):
+        return None
+    value = complex(expression.evalf(30))
+    return value.real if value.imag == 0 and math.isfinite(value.real) else None
+
+
+def _is_text_like(expression) -> bool:
+    """Whether an expression is a product of letters (how math-verify reads words): it never equals a
+    number. Not a lone ``e`` (math-verify equates the letter with Euler's number) and no symbol named
+    other than by letters (a symbol ``5`` would equal the number 5 by name)."""
+    import sympy
+
+    factors = expression.args if isinstance(expression, sympy.Mul) else (expression,)
+    symbols = expression.free_symbols
+    if not symbols or not all(s.name.isalpha() for s in symbols):
+        return False
+    if isinstance(expression, sympy.Symbol) and expression.name.lower() == "e":
+        return False
+
+    def letter_or_constant(factor) -> bool:
+        if isinstance(factor, sympy.Pow):
+            return factor.exp.is_Integer and letter_or_constant(factor.base)
+        return factor is sympy.I or isinstance(factor, (sympy.Symbol, sympy.Number, sympy.NumberSymbol))
+
+    return all(letter_or_constant(factor) for factor in factors)
 
 
 def _warm_up() -> None:
@@ -219,6 +271,72 @@ def _pool_context():
     return multiprocessing.get_context("spawn")
 
 
+_BROKEN = object()  # a pool call lost to a broken pool
+
+
+class _Grouping:
+    """One problem's answers being grouped (:meth:`AnswerChecker.group_many`)."""
+
+    def __init__(self, answers: Sequence[str | None]):
+        self.answers = list(answers)
+        self.representatives: list[str] = []
+        self.group_of: dict[str, int] = {}
+        self.position = 0
+
+    def next_new(self, may_equal) -> tuple[str, list[int]] | None:
+        """The next answer that needs checks, with the groups it may join; answers that join
+        none without a check found their groups on the way. None when every answer has a group."""
+        while self.position < len(self.answers):
+            answer = self.answers[self.position]
+            if answer is not None and answer not in self.group_of:
+                candidates = [i for i, r in enumerate(self.representatives) if may_equal(answer, r)]
+                if candidates:
+                    return answer, candidates
+                self.join(answer, [])
+            self.position += 1
+        return None
+
+    def join(self, answer: str, equal_groups: list[int]) -> None:
+        """Put ``answer`` into the first group it equals, or a new one."""
+        if equal_groups:
+            self.group_of[answer] = equal_groups[0]
+        else:
+            self.group_of[answer] = len(self.representatives)
+            self.representatives.append(answer)
+
+    def ids(self) -> list[int | None]:
+        return [None if answer is None else self.group_of[answer] for answer in self.answers]
+
+
+@dataclass(frozen=True)
+class AnswerForm:
+    """How an answer reads, for grouping (:meth:`AnswerChecker.forms`).
+
+    ``kind``: "number" (a plain real number, its ``value``; GSM8K answers are
+    all numbers, exact ``Fraction`` values or None), "assignment" (``x = v``
+    with a number ``v``: math-verify compares ``v`` with a number), "text" (a
+    product of letters, as words read), "other" (any other expression, or a
+    read that failed) or "unparsed" (no expression: such an answer equals only
+    answers of the same fast-path ``normal`` form).
+    """
+
+    kind: str
+    value: float | Fraction | None
+    normal: str = ""
+
+    def differs(self, other: AnswerForm) -> bool:
+        """Whether two answers are certainly different, without a check."""
+        kinds = {self.kind, other.kind}
+        if "unparsed" in kinds:
+            return self.normal != other.normal
+        if isinstance(self.value, Fraction) or isinstance(other.value, Fraction):
+            return False  # GSM8K: the check itself is this cheap
+        if kinds <= {"number", "assignment"} and None not in (self.value, other.value):
+            # math-verify equates numbers that agree to 6 decimals (or exactly): far beyond that they differ.
+            return abs(self.value - other.value) > 1e-4 * max(1.0, abs(self.value), abs(other.value))
+        return kinds == {"number", "text"}
+
+
 @dataclass
 class CheckStats:
     """What an :class:`AnswerChecker` did: counts over all calls so far."""
@@ -228,6 +346,7 @@ class CheckStats:
     fast_path: int = 0  # decided without math-verify (missing answer, identical, gsm8k, ...)
     too_long_or_malformed: int = 0  # math answers not sent to math-verify (counted in fast_path too)
     worker_checks: int = 0  # sent to the worker pool
+    worker_forms: int = 0  # answers read by the worker pool for grouping (AnswerChecker.forms)
     timeouts: int = 0  # worker killed at the time limit (verdict: not equal)
     errors: int = 0  # worker raised or died, or the pool broke twice (verdict: not equal)
     pool_restarts: int = 0  # broken pools replaced
@@ -270,6 +389,7 @@ class AnswerChecker:
         self.fast_path = fast_path
         self.stats = CheckStats()
         self._cache: dict[tuple[str | None, str], bool] = {}
+        self._forms: dict[str, AnswerForm] = {}
         self._pool = None
 
     def __enter__(self) -> AnswerChecker:
@@ -308,6 +428,60 @@ class AnswerChecker:
             self._cache.update(self._check_in_pool(list(to_check)))
         return [self._cache[key] for key in pairs]
 
+    # ---------------------------------------------------------------- grouping
+
+    def group_many(self, problems: Sequence[Sequence[str | None]]) -> list[list[int | None]]:
+        """Answer-group ids of every problem's answers (None for a missing answer), for voting.
+
+        Within a problem, each answer joins the first group whose representative
+        (its first member) it equals, ``equal(answer, representative)``, else it
+        founds the next group; identical strings share a group without a check.
+        The verdicts are :meth:`equal`'s, but most pairs are settled without
+        one: every distinct answer is read once (:meth:`forms`, in the workers),
+        two plain numbers further apart than math-verify's rounding allows are
+        different, and an answer math-verify reads no expression in equals only
+        what the fast path says it equals.
+        """
+        forms = self.forms({answer for answers in problems for answer in answers if answer is not None})
+        groupings = [_Grouping(answers) for answers in problems]
+        # The problems advance together: each round checks, in one parallel batch, the candidate
+        # groups of every problem's next new answer (one problem's answers depend on each other).
+        while True:
+            asks = [(grouping, grouping.next_new(lambda a, r: not forms[a].differs(forms[r])))
+                    for grouping in groupings]
+            asks = [(grouping, ask) for grouping, ask in asks if ask is not None]
+            if not asks:
+                break
+            pairs = [(answer, grouping.representatives[i]) for grouping, (answer, candidates) in asks for i in candidates]
+            verdicts = iter(self.check_many(pairs))
+            for grouping, (answer, candidates) in asks:
+                grouping.join(answer, [i for i in candidates if next(verdicts)])
+        return [grouping.ids() for grouping in groupings]
+
+    def forms(self, answers: Iterable[str]) -> dict[str, AnswerForm]:
+        """How each answer reads (:class:`AnswerForm`), each distinct answer once (cached)."""
+        answers = list(dict.fromkeys(answers))
+        missing = [answer for answer in answers if answer not in self._forms]
+        if self.kind == "gsm8k":
+            self._forms.update((answer, AnswerForm("number", parse_gsm8k_number(answer))) for answer in missing)
+        elif missing:
+            to_parse = []
+            for answer in missing:
+                stripped = _strip_answer(answer)
+                if stripped is None or not self._parsable(stripped):
+                    self._forms[answer] = AnswerForm("unparsed", None, normalise_latex_answer(stripped or ""))
+                else:
+                    to_parse.append(answer)
+            self.stats.worker_forms += len(to_parse)
+            read = self._run_in_pool(_answer_form, [(answer,) for answer in to_parse], failed=("other", None))
+            for answer, (kind, value) in zip(to_parse, read, strict=True):
+                self._forms[answer] = AnswerForm(kind, value, normalise_latex_answer(_strip_answer(answer)))
+        return {answer: self._forms[answer] for answer in answers}
+
+    def _parsable(self, answer: str) -> bool:
+        """Whether a (stripped) answer may go to math-verify at all."""
+        return len(answer) <= self.max_chars and _braces_balanced(answer) and not _has_box(answer)
+
     def _fast_verdict(self, pred: str | None, ref: str) -> bool | None:
         """The verdict when no math-verify call is needed, else None."""
         if self.kind == "gsm8k":
@@ -320,7 +494,7 @@ class AnswerChecker:
             return True
         if {_enclosure(pred_form), _enclosure(ref_form)} == {"set", "sequence"}:
             return False  # math-verify would equate {1,2} with the pair/interval (1,2)
-        if not all(len(a) <= self.max_chars and _braces_balanced(a) and not _has_box(a) for a in (pred, ref)):
+        if not all(self._parsable(a) for a in (pred, ref)):
             self.stats.too_long_or_malformed += 1
             return False
         return None
@@ -349,56 +523,62 @@ class AnswerChecker:
         return self._pool
 
     def _check_in_pool(self, keys: list[tuple[str, str]]) -> dict[tuple[str, str], bool]:
-        """math-verify verdicts from the worker pool.
+        """math-verify verdicts from the worker pool (a failed check is "not equal")."""
+        self.stats.worker_checks += len(keys)
+        return {key: bool(verdict) for key, verdict in zip(keys, self._run_in_pool(_math_verdict, keys), strict=True)}
+
+    def _run_in_pool(self, function, calls: list[tuple], failed=False) -> list:
+        """``function(*args)`` for every ``args`` of ``calls`` in the worker pool, in order; ``failed``
+        for a call that timed out or failed.
 
         If the pool breaks (pebble gives up on it when a worker dies at the
         wrong moment, and its unstarted tasks would then never finish), the
-        items it lost are retried once on a fresh pool, then rejected.
+        calls it lost are retried once on a fresh pool, then count as failed.
         """
-        self.stats.worker_checks += len(keys)
-        verdicts: dict[tuple[str, str], bool] = {}
+        results: dict[int, Any] = {}
+        pending = list(range(len(calls)))
         for attempt in range(2):
-            futures = [(key, self._schedule(key)) for key in keys]
-            keys = []
-            for key, future in futures:
-                verdict = None if future is None else self._collect(future)
-                if verdict is None:
-                    keys.append(key)
+            futures = [(index, self._schedule(function, calls[index])) for index in pending]
+            pending = []
+            for index, future in futures:
+                outcome = _BROKEN if future is None else self._collect(future, failed)
+                if outcome is _BROKEN:
+                    pending.append(index)
                 else:
-                    verdicts[key] = verdict
-            if not keys:
+                    results[index] = outcome
+            if not pending:
                 break
-            logger.warning("answer-checking pool broke; %d unfinished checks %s", len(keys),
-                           "retried on a new pool" if attempt == 0 else "rejected")
+            logger.warning("answer-checking pool broke; %d unfinished calls %s", len(pending),
+                           "retried on a new pool" if attempt == 0 else "failed")
             self.stats.pool_restarts += 1
             self.close()
-        self.stats.errors += len(keys)
-        verdicts.update(dict.fromkeys(keys, False))
-        return verdicts
+        self.stats.errors += len(pending)
+        results.update(dict.fromkeys(pending, failed))
+        return [results[index] for index in range(len(calls))]
 
-    def _schedule(self, key: tuple[str, str]):
-        """The future of one check, or None if the pool can no longer take work."""
+    def _schedule(self, function, args: tuple):
+        """The future of one call, or None if the pool can no longer take work."""
         try:
-            return self._get_pool().schedule(_math_verdict, args=key, timeout=self.timeout_s)
+            return self._get_pool().schedule(function, args=args, timeout=self.timeout_s)
         except RuntimeError:  # pebble: "Unexpected error within the Pool"
             return None
 
-    def _collect(self, future) -> bool | None:
-        """A worker's verdict: False on timeout or failure; None if the pool broke first."""
+    def _collect(self, future, failed):
+        """A worker's result: ``failed`` on timeout or failure; _BROKEN if the pool broke first."""
         while not future.done():
             if not self._pool.active:
-                return None
+                return _BROKEN
             wait([future], timeout=_POLL_S)
         try:
-            return bool(future.result())
+            return future.result()
         except FutureTimeout:
             self.stats.timeouts += 1
         except BrokenProcessPool:
-            return None
+            return _BROKEN
         except Exception as err:  # noqa: BLE001 - any failure of one item is a rejection
             self.stats.errors += 1
-            logger.debug("answer check failed: %r", err)
-        return False
+            logger.debug("answer-checking call failed: %r", err)
+        return failed
 
 
 def _enclosure(form: str) -> str | None:
@@ -425,28 +605,3 @@ def _validated_pair(index: int, pair: Sequence) -> tuple[str | None, str]:
             f"pair {index}: expected (str | None, str), got ({type(pred).__name__}, {type(ref).__name__})"
         )
     return pred, ref
-
-
-def group_equivalent(answers: list[str | None], checker: AnswerChecker) -> list[int | None]:
-    """A cluster id per answer (None for a missing or blank answer), for majority voting.
-
-    Each answer joins the first existing cluster whose representative (its first
-    member) it is equal to, with the representative as the reference side; else
-    it founds a new cluster. Ids are 0, 1, ... in order of first appearance.
-    """
-    representatives: list[str] = []
-    cluster_of: dict[str, int] = {}
-    ids: list[int | None] = []
-    for answer in answers:
-        if answer is None or not answer.strip():
-            ids.append(None)
-            continue
-        if answer not in cluster_of:
-            verdicts = checker.check_many((answer, representative) for representative in representatives)
-            match = next((i for i, same in enumerate(verdicts) if same), None)
-            if match is None:
-                representatives.append(answer)
-                match = len(representatives) - 1
-            cluster_of[answer] = match
-        ids.append(cluster_of[answer])
-    return ids

@@ -23,7 +23,7 @@ from stepwise.selection.exact import (
     expected_pass_at_n,
 )
 from stepwise.selection.methods import METHODS, MethodSpec
-from stepwise.selection.table import fill_answer_groups, problems_from_table
+from stepwise.selection.table import fill_answer_groups, pairwise_grouper, problems_from_table
 
 __all__ = [
     "METHODS",
@@ -40,6 +40,7 @@ __all__ = [
     "expected_best_of_n",
     "expected_pass_at_n",
     "fill_answer_groups",
+    "pairwise_grouper",
     "get_aggregation",
     "n_values",
     "problems_from_table",

@@ -16,7 +16,7 @@ A sample table is a pandas DataFrame with one row per sampled solution:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,6 +26,7 @@ import pandas as pd
 from stepwise.io import DataError
 
 AnswerEquivalence = Callable[[str, str], bool]
+AnswerGrouper = Callable[[Sequence[Sequence[str | None]]], list[list[int | None]]]
 
 
 @dataclass(frozen=True)
@@ -181,32 +182,50 @@ def _problem_arrays(problem_id: Any, rows: slice, columns: dict[str, Any]) -> Pr
 
 def fill_answer_groups(
     samples: pd.DataFrame,
-    equivalent: AnswerEquivalence | None = None,
+    group: AnswerGrouper | None = None,
     column: str = "answer_group",
 ) -> pd.DataFrame:
     """Return a copy of ``samples`` with ``column`` holding answer-group ids per problem.
 
-    Without ``equivalent``, answers are grouped by exact string equality. With it,
-    each answer joins the first existing group whose representative (its first
-    member in ``sample_id`` order) it is equivalent to, else starts a new group;
-    identical strings never call ``equivalent`` twice. Samples without an answer
-    (None/NaN) get <NA>.
+    ``group`` takes every problem's answers in ``sample_id`` order (None for a
+    missing one) and returns their group ids; one call for all problems, so
+    that a grouper can read each distinct answer once
+    (:meth:`stepwise.answers.AnswerChecker.group_many`, or
+    :func:`pairwise_grouper`). Without it, answers are grouped by exact string
+    equality. Samples without an answer (None/NaN) get <NA>.
     """
     require_columns(samples, ["problem_id", "sample_id", "answer"])
-    groups = pd.Series(pd.NA, index=samples.index, dtype="Int64")
+    problems = []
     for problem_id, rows in samples.sort_values("sample_id", kind="stable").groupby("problem_id", sort=False):
-        representatives: list[str] = []
-        group_of_text: dict[str, int] = {}
         for index, answer in rows["answer"].items():
-            if pd.isna(answer):
-                continue
-            if not isinstance(answer, str):
+            if not pd.isna(answer) and not isinstance(answer, str):
                 raise DataError(f"answer must be a string or None, got {show(answer)} at "
                                 f"problem_id={show(problem_id)}, sample_id={show(rows.at[index, 'sample_id'])}")
-            if answer not in group_of_text:
-                group_of_text[answer] = _join_group(answer, representatives, equivalent)
-            groups[index] = group_of_text[answer]
+        problems.append((rows.index, [None if pd.isna(answer) else answer for answer in rows["answer"]]))
+    ids = (group or pairwise_grouper(None))([answers for _, answers in problems])
+    groups = pd.Series(pd.NA, index=samples.index, dtype="Int64")
+    for (index, _), problem_ids in zip(problems, ids, strict=True):
+        groups.loc[index] = pd.array(problem_ids, dtype="Int64")
     return samples.assign(**{column: groups})
+
+
+def pairwise_grouper(equivalent: AnswerEquivalence | None) -> AnswerGrouper:
+    """The grouping rule, one pair at a time: each answer joins the first group whose representative
+    (its first member) it is ``equivalent`` to, else founds the next group; identical strings share a
+    group without a call. Without ``equivalent``, exact string equality."""
+
+    def group(problems: Sequence[Sequence[str | None]]) -> list[list[int | None]]:
+        result = []
+        for answers in problems:
+            representatives: list[str] = []
+            group_of: dict[str, int] = {}
+            for answer in answers:
+                if answer is not None and answer not in group_of:
+                    group_of[answer] = _join_group(answer, representatives, equivalent)
+            result.append([None if answer is None else group_of[answer] for answer in answers])
+        return result
+
+    return group
 
 
 def _join_group(answer: str, representatives: list[str], equivalent: AnswerEquivalence | None) -> int:
