@@ -107,7 +107,7 @@ def main() -> int:
 
     table = make_table(args.problems, args.samples, args.wrong, args.seed)
     distinct = sum(len({a for a in answers if a is not None}) for answers in table)
-    print(f"{args.problems} problems x {args.samples} answers, {distinct} distinct answers (per problem)")
+    print(f"{args.problems} problems x {args.samples} answers, {distinct} distinct answers summed over the problems")
 
     with AnswerChecker(workers=args.workers) as checker:
         start = time.perf_counter()

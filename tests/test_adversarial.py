@@ -2,8 +2,9 @@
 
 Over a thousand seeded strings (code injection, huge powers and factorials,
 thousands-deep nesting, random unicode and control characters, LaTeX that makes
-sympy slow) go through extraction, the GSM8K and MATH checkers, the calculator
-and step splitting.
+sympy slow) go through extraction (our formats' and the free-form one in the
+checker's workers), the GSM8K and MATH checkers, the calculator and step
+splitting.
 """
 
 import random
@@ -179,3 +180,19 @@ def test_math_checker_time_limit_holds_per_item(attacks):
         print(f"\nMATH checker on {len(attacks)} hostile answers: {stats}")
         assert stats.worker_checks > len(attacks) // 2  # most of them really reached math-verify
         assert stats.timeouts > 0  # and the slow ones were cut off, not waited for
+
+
+def test_free_form_extraction_time_limit_holds_per_item(attacks):
+    """The same strings as free-form solutions: math-verify's extraction (which may call the restricted
+    parse_expr) reads each in a worker, within the time limit, and returns a string or None."""
+    with AnswerChecker(kind="math", workers=2, timeout_s=TIME_LIMIT_S) as checker:
+        checker.extract("1")  # start the pool outside the timed reads
+        over = []
+        for text in attacks:
+            answer, seconds = _timed(checker.extract, text)
+            assert answer is None or isinstance(answer, str)
+            if seconds > TIME_LIMIT_S + MARGIN_S:
+                over.append((round(seconds, 2), text[:60]))
+        assert over == []
+        print(f"\nfree-form extraction of {len(attacks)} hostile texts: {checker.stats}")
+        assert checker.stats.worker_extractions == len(attacks) + 1

@@ -96,3 +96,19 @@ def test_math500_answers_equal_themselves_through_math_verify(math500):
         print(f"\nMATH-500 answer vs itself via math-verify: {sum(verdicts)}/500 in {seconds:.1f} s, {checker.stats}")
         assert checker.stats.timeouts == 0 and checker.stats.errors == 0
     assert [row["answer"] for row, ok in zip(math500, verdicts) if not ok] == []
+
+
+def test_free_form_extraction_of_the_real_solutions(gsm8k, math500):
+    """Read the free-form way (as an off-the-shelf model's text would be), MATH-500's reference solutions give
+    their answers and GSM8K's test solutions their final answers."""
+    with AnswerChecker(kind="math", workers=2, timeout_s=10) as checker:
+        answers = checker.extract_many([row["solution"] for row in math500])
+        verdicts = checker.check_many([(answer, row["answer"]) for answer, row in zip(answers, math500)])
+        print(f"\nMATH-500 free-form: {sum(verdicts)}/500, {checker.stats}")
+    failed = [(row["unique_id"], answer, row["answer"]) for row, answer, ok in zip(math500, answers, verdicts) if not ok]
+    assert len(failed) <= 5, failed  # the boxed answer itself: only the boxes that read differently alone
+    rows = gsm8k["test"]
+    with AnswerChecker(kind="gsm8k") as checker:
+        answers = checker.extract_many([row["answer"] for row in rows])
+        verdicts = checker.check_many([(answer, extract_hash_answer(row["answer"])) for answer, row in zip(answers, rows)])
+    assert [row["answer"][-60:] for row, ok in zip(rows, verdicts) if not ok] == []

@@ -41,7 +41,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, Literal
 
-from stepwise.answers.extract import braced_group
+from stepwise.answers.extract import braced_group, free_form_answer
 
 logger = logging.getLogger(__name__)
 
@@ -347,6 +347,7 @@ class CheckStats:
     too_long_or_malformed: int = 0  # math answers not sent to math-verify (counted in fast_path too)
     worker_checks: int = 0  # sent to the worker pool
     worker_forms: int = 0  # answers read by the worker pool for grouping (AnswerChecker.forms)
+    worker_extractions: int = 0  # free-form solutions whose answer the workers extracted
     timeouts: int = 0  # worker killed at the time limit (verdict: not equal)
     errors: int = 0  # worker raised or died, or the pool broke twice (verdict: not equal)
     pool_restarts: int = 0  # broken pools replaced
@@ -427,6 +428,22 @@ class AnswerChecker:
         if to_check:
             self._cache.update(self._check_in_pool(list(to_check)))
         return [self._cache[key] for key in pairs]
+
+    # ---------------------------------------------------------------- free-form answers
+
+    def extract_many(self, texts: Sequence[str]) -> list[str | None]:
+        """The final answer of each free-form solution (:func:`~stepwise.answers.extract.free_form_answer`),
+        read in the restricted workers with the per-item time limit; None where there is none, or where
+        the read failed or ran out of time."""
+        for index, text in enumerate(texts):
+            if not isinstance(text, str):
+                raise TypeError(f"text {index}: expected a str, got {type(text).__name__}")
+        self.stats.worker_extractions += len(texts)
+        return self._run_in_pool(free_form_answer, [(text,) for text in texts], failed=None)
+
+    def extract(self, text: str) -> str | None:
+        """:meth:`extract_many` of one text."""
+        return self.extract_many([text])[0]
 
     # ---------------------------------------------------------------- grouping
 

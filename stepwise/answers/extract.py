@@ -124,6 +124,41 @@ def extract_hash_answer(text: str) -> str | None:
     return _non_empty(text[position + len(GSM8K_ANSWER_MARKER) :].split("\n", 1)[0])
 
 
+#: How much of a free-form solution's end :func:`free_form_answer` reads: the final answer is there.
+FREE_FORM_TAIL_CHARS = 4000
+
+
+def free_form_answer(text: str) -> str | None:
+    """The final answer of a free-form solution, or None.
+
+    For solutions an off-the-shelf model wrote. A text with one of the
+    workflow's own answer markers (``#### N``, which few-shot prompted models
+    copy, or a ``# Answer`` line) gives that answer, as
+    :func:`extract_hash_answer` and :func:`extract_prm800k_answer` read it;
+    any other text is read by
+    math-verify: it reads the end of the text with its LaTeX extraction
+    (``\\boxed{}`` first, all boxes together; then "final answer is $...$",
+    inline and display math) and then its plain-expression extraction (a
+    number after "Answer:", or the last one), and the matched text (which it
+    normalises: ``1000,99`` reads ``1000.99``) is the answer. An escaped
+    dollar (``\\$18``, currency in prose) is dropped first, so that it opens
+    no math. Its
+    plain-expression extraction hands text to sympy's ``parse_expr``: call this
+    only inside the answer checker's restricted workers
+    (:meth:`stepwise.answers.AnswerChecker.extract_many`).
+    """
+    from math_verify import ExprExtractionConfig, LatexExtractionConfig, parse
+
+    marked = extract_hash_answer(text) or extract_prm800k_answer(text)
+    if marked is not None:
+        return marked
+    parsed = parse(text[-FREE_FORM_TAIL_CHARS:].replace("\\$", ""),
+                   extraction_config=[LatexExtractionConfig(boxed_match_priority=0), ExprExtractionConfig()],
+                   extraction_mode="first_match", fallback_mode="first_match", parsing_timeout=None)
+    matched = [item for item in parsed if isinstance(item, str)]
+    return _non_empty(matched[0]) if matched else None
+
+
 def extract_answer(text: str) -> str | None:
     """The final answer in any known format, or None.
 
