@@ -1,5 +1,7 @@
 # The generator of each task: its SFT data as a file, then SFT of the base model
-# on it. The data is the task's gold solutions (GSM8K), MATH reference solutions
+# on it; or, with <task>.generator.source `pretrained`, an off-the-shelf model as
+# it is (rule pretrained_generator: its files linked, and how it is prompted;
+# stepwise/generators.py). The data is the task's gold solutions (GSM8K), MATH reference solutions
 # in the PRM800K step format (rule sft_data, a light job), or few-shot samples
 # of a prompted model whose answer checks correct (rule sft_data_fewshot, a
 # sampling job); stepwise.registry.generator_data_source says which. The SFT
@@ -60,6 +62,8 @@ rule sft_generator:
         data=results("{task}", "sft_data.jsonl"),  # shared by the replicates
     output:
         directory(rep("models", "{task}_generator")),
+    wildcard_constraints:
+        task=one_of(job_settings.tasks_with_generator(config, "sft")),
     params:
         settings=lambda w: settings(rep_config(w)[w.task]["sft"]),
         checkpoints=lambda w: in_rep(w, "checkpoints", f"{w.task}_generator"),  # kept when the job restarts
@@ -76,3 +80,24 @@ rule sft_generator:
         "python -m stepwise.launch --gpus {resources.gpu} --data-parallel \"$STEPWISE_SCRIPTS/sft_generator.py\""
         " --data {input.data:q} --base {input.base:q} --settings {params.settings:q}"
         " --out {output:q} --checkpoints {params.checkpoints:q} > {log:q} 2>&1"
+
+
+rule pretrained_generator:
+    input:
+        dataset=lambda w: problems_of(w.task, "train"),  # a few-shot prompt's solved problems
+    output:
+        directory(rep("models", "{task}_generator")),
+    wildcard_constraints:
+        task=one_of(job_settings.tasks_with_generator(config, "pretrained")),
+    params:
+        settings=lambda w: settings(config[w.task]["generator"]),
+    log:
+        rep("logs", "models", "{task}_generator.log"),
+    threads: stage_threads("light")
+    resources:
+        **stage_resources("light"),
+    conda:
+        "../envs/train.yaml"
+    shell:
+        "python \"$STEPWISE_SCRIPTS/pretrained_generator.py\" --task {wildcards.task} --dataset {input.dataset:q}"
+        " --settings {params.settings:q} --out {output:q} > {log:q} 2>&1"

@@ -77,7 +77,7 @@ rule score_steps:
     wildcard_constraints:
         scorer=one_of(registry.scorer_names(config, "process")),
     params:
-        settings=lambda w: settings(job_settings.step_scoring(config, w.scorer)),
+        settings=lambda w: settings(job_settings.step_scoring(config, w.scorer, w.task)),
     log:
         rep("logs", "{task}", "step_scores", "{split}", "{scorer}.log"),
     benchmark:
@@ -155,7 +155,7 @@ rule prm800k_step_metrics_on_demo:
             category=PRM800K_CATEGORY,
         ),
     params:
-        settings=settings(job_settings.step_metrics(config, "MATH test samples judged by the demo's ground truth")),
+        settings=settings(job_settings.step_metrics(config, "MATH test samples judged by the demo's ground truth", "math")),
     log:
         rep("logs", "math", "prm_step_metrics.log"),
     threads: stage_threads("light")

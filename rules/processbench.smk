@@ -29,7 +29,8 @@ if PROCESSBENCH_ON_DEMO:
         wildcard_constraints:
             subset=one_of(registry.TASK_NAMES),
         params:
-            settings=settings({"source": "demo", "samples_per_problem": PROCESSBENCH["samples_per_problem"]}),
+            settings=lambda w: settings({"source": "demo", "samples_per_problem": PROCESSBENCH["samples_per_problem"],
+                                         "step_format": registry.sample_step_format(config, w.subset)}),
         log:
             rep("logs", "processbench", "sets", "{subset}.log"),
         threads: stage_threads("light")

@@ -36,7 +36,7 @@ rule public_prm_step_scores:
     wildcard_constraints:
         scorer=one_of(registry.scorer_names(config, "public_prm")),
     params:
-        settings=lambda w: settings(job_settings.public_prm_scoring(config, w.scorer)),
+        settings=lambda w: settings(job_settings.public_prm_scoring(config, w.scorer, w.task)),
     log:
         rep("logs", "{task}", "step_scores", "{split}", "{scorer}.log"),
     benchmark:

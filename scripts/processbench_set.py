@@ -26,8 +26,8 @@ def main() -> None:
     if source == "demo":
         if not (args.task and args.samples and args.dataset):
             parser.error("a demo subset needs --task, --samples and --dataset")
-        (per_problem,) = required(args.settings, "samples_per_problem")
-        records = demo_records(args.task, read_jsonl(args.samples), args.dataset, per_problem)
+        per_problem, step_format = required(args.settings, "samples_per_problem", "step_format")
+        records = demo_records(args.task, read_jsonl(args.samples), args.dataset, per_problem, step_format)
         with atomic_output(args.out) as handle:
             write_processbench(records, handle)
     elif source == "url":

@@ -1,10 +1,16 @@
 """Sample solutions for one shard of a task's problems and grade their answers.
 
-Settings: ``sample_set`` (the task's sample-set config: n, temperature, ...) and
-``sampling`` (the config's sampling section: backend, shards, ...).
+The generator folder says how it is prompted, where its solutions stop and how
+their answers read (stepwise.generators: the task's own format for a fine-tuned
+generator). Settings: ``sample_set`` (the task's sample-set config: n,
+temperature, ...) and ``sampling`` (the config's sampling section: backend,
+shards, ...).
 """
 
+import dataclasses
+
 from stepwise.cli import job_parser, parse_job, required
+from stepwise.generators import Generator
 from stepwise.registry import TASK_NAMES, get_task
 from stepwise.sampling import SamplingParams, sampler_from_config
 from stepwise.sampling.shards import sample_shard
@@ -22,10 +28,12 @@ def main() -> None:
 
     sample_set, sampling = required(args.settings, "sample_set", "sampling")
     task = get_task(args.task)
-    problems = task.load(args.dataset)
+    generator = Generator.from_folder(args.model, task)
+    problems = generator.problems(args.dataset)
     if sample_set.get("problems"):
         problems = problems[: sample_set["problems"]]
     params = SamplingParams.from_config(sample_set, calculator_notation=task.calculator_notation)
+    params = dataclasses.replace(params, stop=generator.stop)
     sampler = sampler_from_config(sampling, args.model, args.gpus)
     with task.checker() as checker:
         sample_shard(
@@ -35,7 +43,7 @@ def main() -> None:
             args.out,
             n_shards=sampling["shards"],
             index=args.shard,
-            extract=task.extract,
+            extract=generator.answer_reader(checker),
             grade=checker.equal,
             greedy=sample_set["greedy"],
         )

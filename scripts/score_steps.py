@@ -9,7 +9,8 @@ steps), written back with the step scores added. The column holds one
 P(step correct) per step; solution scores per aggregation come from
 scripts/aggregate_step_scores.py.
 
-Settings: the step-score ``column``; for a trained PRM the scoring
+Settings: the step-score ``column``, the samples' ``step_format`` (with
+``--samples``); for a trained PRM the scoring
 ``batch_size`` and, for a 3-class PRM, whether P(neutral) counts towards
 P(step correct) (``neutral_is_correct``); for a public PRM its ``public_prm``
 entry (its own batch size and settings).
@@ -51,10 +52,11 @@ def main() -> None:
         if not (args.task and args.dataset):
             parser.error("--samples needs --task and --dataset")
         task = get_task(args.task)
+        (step_format,) = required(args.settings, "step_format")  # the samples' (stepwise.registry.sample_step_format)
         score = job_step_scorer(args.settings, args.prm, task)
         problems = task.problem_texts(args.dataset)
         samples = read_jsonl(args.samples)
-        scores = score([problems[s["problem_id"]] for s in samples], [s["text"] for s in samples], task.step_format)
+        scores = score([problems[s["problem_id"]] for s in samples], [s["text"] for s in samples], step_format)
         records = (score_record(s, **{column: score}) for s, score in zip(samples, scores, strict=True))
     logging.info("wrote %d records with step scores %r to %s", write_jsonl(args.out, records), column, args.out)
 

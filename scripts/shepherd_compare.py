@@ -11,11 +11,13 @@ Settings: ``problems``, ``completion`` (as for the label shards), ``sampling``,
 ``soft_threshold`` and ``demo_truth``.
 """
 
+import dataclasses
 import json
 import logging
 
 from stepwise.cli import job_parser, parse_job, required
 from stepwise.demo.truth import demo_programs, true_step_labels
+from stepwise.generators import Generator
 from stepwise.io import DataError, atomic_output, iter_jsonl
 from stepwise.sampling import SamplingParams, sampler_from_config
 from stepwise.shepherd import STRATEGIES, Completer, candidates_from_samples
@@ -49,8 +51,9 @@ def main() -> None:
     other = next(strategy for strategy in STRATEGY_NAMES if strategy != done)
 
     task = get_task(args.task)
-    problems = {problem.problem_id: problem for problem in task.load(args.dataset)}
-    candidates = candidates_from_samples(iter_jsonl(args.samples), problems, task.step_format, path=args.samples)
+    generator = Generator.from_folder(args.model, task)  # its prompts, stop strings, step format and answers
+    problems = {problem.problem_id: problem for problem in generator.problems(args.dataset)}
+    candidates = candidates_from_samples(iter_jsonl(args.samples), problems, generator.step_format, path=args.samples)
     first = set(list(dict.fromkeys(c.problem_id for c in candidates))[:n_problems])
     candidates = [c for c in candidates if c.problem_id in first]
     missing = [(c.problem_id, c.sample_id) for c in candidates if (c.problem_id, c.sample_id) not in labelled]
@@ -60,8 +63,9 @@ def main() -> None:
 
     sampler = sampler_from_config(sampling, args.model, args.gpus)
     with task.checker() as checker:
-        params = SamplingParams.from_config(completion, calculator_notation=task.calculator_notation)
-        completer = Completer(sampler, params, task.extract, checker.equal)
+        params = dataclasses.replace(SamplingParams.from_config(completion, calculator_notation=task.calculator_notation),
+                                     stop=generator.stop)
+        completer = Completer(sampler, params, generator.answer_reader(checker), checker.equal)
         fresh = [labelled_record(labels) for labels in STRATEGIES[other](candidates, completer)]
     existing = [labelled[(r["problem_id"], r["sample_id"])] for r in fresh]
     by_strategy = {done: existing, other: fresh}

@@ -11,9 +11,11 @@ Settings: the labelling ``strategy``, ``problems`` (null: all), ``completion``
 config's section; its ``shards`` is the shard count).
 """
 
+import dataclasses
 import logging
 
 from stepwise.cli import job_parser, parse_job, required
+from stepwise.generators import Generator
 from stepwise.io import DataError, iter_jsonl, write_jsonl
 from stepwise.sampling import SamplingParams, sampler_from_config
 from stepwise.sampling.shards import shard_slice
@@ -39,17 +41,19 @@ def main() -> None:
         raise DataError(f"--settings: unknown strategy {strategy!r}; known: {sorted(STRATEGIES)}")
     shards = sampling["shards"]
     task = get_task(args.task)
-    problems = {problem.problem_id: problem for problem in task.load(args.dataset)}
-    candidates = candidates_from_samples(iter_jsonl(args.samples), problems, task.step_format, path=args.samples)
+    generator = Generator.from_folder(args.model, task)  # its prompts, stop strings, step format and answers
+    problems = {problem.problem_id: problem for problem in generator.problems(args.dataset)}
+    candidates = candidates_from_samples(iter_jsonl(args.samples), problems, generator.step_format, path=args.samples)
     sampled = list(dict.fromkeys(c.problem_id for c in candidates))[:n_problems]
     mine = {sampled[i] for i in shard_slice(len(sampled), shards, args.shard)}
     candidates = [c for c in candidates if c.problem_id in mine]
     logging.info("shard %d/%d: %d problems, %d solutions, %d steps; strategy %s", args.shard, shards,
                  len(mine), len(candidates), sum(len(c.steps) for c in candidates), strategy)
-    params = SamplingParams.from_config(completion, calculator_notation=task.calculator_notation)
+    params = dataclasses.replace(SamplingParams.from_config(completion, calculator_notation=task.calculator_notation),
+                                     stop=generator.stop)
     sampler = sampler_from_config(sampling, args.model, args.gpus)
     with task.checker() as checker:
-        completer = Completer(sampler, params, task.extract, checker.equal)
+        completer = Completer(sampler, params, generator.answer_reader(checker), checker.equal)
         labelled = STRATEGIES[strategy](candidates, completer)
     count = write_jsonl(args.out, (labelled_record(labels) for labels in labelled))
     logging.info("labelled %d solutions with %d completions (%d tokens) -> %s", count,

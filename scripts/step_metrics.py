@@ -41,9 +41,9 @@ def main() -> None:
     else:
         if not (args.task and args.dataset):
             parser.error("--samples needs --task and --dataset")
-        step_format = get_task(args.task).step_format
+        (step_format,) = required(args.settings, "step_format")  # the samples' (stepwise.registry.sample_step_format)
         solutions, scores, skipped = sample_steps(join_score_files(args.samples, args.scores), column, step_format)
-        labels = true_step_labels(solutions, demo_programs(args.task, args.dataset), step_format)
+        labels = true_step_labels(solutions, demo_programs(args.task, args.dataset), get_task(args.task).step_format)
         logging.info("judged the steps of %d samples (%d without steps skipped)", len(labels), skipped)
     metrics = {**step_metrics(scores, labels, threshold), "n_skipped_without_steps": skipped}
     with atomic_output(args.json) as handle:

@@ -45,9 +45,11 @@ def fewshot_data(config: Config, task: str) -> dict[str, Any]:
     return {"generator_data": config[task]["generator_data"], "sampling": sampler}
 
 
-def step_scoring(config: Config, column: str) -> dict[str, Any]:
-    """Step scores by a PRM into ``column``; P(neutral) of a 3-class PRM counts towards P(correct)."""
-    return {"column": column, "batch_size": config["scoring"]["batch_size"], "neutral_is_correct": True}
+def step_scoring(config: Config, column: str, task: str | None = None) -> dict[str, Any]:
+    """Step scores by a PRM into ``column`` (of ``task``'s samples, split in their step format);
+    P(neutral) of a 3-class PRM counts towards P(correct)."""
+    chosen = {"column": column, "batch_size": config["scoring"]["batch_size"], "neutral_is_correct": True}
+    return chosen if task is None else {**chosen, "step_format": registry.sample_step_format(config, task)}
 
 
 def active_learning(config: Config) -> dict[str, Any]:
@@ -68,10 +70,11 @@ def step_metrics_files(config: Config) -> list[str]:
     return [f"{stem}.json", f"{stem}.md"]
 
 
-def step_metrics(config: Config, on: str) -> dict[str, Any]:
-    """Step metrics of the PRM800K PRM on ``on`` (what judges the steps, for the title)."""
-    return {"column": "prm800k_prm", "threshold": STEP_THRESHOLD,
-            "title": f"PRM step-level metrics ({config['run']}): {on}"}
+def step_metrics(config: Config, on: str, task: str | None = None) -> dict[str, Any]:
+    """Step metrics of the PRM800K PRM on ``on`` (what judges the steps, for the title); of ``task``'s
+    samples, with their step format."""
+    chosen = {"column": "prm800k_prm", "threshold": STEP_THRESHOLD, "title": f"PRM step-level metrics ({config['run']}): {on}"}
+    return chosen if task is None else {**chosen, "step_format": registry.sample_step_format(config, task)}
 
 
 def on_demo_problems(config: Config, task: str) -> bool:
@@ -116,9 +119,16 @@ def shepherd_files(config: Config, task: str) -> list[str]:
     return [f"shepherd/{task}/{name}" for name in names]
 
 
-def public_prm_scoring(config: Config, name: str) -> dict[str, Any]:
-    """Step scores by the public PRM ``name`` into the column ``name``: its whole ``scorers:`` entry."""
-    return {"column": name, "public_prm": dict(configured_scorer(config, name))}
+def tasks_with_generator(config: Config, source: str) -> list[str]:
+    """The tasks whose generator comes from ``source`` (``sft`` or ``pretrained``)."""
+    return [task for task in registry.TASK_NAMES if registry.generator_source(config, task) == source]
+
+
+def public_prm_scoring(config: Config, name: str, task: str | None = None) -> dict[str, Any]:
+    """Step scores by the public PRM ``name`` into the column ``name``: its whole ``scorers:`` entry
+    (and, for ``task``'s samples, their step format)."""
+    chosen = {"column": name, "public_prm": dict(configured_scorer(config, name))}
+    return chosen if task is None else {**chosen, "step_format": registry.sample_step_format(config, task)}
 
 
 def configured_scorer(config: Config, name: str) -> Mapping[str, Any]:

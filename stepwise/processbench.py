@@ -108,16 +108,18 @@ def summary(results: Mapping[str, SubsetResult]) -> dict[str, float]:
 # ---------------------------------------------------------------- the demo's set
 
 
-def demo_records(task: str, samples: Sequence[Mapping], dataset, per_problem: int):
+def demo_records(task: str, samples: Sequence[Mapping], dataset, per_problem: int, step_format: str | None = None):
     """A ProcessBench-format set from a task's demo test samples: the first ``per_problem`` samples
-    of each problem (the greedy one first when there is one), their steps as the PRMs split them,
-    and the earliest wrong step by the demo's ground truth (:func:`stepwise.demo.truth.true_step_labels`)."""
+    of each problem (the greedy one first when there is one), their steps as the PRMs split them
+    (``step_format``, default the task's), and the earliest wrong step by the demo's ground truth
+    (:func:`stepwise.demo.truth.true_step_labels`, in the task's notation)."""
     from stepwise.data.processbench import ProcessBenchRecord
     from stepwise.demo.truth import demo_programs, true_step_labels
     from stepwise.registry import get_task
     from stepwise.steps import split_steps
 
-    step_format = get_task(task).step_format
+    notation = get_task(task).step_format
+    step_format = step_format or notation
     problems = {p.problem_id: p for p in get_task(task).load_records(dataset)}
     chosen: dict[str, list[Mapping]] = {}
     for sample in sorted(samples, key=lambda s: (not s.get("greedy", False), s["sample_id"])):
@@ -127,7 +129,7 @@ def demo_records(task: str, samples: Sequence[Mapping], dataset, per_problem: in
     solutions = [{"problem_id": s["problem_id"], "sample_id": s["sample_id"],
                   "steps": split_steps(s["text"], step_format), "correct": s["correct"]}
                  for group in chosen.values() for s in group]
-    truths = true_step_labels(solutions, demo_programs(task, dataset), step_format)
+    truths = true_step_labels(solutions, demo_programs(task, dataset), notation)
     records = []
     for solution, truth in zip(solutions, truths, strict=True):
         problem = problems[solution["problem_id"]]

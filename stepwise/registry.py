@@ -156,6 +156,17 @@ def get_task(name: str) -> Task:
         raise ValueError(f"unknown task {name!r}; expected one of {', '.join(TASKS)}") from None
 
 
+def generator_source(config: Mapping[str, Any], task: str) -> str:
+    """Where a task's generator comes from: ``sft`` (fine-tuned in the DAG) or ``pretrained`` (used as it is)."""
+    return config[task]["generator"]["source"]
+
+
+def sample_step_format(config: Mapping[str, Any], task: str) -> str:
+    """How the task's samples split into steps: a pretrained generator's configured format, else the task's."""
+    generator = config[task]["generator"]
+    return generator["step_format"] if generator["source"] == "pretrained" else TASKS[task].step_format
+
+
 def generator_data_source(config: Mapping[str, Any], task: str) -> str:
     """Where a task's generator SFT data comes from: ``gold`` (GSM8K), ``reference`` or ``fewshot`` (MATH)."""
     return config[task]["generator_data"]["source"] if "generator_data" in config[task] else "gold"

@@ -1,15 +1,20 @@
 """Splitting a solution into steps, and joining the steps back without loss.
 
-Both formats put one step per line:
+The workflow's own formats put one step per line:
 
 * ``gsm8k``: the ``#### N`` line is the last step;
 * ``prm800k``: the ``# Answer`` line and everything after it (a blank line and
   the answer) form the last step.
 
-Blank lines are not steps: a whitespace-only line belongs to the step before it
-(or, at the very start, to the first step). So every step has visible content,
-and ``join_steps(split_steps(text, fmt)) == text`` for every string, because the
-steps partition the text's lines and are joined with the same ``"\\n"``.
+``paragraphs`` (off-the-shelf models, which write a step per paragraph, as
+Qwen's PRM and search-and-learn split them) puts one step per block of text
+between blank lines (``"\\n\\n"``).
+
+Blank pieces are not steps: a whitespace-only line (paragraph) belongs to the
+step before it (or, at the very start, to the first step). So every step has
+visible content, and ``join_steps(split_steps(text, fmt), fmt) == text`` for
+every string, because the steps partition the text's pieces and are joined
+with the same separator (:func:`step_separator`).
 """
 
 from __future__ import annotations
@@ -17,8 +22,10 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-StepFormat = Literal["gsm8k", "prm800k"]
-STEP_SEPARATOR = "\n"
+StepFormat = Literal["gsm8k", "prm800k", "paragraphs"]
+STEP_FORMATS = ("gsm8k", "prm800k", "paragraphs")
+STEP_SEPARATOR = "\n"  # the workflow's own formats'
+PARAGRAPH_SEPARATOR = "\n\n"
 
 #: The marker that opens a PRM800K-format solution's final answer, on a line of its own: the one
 #: definition of it (answer extraction, step splitting, MATH reference steps and the demo use it).
@@ -29,21 +36,27 @@ ANSWER_LINE = re.compile(rf"^[ \t]*{re.escape(ANSWER_MARKER)}[ \t]*\r?$", re.MUL
 GSM8K_ANSWER_MARKER = "####"
 
 
+def step_separator(fmt: StepFormat) -> str:
+    """What separates the steps of a format: a newline, or a blank line for ``paragraphs``."""
+    if fmt not in STEP_FORMATS:
+        raise ValueError(f"unknown step format {fmt!r}; expected one of {', '.join(STEP_FORMATS)}")
+    return PARAGRAPH_SEPARATOR if fmt == "paragraphs" else STEP_SEPARATOR
+
+
 def split_steps(text: str, fmt: StepFormat) -> list[str]:
-    """The steps of ``text``, one per non-blank line (see the module docstring).
+    """The steps of ``text``, one per non-blank line or paragraph (see the module docstring).
 
     An empty text has no steps; a whitespace-only text is one (blank) step, so
     that joining gives it back.
     """
-    if fmt not in ("gsm8k", "prm800k"):
-        raise ValueError(f"unknown step format {fmt!r}; expected 'gsm8k' or 'prm800k'")
+    separator = step_separator(fmt)
     if not isinstance(text, str):
         raise TypeError(f"expected the solution as a str, got {type(text).__name__}")
     if text == "":
         return []
     groups: list[list[str]] = []
     leading_blank: list[str] = []
-    lines = text.split(STEP_SEPARATOR)
+    lines = text.split(separator)
     for index, line in enumerate(lines):
         if fmt == "prm800k" and ANSWER_LINE.fullmatch(line):
             groups.append(leading_blank + lines[index:])
@@ -56,9 +69,9 @@ def split_steps(text: str, fmt: StepFormat) -> list[str]:
             leading_blank = []
     if leading_blank:  # the text had no visible content at all
         groups.append(leading_blank)
-    return [STEP_SEPARATOR.join(group) for group in groups]
+    return [separator.join(group) for group in groups]
 
 
-def join_steps(steps: list[str]) -> str:
-    """The text that :func:`split_steps` split into ``steps``."""
-    return STEP_SEPARATOR.join(steps)
+def join_steps(steps: list[str], fmt: StepFormat = "gsm8k") -> str:
+    """The text that :func:`split_steps` split into ``steps`` in format ``fmt``."""
+    return step_separator(fmt).join(steps)

@@ -26,6 +26,7 @@ from stepwise.calculator import annotation_is_correct
 from stepwise.sampling import Problem, SamplingParams, sample_records
 from stepwise.sampling.hf_backend import HFSampler
 from stepwise.sampling.toy_model import REFUSED_PROBE, WRONG_RESULT_PROBE
+from stepwise.demo.gsm8k import generate_gsm8k
 from tests.test_sampling import checkable_annotations, demo_prompts
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -54,8 +55,12 @@ VLLM_SCRIPT = textwrap.dedent(
         )
         runs = {name: sampler.generate(job["prompts"], SamplingParams(**params)) for name, params in job["runs"].items()}
         sampled = SamplingParams(**job["sampled"])
+        stopped = SamplingParams(**job["stopped"])
         result = {
             "backend": sampler.backend,
+            # The token ids vLLM feeds the model for the chat prompts (rendered by stepwise.generators).
+            "chat_prompt_ids": [out.prompt_token_ids for out in sampler.llm.generate(job["chat_prompts"], use_tqdm=False)],
+            "chat_greedy": [[asdict(g) for g in gens] for gens in sampler.generate(job["chat_prompts"], stopped)],
             "runs": {name: [[asdict(g) for g in gens] for gens in out] for name, out in runs.items()},
             "sampled_twice": [[[asdict(g) for g in gens] for gens in sampler.generate(job["few"], sampled)] for _ in range(2)],
             "records": list(sample_records(
@@ -82,10 +87,47 @@ def _vllm_available() -> bool:
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(not _vllm_available(), reason="vLLM is not installed")]
 
 
+# A chat template that writes the bos token and lays a question out as the toy model was trained on it.
+CHAT_TEMPLATE = ("{{ bos_token }}{% for m in messages %}{% if m['role'] == 'system' %}{{ m['content'] }}\n"
+                 "{% elif m['role'] == 'user' %}Question: {{ m['content'] }}\nAnswer:\n{% endif %}{% endfor %}")
+STOPPED = SamplingParams(n=1, temperature=0.0, max_tokens=160, stop=("=",))
+
+
 @pytest.fixture(scope="module")
-def job():
+def chat_model_dir(toy_model_dir, tmp_path_factory):
+    """The toy model with a chat template in its tokenizer: an off-the-shelf chat model in miniature."""
+    import shutil
+
+    from transformers import AutoTokenizer
+
+    folder = tmp_path_factory.mktemp("chat_toy") / "model"
+    shutil.copytree(toy_model_dir, folder)
+    tokenizer = AutoTokenizer.from_pretrained(folder)
+    tokenizer.chat_template = CHAT_TEMPLATE
+    tokenizer.save_pretrained(folder)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def chat_prompts(chat_model_dir):
+    from transformers import AutoTokenizer
+
+    from stepwise.generators import Prompting, render_prompt
+    from stepwise.registry import get_task
+
+    tokenizer = AutoTokenizer.from_pretrained(chat_model_dir)
+    questions = [p["question"] for p in generate_gsm8k(8, 3, "test", max_steps=3, max_number=12)]
+    with_system = Prompting(style="chat", system_prompt="Solve it.")
+    return [render_prompt(with_system if i % 2 else Prompting(style="chat"), get_task("gsm8k"), q, tokenizer)
+            for i, q in enumerate(questions)]
+
+
+@pytest.fixture(scope="module")
+def job(chat_prompts):
     prompts = demo_prompts(40) + [WRONG_RESULT_PROBE[0], REFUSED_PROBE[0]]
     return {
+        "chat_prompts": chat_prompts,
+        "stopped": asdict(STOPPED),
         "prompts": prompts,
         "runs": {"greedy": asdict(GREEDY), "greedy_calculator": asdict(GREEDY_CALCULATOR)},
         "few": prompts[:6],
@@ -95,14 +137,14 @@ def job():
 
 
 @pytest.fixture(scope="module")
-def vllm_result(job, toy_model_dir, tmp_path_factory):
+def vllm_result(job, chat_model_dir, tmp_path_factory):
     work = tmp_path_factory.mktemp("vllm")
     (work / "run_vllm.py").write_text(VLLM_SCRIPT)
     (work / "job.json").write_text(json.dumps(job))
     python_path = os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")]))
     env = {**os.environ, "VLLM_ENABLE_V1_MULTIPROCESSING": "0", "PYTHONPATH": python_path}
     done = subprocess.run(
-        [sys.executable, str(work / "run_vllm.py"), str(toy_model_dir), str(work / "job.json"), str(work / "out.json")],
+        [sys.executable, str(work / "run_vllm.py"), str(chat_model_dir), str(work / "job.json"), str(work / "out.json")],
         capture_output=True, text=True, timeout=600, env=env,
     )
     assert done.returncode == 0, f"vLLM script failed:\n{done.stderr[-5000:]}"
@@ -110,8 +152,8 @@ def vllm_result(job, toy_model_dir, tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def hf(toy_model_dir):
-    return HFSampler(toy_model_dir, dtype="float32")
+def hf(chat_model_dir):
+    return HFSampler(chat_model_dir, dtype="float32")
 
 
 def texts(run) -> list[str]:
@@ -162,3 +204,27 @@ def test_vllm_and_hf_records_have_the_same_format(vllm_result, job, hf):
     ]
     greedy_pairs = [(v["text"], h["text"]) for v, h in zip(vllm_records, hf_records) if v["greedy"]]
     assert sum(v == h for v, h in greedy_pairs) >= len(greedy_pairs) - 1
+
+
+def test_a_chat_prompt_reaches_both_backends_as_the_same_tokens(vllm_result, chat_prompts, hf):
+    """One rendering (stepwise.generators.render_prompt), fed to both: the ids each backend tokenizes it
+    to are the same, and are the chat template's own ids (one bos: the template's, not a second one)."""
+    template_ids = []
+    for index, prompt in enumerate(chat_prompts):
+        question = prompt.split("Question: ", 1)[1].split("\nAnswer:\n")[0]
+        messages = ([{"role": "system", "content": "Solve it."}] if index % 2 else []) + [{"role": "user", "content": question}]
+        template_ids.append(list(hf.tokenizer.apply_chat_template(messages, tokenize=True, add_generation_prompt=True,
+                                                                  return_dict=False)))
+    hf_ids = [hf.tokenizer(prompt)["input_ids"] for prompt in chat_prompts]
+    assert vllm_result["chat_prompt_ids"] == hf_ids == template_ids
+    assert all(ids.count(hf.tokenizer.bos_token_id) == 1 for ids in hf_ids)
+    assert "Solve it.\nQuestion:" in chat_prompts[1] and chat_prompts[0].startswith(hf.tokenizer.bos_token + "Question:")
+
+
+def test_stop_strings_end_generations_alike_on_both_backends(vllm_result, chat_prompts, hf):
+    hf_run = [[asdict(g) for g in gens] for gens in hf.generate(chat_prompts, STOPPED)]
+    vllm_run = vllm_result["chat_greedy"]
+    assert sum(v[0]["text"] == h[0]["text"] for v, h in zip(vllm_run, hf_run)) >= len(chat_prompts) - 1
+    for run in (hf_run, vllm_run):
+        assert all("=" not in gens[0]["text"] for gens in run)
+        assert sum(gens[0]["finish_reason"] == "stop" for gens in run) >= len(chat_prompts) - 1

@@ -63,16 +63,24 @@ def test_blank_lines_are_not_steps(text, steps):
     assert join_steps(steps) == text
 
 
-@pytest.mark.parametrize("fmt", ["gsm8k", "prm800k"])
+@pytest.mark.parametrize("fmt", ["gsm8k", "prm800k", "paragraphs"])
 def test_split_then_join_is_lossless(fmt):
     rng = random.Random(11)
     pieces = ["\n", "\n", "\r", " ", "\t", "# Answer", "####", " 42", "step", "x = 1.", "é", "\u2028", "\x00"]
     for _ in range(3000):
         text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 30)))
         steps = split_steps(text, fmt)
-        assert join_steps(steps) == text
+        assert join_steps(steps, fmt) == text
         if text.strip():
             assert all(step.strip() for step in steps), (text, steps)
+
+
+def test_paragraphs_are_the_steps_of_free_form_solutions():
+    text = "First, note that\n$x = 2$.\n\nThen $2x = 4$.\n\n\n\nSo the answer is $\\boxed{4}$.\n"
+    steps = split_steps(text, "paragraphs")
+    assert steps == ["First, note that\n$x = 2$.", "Then $2x = 4$.\n\n", "So the answer is $\\boxed{4}$.\n"]
+    assert join_steps(steps, "paragraphs") == text
+    assert split_steps("one line\nand another", "paragraphs") == ["one line\nand another"]
 
 
 def test_unknown_format_is_refused():

@@ -192,10 +192,12 @@ def test_every_rule_that_runs_python_names_an_env_that_provides_its_imports(work
 # targets `all` stands for, and what only other configs run (few-shot SFT data; with a real MATH-500,
 # the PRM800K PRM's step metrics on PRM800K's test labels, which the real-data run covers).
 # Targets, rules of real data, the summary over replicates (tests/test_workflow_replicates.py runs it on a copy)
-# and public PRMs' scoring (tests/test_workflow_public_prm.py adds one to a copy).
-NOT_IN_THE_TINY_RUN = {"raw_data", "gsm8k_verifier", "prm800k", "math_shepherd", "processbench", "sft_data_fewshot",
+# public PRMs' scoring (tests/test_workflow_public_prm.py adds one to a copy) and pretrained generators
+# (tests/test_workflow_pretrained.py names two on a copy).
+NOT_IN_THE_TINY_RUN = {"raw_data", "gsm8k_verifier", "prm800k", "math_shepherd", "processbench",
+                       "sft_data_fewshot",
                        "prm800k_score_heldout", "prm800k_step_metrics_on_labels", "replicate_accuracy",
-                       "public_prm_step_scores", "processbench_public_score"}
+                       "public_prm_step_scores", "processbench_public_score", "pretrained_generator"}
 
 
 @pytest.mark.slow
@@ -283,6 +285,24 @@ def test_paper_config_lists_the_whole_dag_with_gpus_and_downloads_nothing(tmp_pa
     assert {f"{name}_{aggregation}" for name in public.values() for aggregation in ("min", "prod", "last")} <= {
         method["label"] for method in evaluation_methods(merged_paper_config(), "math")}
     assert not (tmp_path / "results").exists()  # nothing fetched, nothing written
+
+
+INSTRUCT = ROOT / "configs" / "paper-qwen2.5-math-1.5b-instruct.yaml"
+
+
+@pytest.mark.slow
+def test_the_instruct_config_samples_its_generator_without_sft_on_gpus(tmp_path):
+    write_config(tmp_path)
+    planned = planned_jobs(tmp_path, "--configfile", str(INSTRUCT))
+    assert planned["pretrained_generator"] == 2 and not {"sft_generator", "sft_data", "base_model"} & set(planned)
+    jobs = dry_run_jobs(tmp_path, "--configfile", str(INSTRUCT))
+    for rule, resources, shell in jobs:
+        if rule in GPU_RULES - {"sft_generator"} | {"shepherd_label_shard", "math_train_orm", "prm800k_train_prm"}:
+            assert gpus(resources) == 1 and "stepwise.launch --gpus 1" in shell, (rule, resources)
+        if rule == "pretrained_generator":
+            assert "Qwen/Qwen2.5-Math-1.5B-Instruct" in shell and '"prompt": "chat"' in shell
+    assert yaml.safe_load(INSTRUCT.read_text())["data"] == yaml.safe_load(PAPER.read_text())["data"]
+    assert not (tmp_path / "results").exists()
 
 
 # Rules that train a model: data-parallel on a job's GPUs, resuming from checkpoints of their own.

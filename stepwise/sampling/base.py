@@ -27,6 +27,8 @@ class SamplingParams:
     leaves the backend's random state alone. With ``calculator=True`` every
     calculation the model opens is completed by :mod:`stepwise.calculator`:
     ``<<expr=`` in the ``gsm8k`` ``calculator_notation``, ``$expr =`` in ``latex``.
+    A generation that writes one of the ``stop`` strings ends there, without it
+    (finish reason "stop"), on both backends.
     """
 
     n: int = 1
@@ -36,6 +38,7 @@ class SamplingParams:
     seed: int | None = None
     calculator: bool = False
     calculator_notation: str = "gsm8k"
+    stop: tuple[str, ...] = ()  # strings that end a generation (left out of its text)
 
     def __post_init__(self):
         if not isinstance(self.n, int) or self.n < 1:
@@ -46,6 +49,9 @@ class SamplingParams:
             raise ValueError(f"top_p must be in (0, 1], got {self.top_p!r}")
         if not isinstance(self.max_tokens, int) or self.max_tokens < 1:
             raise ValueError(f"max_tokens must be a positive integer, got {self.max_tokens!r}")
+        if isinstance(self.stop, str) or not all(isinstance(x, str) and x for x in self.stop):
+            raise ValueError(f"stop must be a list of non-empty strings, got {self.stop!r}")
+        object.__setattr__(self, "stop", tuple(self.stop))  # hashable, whatever sequence it came as
         if self.calculator_notation not in NOTATIONS:
             raise ValueError(f"calculator_notation must be one of {NOTATIONS}, got {self.calculator_notation!r}")
 
@@ -76,6 +82,12 @@ class Generation:
     text: str
     num_tokens: int
     finish_reason: FinishReason
+
+
+def cut_at_stop(text: str, stop: tuple[str, ...]) -> str | None:
+    """``text`` up to the first of the ``stop`` strings, or None when it holds none."""
+    found = [position for position in (text.find(string) for string in stop) if position >= 0]
+    return text[: min(found)] if found else None
 
 
 class Sampler(Protocol):

@@ -16,7 +16,7 @@ import torch
 from tqdm.auto import tqdm
 from transformers import AutoModelForCausalLM, AutoTokenizer, GenerationConfig, LogitsProcessor, LogitsProcessorList
 
-from stepwise.sampling.base import Generation, SamplingParams
+from stepwise.sampling.base import Generation, SamplingParams, cut_at_stop
 from stepwise.sampling.calculator_hook import CalculatorTokens, SequenceForcing, force_calculator_tokens
 
 log = logging.getLogger(__name__)
@@ -116,11 +116,19 @@ class HFSampler:
         with torch.random.fork_rng(devices=[torch.cuda.current_device()] if self.device == "cuda" else []):
             if seed is not None:
                 torch.manual_seed(seed)
-            output = self.model.generate(**batch, generation_config=config, logits_processor=processors)
-        return [self._to_generation(row) for row in output[:, prompt_length:].tolist()]
+            stops = {"stop_strings": list(params.stop), "tokenizer": self.tokenizer} if params.stop else {}
+            output = self.model.generate(**batch, generation_config=config, logits_processor=processors, **stops)
+        return [self._to_generation(row, params.stop) for row in output[:, prompt_length:].tolist()]
 
-    def _to_generation(self, ids: list[int]) -> Generation:
+    def _to_generation(self, ids: list[int], stop: tuple[str, ...] = ()) -> Generation:
         end = next((i for i, token in enumerate(ids) if token in self.eos_ids), None)
+        if stop:  # a row stopped at a stop string is padded to the batch's length
+            while end is None and ids and ids[-1] == self.tokenizer.pad_token_id:
+                ids = ids[:-1]
+            text = self.tokenizer.decode(ids if end is None else ids[:end], skip_special_tokens=True)
+            cut = cut_at_stop(text, stop)
+            if cut is not None:
+                return Generation(cut, len(ids) if end is None else end + 1, "stop")
         if end is None:
             return Generation(self.tokenizer.decode(ids, skip_special_tokens=True), len(ids), "length")
         return Generation(self.tokenizer.decode(ids[:end], skip_special_tokens=True), end + 1, "stop")

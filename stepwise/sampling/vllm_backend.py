@@ -131,6 +131,7 @@ def vllm_params(params: SamplingParams, prompt: str):
         top_p=params.top_p,
         max_tokens=params.max_tokens,
         seed=None if params.seed is None else prompt_seed(params.seed, prompt),
+        stop=list(params.stop) or None,
         extra_args={CALCULATOR_ARG: params.calculator_notation} if params.calculator else None,
     )
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from stepwise.data import require_field
 from stepwise.io import DataError
 from stepwise.sampling.shards import Problem
-from stepwise.steps import STEP_SEPARATOR, join_steps, split_steps
+from stepwise.steps import STEP_SEPARATOR, split_steps, step_separator
 
 
 @dataclass(frozen=True)
@@ -28,17 +28,22 @@ class Candidate:
     reference: str
     steps: tuple[str, ...]
     correct: bool  # whether the solution's own final answer is the golden one
+    separator: str = STEP_SEPARATOR  # between its steps (stepwise.steps.step_separator of its format)
+
+    def joined(self, first: int, stop: int) -> str:
+        """Steps ``first`` to ``stop - 1``, joined as the solution joins them."""
+        return self.separator.join(self.steps[first:stop])
 
     def prefix(self, n_steps: int) -> str:
         """The prompt and the first ``n_steps`` steps (1 <= n_steps), ready for the next step."""
         if not 1 <= n_steps <= len(self.steps):
             raise ValueError(f"a prefix has 1 to {len(self.steps)} steps, got {n_steps}")
-        return self.prompt + join_steps(list(self.steps[:n_steps])) + STEP_SEPARATOR
+        return self.prompt + self.joined(0, n_steps) + self.separator
 
     def continues_with(self, n_steps: int, more_steps: int, continuation: str) -> bool:
         """Whether ``continuation`` of the ``n_steps`` prefix begins with this solution's next ``more_steps`` steps,
         i.e. is also a continuation of the ``n_steps + more_steps`` prefix."""
-        following = join_steps(list(self.steps[n_steps : n_steps + more_steps])) + STEP_SEPARATOR
+        following = self.joined(n_steps, n_steps + more_steps) + self.separator
         return continuation.startswith(following)
 
 
@@ -65,5 +70,6 @@ def candidates_from_samples(
         steps = split_steps(text, step_format)
         if steps:
             problem = problems[problem_id]
-            candidates.append(Candidate(problem_id, sample_id, problem.prompt, problem.reference, tuple(steps), correct))
+            candidates.append(Candidate(problem_id, sample_id, problem.prompt, problem.reference, tuple(steps), correct,
+                                        step_separator(step_format)))
     return candidates

@@ -16,7 +16,6 @@ from tqdm.auto import tqdm
 
 from stepwise.sampling.base import Sampler, SamplingParams
 from stepwise.shepherd.candidates import Candidate
-from stepwise.steps import STEP_SEPARATOR, join_steps
 
 
 @dataclass(frozen=True)
@@ -62,7 +61,7 @@ class Completer:
 
     def reaches(self, candidate: Candidate, n_steps: int, continuation: str) -> bool:
         """Whether the first ``n_steps`` steps followed by ``continuation`` end in the golden answer."""
-        answer = self.extract(join_steps(list(candidate.steps[:n_steps])) + STEP_SEPARATOR + continuation)
+        answer = self.extract(candidate.joined(0, n_steps) + candidate.separator + continuation)
         return answer is not None and bool(self.grade(answer, candidate.reference))
 
     def estimate(self, requests: Sequence[tuple[Candidate, int]], desc: str = "completing") -> list[PrefixEstimate]:
