@@ -37,6 +37,7 @@ include: "rules/prm800k.smk"
 include: "rules/shepherd.smk"
 include: "rules/scorers.smk"
 include: "rules/processbench.smk"
+include: "rules/search.smk"
 
 
 rule all:
@@ -46,6 +47,7 @@ rule all:
         rules.prm800k.input,
         rules.math_shepherd.input,
         rules.processbench.input,
+        rules.test_time_search.input,
         rules.combined_accuracy.output,
         rules.run_config.output,
     default_target: True

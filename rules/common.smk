@@ -166,3 +166,13 @@ def processbench_scores(w):
         return in_rep(w, *parts)
 
     return [path(entry) for entry in PROCESSBENCH_ENTRIES]
+
+
+def search_guide_model(w):
+    """The model folder of the guide of job ``w``'s task search (rules/search.smk), in the job's replicate."""
+    return in_rep(w, "models", registry.search_guide(config, w.task).model)
+
+
+def search_guide_scores(w):
+    """The guide's score file of the test samples of job ``w``'s task, in the job's replicate."""
+    return in_rep(w, w.task, "scores", "test", f"{registry.search_guide(config, w.task).name}.jsonl")

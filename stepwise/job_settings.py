@@ -131,6 +131,55 @@ def public_prm_scoring(config: Config, name: str, task: str | None = None) -> di
     return chosen if task is None else {**chosen, "step_format": registry.sample_step_format(config, task)}
 
 
+#: The ``search`` keys a search job uses (the others pick its jobs, and the vLLM share its sampler).
+SEARCH_KEYS = ("budgets", "beam_width", "max_steps", "step_max_tokens", "temperature", "top_p", "aggregation",
+               "lookahead", "seed")
+
+
+def search_problems(config: Config, task: str) -> int | None:
+    """How many test problems ``task``'s search solves (the first ones): ``search.problems``, else
+    those of its test samples (null: all), whose pass@1 and best-of-N the evaluation needs."""
+    samples = config[task][registry.get_task(task).sample_set("test").section]
+    return config["search"]["problems"] if config["search"]["problems"] is not None else samples["problems"]
+
+
+def search_guide(config: Config, task: str) -> dict[str, Any]:
+    """The guide of ``task``'s search as the search script reads it: its scorer's name, its kind
+    (``prm`` or ``verifier``) and how it scores (a PRM as rules/prm800k.smk's step scoring does)."""
+    scorer = registry.search_guide(config, task)
+    chosen = {"name": scorer.name, "kind": registry.GUIDE_KINDS[scorer.kind], "batch_size": config["scoring"]["batch_size"]}
+    return {**chosen, "neutral_is_correct": True} if scorer.kind == "process" else chosen
+
+
+def search_baseline(config: Config, task: str) -> dict[str, Any]:
+    """Best-of-N by ``task``'s guide from its test samples: the search keys (budgets, problems,
+    aggregation), the samples' step format and the guide."""
+    chosen = {key: config["search"][key] for key in SEARCH_KEYS}
+    return {"search": {**chosen, "problems": search_problems(config, task)},
+            "step_format": registry.sample_step_format(config, task), "guide": search_guide(config, task)}
+
+
+def search(config: Config, task: str) -> dict[str, Any]:
+    """One search shard of ``task``: the baseline's settings, the sampling section (with the search's
+    vLLM share of the GPU: the guide takes the rest) and the test samples' calculator."""
+    samples = config[task][registry.get_task(task).sample_set("test").section]
+    return {
+        **search_baseline(config, task),
+        "sampling": {**config["sampling"], "gpu_memory_utilization": config["search"]["gpu_memory_utilization"]},
+        "calculator": samples["calculator"],
+        "calculator_notation": registry.get_task(task).calculator_notation,
+    }
+
+
+def search_evaluation(config: Config, task: str) -> dict[str, Any]:
+    """The evaluation of ``task``'s search: every method with best-of-N, the budgets, the guide's
+    column (its mean over a problem's samples predicts difficulty), the levels and the seed of the
+    halves compute-optimal chooses on."""
+    search = config["search"]
+    return {"methods": ["best_of_n", *search["methods"]], "budgets": search["budgets"],
+            "score": registry.search_score_column(config, task), "bins": search["bins"], "seed": search["seed"]}
+
+
 def configured_scorer(config: Config, name: str) -> Mapping[str, Any]:
     """The ``scorers:`` entry called ``name``."""
     for entry in config["scorers"]:

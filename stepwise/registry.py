@@ -288,8 +288,64 @@ def score_files(config: Mapping[str, Any], task: str, split: str = "test") -> li
     return [os.path.join(task, "scores", split, f"{scorer.name}.jsonl") for scorer in scorers(config, task)]
 
 
+#: Scorer kinds that can score a partial solution, and so guide a search (stepwise.search), by what
+#: the guide is to the search: a trained PRM (its step scores so far, aggregated) or the token-level
+#: outcome verifier (its value at the prefix's last token).
+GUIDE_KINDS = {"process": "prm", "outcome": "verifier"}
+
+
+def search_guide(config: Mapping[str, Any], task: str) -> Scorer:
+    """The scorer that guides ``task``'s test-time search (``search.guides``)."""
+    name = config["search"]["guides"].get(task)
+    if name is None:
+        raise ValueError(f"search.guides: no guide for task {task!r}, which search.tasks lists")
+    names = [scorer.name for scorer in scorers(config, task) if scorer.kind in GUIDE_KINDS]
+    scorer = next((scorer for scorer in scorers(config, task) if scorer.name == name), None)
+    if scorer is None or scorer.kind not in GUIDE_KINDS:
+        what = "is not a scorer of the task" if scorer is None else f"(kind {scorer.kind}) cannot score a partial solution"
+        raise ValueError(f"search.guides.{task}: {name!r} {what}; choose one of its trained PRMs or its "
+                         f"outcome verifier: {names}")
+    return scorer
+
+
+def search_score_column(config: Mapping[str, Any], task: str) -> str:
+    """The column of the guide's score file that ranks finished solutions as the search does: a PRM's
+    ``<name>_<search.aggregation>``, the verifier's own."""
+    guide = search_guide(config, task)
+    return f"{guide.name}_{config['search']['aggregation']}" if guide.kind == "process" else guide.name
+
+
+def check_search(config: Mapping[str, Any]) -> None:
+    """The ``search`` section against the rest: guides, budgets and the samples best-of-N draws from."""
+    search = config["search"]
+    uneven = [budget for budget in search["budgets"] if budget % search["beam_width"]]
+    if uneven:
+        raise ValueError(f"search.budgets: {uneven} are not multiples of search.beam_width ({search['beam_width']}): "
+                         f"a search keeps N / M beams")
+    if "lookahead" in search["methods"] and search["lookahead"] < 1:
+        raise ValueError("search.methods: lookahead needs search.lookahead >= 1 (steps rolled out before scoring)")
+    for task in search["tasks"]:
+        guide = search_guide(config, task)
+        section = TASKS[task].sample_set("test").section
+        samples = config[task][section]
+        if guide.kind == "process" and search_score_column(config, task) not in guide.columns:
+            raise ValueError(f"search.aggregation: {search['aggregation']!r} is not one of {task}.evaluation.aggregations "
+                             f"{list(config[task]['evaluation']['aggregations'])}, which best-of-N by {guide.name} reads")
+        reduction = config[task]["evaluation"]["score_reduction"]
+        if guide.kind == "outcome" and reduction != "last":
+            raise ValueError(f"{task}.evaluation.score_reduction: {reduction!r}; a verifier guides the search by its value "
+                             f"at a prefix's last token, so best-of-N by its score file must read the same (last)")
+        if max(search["budgets"]) > samples["n"]:
+            raise ValueError(f"search.budgets: best-of-{max(search['budgets'])} draws from {task}.{section}, which has "
+                             f"n={samples['n']} samples per problem; raise it or lower the budgets")
+        if None not in (search["problems"], samples["problems"]) and search["problems"] > samples["problems"]:
+            raise ValueError(f"search.problems: {search['problems']} problems, but {task}.{section} samples only "
+                             f"{samples['problems']} (their difficulty and best-of-N come from the samples)")
+
+
 def check_config(config: Mapping[str, Any]) -> None:
-    """Checks across config keys that the schema cannot make: score columns named must be written by a scorer."""
+    """Checks across config keys that the schema cannot make: score columns named must be written by a
+    scorer; the search's guides, budgets and problems must fit the tasks (:func:`check_search`)."""
     from stepwise.public_prms import PublicPRMSettings
 
     built_in = {**config, "scorers": []}
@@ -313,3 +369,4 @@ def check_config(config: Mapping[str, Any]) -> None:
     if ranked_by not in aggregations:
         raise ValueError(f"prm800k.active_learning.aggregation: {ranked_by!r} is not one of "
                          f"math.evaluation.aggregations {aggregations}")
+    check_search(config)

@@ -183,3 +183,57 @@ def test_a_public_prm_is_a_scorer_with_the_tasks_aggregations(config):
             check_config({**plain, "scorers": [{**public_entry, "name": taken}]})
     with pytest.raises(ValueError, match="scorers: public: format key"):
         check_config({**plain, "scorers": [{**public_entry, "format": {"sep": "x"}}]})
+
+
+# ---------------------------------------------------------------- test-time search (the `search` section)
+
+
+def test_search_guides_are_scorers_that_score_partial_solutions(config):
+    from stepwise import job_settings
+    from stepwise.registry import search_guide, search_score_column
+
+    assert config["search"]["tasks"] == ["math", "gsm8k"]
+    assert (search_guide(config, "math").name, search_score_column(config, "math")) == ("prm800k_prm", "prm800k_prm_last")
+    assert (search_guide(config, "gsm8k").model, search_score_column(config, "gsm8k")) == ("gsm8k_verifier", "verifier")
+    shard = job_settings.search(config, "math")
+    assert set(shard) == {"search", "sampling", "calculator", "calculator_notation", "step_format", "guide"}
+    assert set(shard["search"]) == {*job_settings.SEARCH_KEYS, "problems"}
+    assert shard["search"]["problems"] == config["math"]["test_samples"]["problems"]  # null: the sampled problems
+    assert shard["sampling"]["gpu_memory_utilization"] == config["search"]["gpu_memory_utilization"]
+    assert shard["guide"] == {"name": "prm800k_prm", "kind": "prm", "batch_size": config["scoring"]["batch_size"],
+                              "neutral_is_correct": True}
+    assert job_settings.search(config, "gsm8k")["guide"] == {"name": "verifier", "kind": "verifier",
+                                                             "batch_size": config["scoring"]["batch_size"]}
+    baseline = job_settings.search_baseline(config, "gsm8k")  # no sampler: best-of-N draws from the test samples
+    assert baseline == {key: value for key, value in job_settings.search(config, "gsm8k").items()
+                        if key in ("search", "step_format", "guide")}
+    assert baseline["search"]["problems"] is None and baseline["step_format"] == "gsm8k"
+    assert job_settings.search_evaluation(config, "math")["methods"] == ["best_of_n", "beam_search", "dvts"]
+    config["search"]["guides"]["math"] = "orm"  # the ORM is a token-level verifier too
+    check_config(config)
+
+
+def test_search_config_checks_name_the_key(config):
+    def fails(message, **search):
+        bad = copy.deepcopy(config)
+        bad["search"].update(search)
+        with pytest.raises(ValueError, match=message):
+            check_config(bad)
+
+    check_config(config)
+    fails(r"search\.guides: no guide for task 'gsm8k'", guides={"math": "prm800k_prm"})
+    fails(r"search\.guides\.gsm8k: 'prm800k_prm' is not a scorer of the task; choose one of .*\['verifier', "
+          r"'shepherd_prm'\]", guides={"math": "prm800k_prm", "gsm8k": "prm800k_prm"})
+    config["scorers"] = [{"name": "chance", "kind": "random", "tasks": ["math"], "seed": 0}]
+    fails(r"search\.guides\.math: 'chance' \(kind random\) cannot score a partial solution",
+          guides={"math": "chance", "gsm8k": "verifier"})
+    fails(r"search\.budgets: \[6\] are not multiples of search\.beam_width \(4\)", budgets=[4, 6])
+    fails(r"search\.budgets: best-of-32 draws from math\.test_samples, which has n=16", budgets=[4, 32])
+    fails(r"search\.problems: 151 problems, but math\.test_samples samples only 150", problems=151)
+    fails(r"search\.aggregation: 'mean' is not one of math\.evaluation\.aggregations", aggregation="mean")
+    fails(r"search\.methods: lookahead needs search\.lookahead >= 1", methods=["lookahead"])
+    bad = copy.deepcopy(config)
+    bad["gsm8k"]["evaluation"]["score_reduction"] = "mean"
+    with pytest.raises(ValueError, match=r"gsm8k\.evaluation\.score_reduction: 'mean'; a verifier guides"):
+        check_config(bad)
+    check_config({**config, "search": {**config["search"], "tasks": [], "guides": {}}})  # no search: nothing to check

@@ -194,7 +194,7 @@ def test_every_rule_that_runs_python_names_an_env_that_provides_its_imports(work
 # Targets, rules of real data, the summary over replicates (tests/test_workflow_replicates.py runs it on a copy)
 # public PRMs' scoring (tests/test_workflow_public_prm.py adds one to a copy) and pretrained generators
 # (tests/test_workflow_pretrained.py names two on a copy).
-NOT_IN_THE_TINY_RUN = {"raw_data", "gsm8k_verifier", "prm800k", "math_shepherd", "processbench",
+NOT_IN_THE_TINY_RUN = {"raw_data", "gsm8k_verifier", "prm800k", "math_shepherd", "processbench", "test_time_search",
                        "sft_data_fewshot",
                        "prm800k_score_heldout", "prm800k_step_metrics_on_labels", "replicate_accuracy",
                        "public_prm_step_scores", "processbench_public_score", "pretrained_generator"}

@@ -75,19 +75,25 @@ class Generation:
     """One generated continuation of a prompt.
 
     ``num_tokens`` counts generated tokens, the eos token and tokens forced by
-    the calculator included; ``finish_reason`` is "stop" (eos) or "length"
-    (``max_tokens`` reached). ``text`` excludes the eos token.
+    the calculator included; ``finish_reason`` is "stop" (eos or a stop string)
+    or "length" (``max_tokens`` reached). ``text`` excludes the eos token.
+    ``stop_string`` is the stop string the generation ended at (None: eos or
+    length), so that a step-wise caller can tell a step's end from a solution's.
     """
 
     text: str
     num_tokens: int
     finish_reason: FinishReason
+    stop_string: str | None = None
 
 
-def cut_at_stop(text: str, stop: tuple[str, ...]) -> str | None:
-    """``text`` up to the first of the ``stop`` strings, or None when it holds none."""
-    found = [position for position in (text.find(string) for string in stop) if position >= 0]
-    return text[: min(found)] if found else None
+def cut_at_stop(text: str, stop: tuple[str, ...]) -> tuple[str, str] | None:
+    """``(text up to the first of the stop strings, that stop string)``, or None when it holds none."""
+    found = [(position, string) for string in stop if (position := text.find(string)) >= 0]
+    if not found:
+        return None
+    position, string = min(found, key=lambda match: match[0])  # the first listed wins a tie
+    return text[:position], string
 
 
 class Sampler(Protocol):

@@ -107,6 +107,7 @@ class HFSampler:
             eos_token_id=sorted(self.eos_ids),
             pad_token_id=self.tokenizer.pad_token_id,
             repetition_penalty=1.0,
+            stop_strings=list(params.stop) or None,
             # top_k=0: vLLM's default, no top-k cut (transformers' default is 50).
             **({} if params.greedy else {"temperature": params.temperature, "top_p": params.top_p, "top_k": 0}),
         )
@@ -116,7 +117,7 @@ class HFSampler:
         with torch.random.fork_rng(devices=[torch.cuda.current_device()] if self.device == "cuda" else []):
             if seed is not None:
                 torch.manual_seed(seed)
-            stops = {"stop_strings": list(params.stop), "tokenizer": self.tokenizer} if params.stop else {}
+            stops = {"tokenizer": self.tokenizer} if params.stop else {}  # to match the stop strings
             output = self.model.generate(**batch, generation_config=config, logits_processor=processors, **stops)
         return [self._to_generation(row, params.stop) for row in output[:, prompt_length:].tolist()]
 
@@ -128,7 +129,7 @@ class HFSampler:
             text = self.tokenizer.decode(ids if end is None else ids[:end], skip_special_tokens=True)
             cut = cut_at_stop(text, stop)
             if cut is not None:
-                return Generation(cut, len(ids) if end is None else end + 1, "stop")
+                return Generation(cut[0], len(ids) if end is None else end + 1, "stop", stop_string=cut[1])
         if end is None:
             return Generation(self.tokenizer.decode(ids, skip_special_tokens=True), len(ids), "length")
         return Generation(self.tokenizer.decode(ids[:end], skip_special_tokens=True), end + 1, "stop")

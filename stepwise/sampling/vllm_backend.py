@@ -139,4 +139,6 @@ def vllm_params(params: SamplingParams, prompt: str):
 def _to_generation(completion) -> Generation:
     if completion.finish_reason not in ("stop", "length"):
         raise RuntimeError(f"vLLM finished a sequence with reason {completion.finish_reason!r}")
-    return Generation(completion.text, len(completion.token_ids), completion.finish_reason)
+    # stop_reason: the stop string matched (a str), a stop token id, or None (eos, length)
+    stop_string = completion.stop_reason if isinstance(completion.stop_reason, str) else None
+    return Generation(completion.text, len(completion.token_ids), completion.finish_reason, stop_string)
