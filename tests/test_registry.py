@@ -193,12 +193,16 @@ def test_search_guides_are_scorers_that_score_partial_solutions(config):
     from stepwise.registry import search_guide, search_score_column
 
     assert config["search"]["tasks"] == ["math", "gsm8k"]
-    assert (search_guide(config, "math").name, search_score_column(config, "math")) == ("prm800k_prm", "prm800k_prm_last")
+    aggregation = config["search"]["aggregation"]
+    assert (search_guide(config, "math").name, search_score_column(config, "math")) == ("prm800k_prm", f"prm800k_prm_{aggregation}")
     assert (search_guide(config, "gsm8k").model, search_score_column(config, "gsm8k")) == ("gsm8k_verifier", "verifier")
     shard = job_settings.search(config, "math")
     assert set(shard) == {"search", "sampling", "calculator", "calculator_notation", "step_format", "guide"}
     assert set(shard["search"]) == {*job_settings.SEARCH_KEYS, "problems"}
-    assert shard["search"]["problems"] == config["math"]["test_samples"]["problems"]  # null: the sampled problems
+    assert shard["search"]["problems"] == config["search"]["problems"]
+    unset = copy.deepcopy(config)
+    unset["search"]["problems"] = None
+    assert job_settings.search(unset, "math")["search"]["problems"] == config["math"]["test_samples"]["problems"]  # the sampled ones
     assert shard["sampling"]["gpu_memory_utilization"] == config["search"]["gpu_memory_utilization"]
     assert shard["guide"] == {"name": "prm800k_prm", "kind": "prm", "batch_size": config["scoring"]["batch_size"],
                               "neutral_is_correct": True}
@@ -207,7 +211,7 @@ def test_search_guides_are_scorers_that_score_partial_solutions(config):
     baseline = job_settings.search_baseline(config, "gsm8k")  # no sampler: best-of-N draws from the test samples
     assert baseline == {key: value for key, value in job_settings.search(config, "gsm8k").items()
                         if key in ("search", "step_format", "guide")}
-    assert baseline["search"]["problems"] is None and baseline["step_format"] == "gsm8k"
+    assert baseline["search"]["problems"] == config["search"]["problems"] and baseline["step_format"] == "gsm8k"
     assert job_settings.search_evaluation(config, "math")["methods"] == ["best_of_n", "beam_search", "dvts"]
     config["search"]["guides"]["math"] = "orm"  # the ORM is a token-level verifier too
     check_config(config)

@@ -35,6 +35,7 @@ from stepwise.selection.aggregate import aggregate_steps
 from stepwise.registry import get_task
 from stepwise.training.collate import encode_solution
 from stepwise.training.prm_inputs import encode_steps
+from stepwise.training.prm_model import single_token_id
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 GSM8K = get_task("gsm8k")
@@ -314,7 +315,7 @@ def test_prm_guide_scores_partial_solutions_as_score_steps_then_aggregation(toy_
     scores, tokens = guide.evaluate(QUESTIONS, PARTIAL)
     expected = score_steps(toy_guides["prm"], [gsm8k_prompt(q) for q in QUESTIONS], PARTIAL, 8, step_format="gsm8k")
     assert scores == pytest.approx([aggregate_steps(s, aggregation) for s in expected], abs=1e-6)
-    marker = guide.marker_id
+    marker = single_token_id(guide.tokenizer, guide.settings.step_marker)
     assert tokens == [len(encode_steps(guide.tokenizer, gsm8k_prompt(q), p.split("\n"), marker).input_ids)
                       for q, p in zip(QUESTIONS, PARTIAL)]
     assert guide.forwarded_tokens == sum(tokens) == sum(guide.token_counts(QUESTIONS, PARTIAL))

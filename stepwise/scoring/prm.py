@@ -47,15 +47,27 @@ def score_steps(
     """
     if len(prompts) != len(solutions):
         raise ValueError(f"{len(prompts)} prompts but {len(solutions)} solutions")
-    all_steps = solution_steps(solutions, step_format)
     model, tokenizer, settings = load_prm(prm_dir)
+    encoded = encode_solutions(tokenizer, settings, prompts, solution_steps(solutions, step_format))
+    return read_step_scores(model, tokenizer, settings, encoded, batch_size, neutral_is_correct)
+
+
+def encode_solutions(tokenizer, settings, prompts: Sequence[str], all_steps: Sequence[Sequence[str]]) -> list:
+    """Each prompt and its steps as the PRM reads them (:func:`~stepwise.training.prm_inputs.encode_steps`,
+    with the PRM's step marker); an error names the solution."""
     marker_id = single_token_id(tokenizer, settings.step_marker)
     encoded = []
-    for index, (prompt, steps) in enumerate(zip(prompts, all_steps)):
+    for index, (prompt, steps) in enumerate(zip(prompts, all_steps, strict=True)):
         try:
             encoded.append(encode_steps(tokenizer, prompt, steps, marker_id))
         except DataError as err:
             raise DataError(f"solution {index}: {err}") from None
+    return encoded
+
+
+def read_step_scores(model, tokenizer, settings, encoded: Sequence, batch_size: int, neutral_is_correct: bool,
+                     description: str = "PRM step scoring") -> list[list[float]]:
+    """P(step correct) at every step end of :func:`encode_solutions`' inputs, in windows of the PRM's max length."""
     return read_marked_steps(model, encoded, lambda p: correct_probability(p, neutral_is_correct),
                              max_length=settings.max_length, batch_size=batch_size,
-                             pad_token_id=tokenizer.pad_token_id, description="PRM step scoring")
+                             pad_token_id=tokenizer.pad_token_id, description=description)

@@ -27,14 +27,14 @@ from transformers import AutoTokenizer
 
 from stepwise.io import DataError
 from stepwise.scoring.batches import score_in_batches
-from stepwise.scoring.marked import read_marked_steps, solution_steps
-from stepwise.scoring.prm import correct_probability
+from stepwise.scoring.marked import solution_steps
+from stepwise.scoring.prm import encode_solutions, read_step_scores
 from stepwise.scoring.verifier import score_batch
 from stepwise.selection.aggregate import aggregate_steps
 from stepwise.training import prm_model, verifier
 from stepwise.training.collate import RightPaddingCollator, encode_solution
 from stepwise.training.prm_config import PRMSettings
-from stepwise.training.prm_inputs import encode_steps, step_windows
+from stepwise.training.prm_inputs import step_windows
 from stepwise.training.reward_model import read_settings
 
 GUIDE_KINDS = ("prm", "verifier")
@@ -84,7 +84,6 @@ class PRMGuide(Guide):
                  aggregation: str = "last", neutral_is_correct: bool = True):
         super().__init__(folder, task, batch_size)
         self.settings, _ = read_settings(folder, prm_model.CONFIG_FILE, prm_model.KIND, PRMSettings)
-        self.marker_id = prm_model.single_token_id(self.tokenizer, self.settings.step_marker)
         self.step_format = step_format
         self.aggregation = aggregation
         self.neutral_is_correct = neutral_is_correct
@@ -97,20 +96,15 @@ class PRMGuide(Guide):
     def _encode(self, problems, solutions, finished):
         if len(problems) != len(solutions):
             raise ValueError(f"{len(problems)} problems but {len(solutions)} solutions")
-        encoded = []
-        for index, (problem, steps) in enumerate(zip(problems, solution_steps(solutions, self.step_format))):
-            try:
-                encoded.append(encode_steps(self.tokenizer, self.task.prompt(problem), steps, self.marker_id))
-            except DataError as err:
-                raise DataError(f"solution {index}: {err}") from None
+        encoded = encode_solutions(self.tokenizer, self.settings, [self.task.prompt(p) for p in problems],
+                                   solution_steps(solutions, self.step_format))
         tokens = [sum(end - start for start, end, _ in step_windows(e.step_ends, self.settings.max_length))
                   for e in encoded]
         return encoded, tokens
 
     def _forward(self, encoded):
-        step_scores = read_marked_steps(self.model, encoded, lambda p: correct_probability(p, self.neutral_is_correct),
-                                        max_length=self.settings.max_length, batch_size=self.batch_size,
-                                        pad_token_id=self.tokenizer.pad_token_id, description="PRM guide")
+        step_scores = read_step_scores(self.model, self.tokenizer, self.settings, encoded, self.batch_size,
+                                       self.neutral_is_correct, description="PRM guide")
         return [aggregate_steps(scores, self.aggregation) for scores in step_scores]
 
 
