@@ -269,7 +269,7 @@ def test_scripts_train_score_and_measure(toy_model, tmp_path):
     samples = [{"problem_id": f"p{i}", "sample_id": 0, "text": "\n".join(e.steps)} for i, e in enumerate(test)]
     write_jsonl(tmp_path / "samples.jsonl", samples)
     _run("score_steps.py", "--samples", tmp_path / "samples.jsonl", "--task", "math", "--dataset",
-         tmp_path / "problems.jsonl", "--prm", tmp_path / "prm", "--settings", SCORING, "--out", tmp_path / "scored.jsonl")
+         tmp_path / "problems.jsonl", "--prm", tmp_path / "prm", "--settings", SAMPLE_SCORING, "--out", tmp_path / "scored.jsonl")
     scored = read_jsonl(tmp_path / "scored.jsonl")
     prompts = [math_prompt(p["problem"]) for p in problems]
     expected = score_steps(tmp_path / "prm", prompts, [e.steps for e in test])
@@ -308,6 +308,7 @@ def test_aggregate_script_adds_one_solution_score_per_aggregation(tmp_path):
 
 
 SCORING = json.dumps({"column": "prm_steps", "batch_size": 64, "neutral_is_correct": True})
+SAMPLE_SCORING = json.dumps({**json.loads(SCORING), "step_format": "prm800k"})  # samples split as the generator writes them
 
 
 def _run(script: str, *args) -> None:
