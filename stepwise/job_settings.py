@@ -137,10 +137,11 @@ SEARCH_KEYS = ("budgets", "beam_width", "max_steps", "step_max_tokens", "tempera
 
 
 def search_problems(config: Config, task: str) -> int | None:
-    """How many test problems ``task``'s search solves (the first ones): ``search.problems``, else
-    those of its test samples (null: all), whose pass@1 and best-of-N the evaluation needs."""
+    """How many test problems ``task``'s search solves (the first ones): at most ``search.problems``, and
+    only problems its test samples cover (null: all), whose pass@1 and best-of-N the evaluation needs."""
     samples = config[task][registry.get_task(task).sample_set("test").section]
-    return config["search"]["problems"] if config["search"]["problems"] is not None else samples["problems"]
+    limits = [limit for limit in (config["search"]["problems"], samples["problems"]) if limit is not None]
+    return min(limits, default=None)
 
 
 def search_guide(config: Config, task: str) -> dict[str, Any]:

@@ -338,9 +338,6 @@ def check_search(config: Mapping[str, Any]) -> None:
         if max(search["budgets"]) > samples["n"]:
             raise ValueError(f"search.budgets: best-of-{max(search['budgets'])} draws from {task}.{section}, which has "
                              f"n={samples['n']} samples per problem; raise it or lower the budgets")
-        if None not in (search["problems"], samples["problems"]) and search["problems"] > samples["problems"]:
-            raise ValueError(f"search.problems: {search['problems']} problems, but {task}.{section} samples only "
-                             f"{samples['problems']} (their difficulty and best-of-N come from the samples)")
 
 
 def check_config(config: Mapping[str, Any]) -> None:

@@ -49,7 +49,10 @@ def test_chat_models_as_generators_through_the_dag(tiny_run_copy, tmp_path):
     generators = {task: {"source": "pretrained", "model": str(chat_model(run, task, tmp_path / f"{task}-chat")),
                          "prompt": "chat", "system_prompt": None, "step_format": STEP_FORMATS[task]}
                   for task in ("gsm8k", "math")}
-    config = write_config(run.workdir, deep_update(run.config, {task: {"generator": g} for task, g in generators.items()}))
+    # Test-time search reads the generator folder as sampling does (tests/test_workflow_search.py runs it): off here,
+    # to keep the suite's time.
+    overrides = {**{task: {"generator": g} for task, g in generators.items()}, "search": {"tasks": []}}
+    config = write_config(run.workdir, deep_update(run.config, overrides))
     planned = planned_jobs(run.workdir)
     assert planned["pretrained_generator"] == 2
     assert not {"sft_generator", "sft_data"} & set(planned)  # no SFT of either generator
