@@ -60,7 +60,7 @@ class Guide:
     def evaluate(self, problems: Sequence[str], partial_solutions: Sequence[str],
                  finished: Sequence[bool] | None = None) -> tuple[list[float], list[int]]:
         """``(scores, tokens forwarded for each)``; adds the tokens to ``forwarded_tokens``."""
-        inputs, tokens = self._encode(problems, partial_solutions, finished)
+        inputs, tokens = self._checked_encode(problems, partial_solutions, finished)
         scores = self._forward(inputs) if inputs else []
         self.forwarded_tokens += sum(tokens)
         return scores, tokens
@@ -68,9 +68,15 @@ class Guide:
     def token_counts(self, problems: Sequence[str], solutions: Sequence[str],
                      finished: Sequence[bool] | None = None) -> list[int]:
         """The tokens the guide would forward to score each solution (no model needed)."""
-        return self._encode(problems, solutions, finished)[1]
+        return self._checked_encode(problems, solutions, finished)[1]
+
+    def _checked_encode(self, problems, solutions, finished) -> tuple[list[Any], list[int]]:
+        if len(problems) != len(solutions):
+            raise ValueError(f"{len(problems)} problems but {len(solutions)} solutions")
+        return self._encode(problems, solutions, finished)
 
     def _encode(self, problems, solutions, finished) -> tuple[list[Any], list[int]]:
+        """The model's inputs for each solution, and the tokens each forwards."""
         raise NotImplementedError
 
     def _forward(self, inputs: list[Any]) -> list[float]:
@@ -94,8 +100,6 @@ class PRMGuide(Guide):
         return prm_model.load_prm(self.folder)[0]
 
     def _encode(self, problems, solutions, finished):
-        if len(problems) != len(solutions):
-            raise ValueError(f"{len(problems)} problems but {len(solutions)} solutions")
         encoded = encode_solutions(self.tokenizer, self.settings, [self.task.prompt(p) for p in problems],
                                    solution_steps(solutions, self.step_format))
         tokens = [sum(end - start for start, end, _ in step_windows(e.step_ends, self.settings.max_length))
@@ -120,8 +124,6 @@ class VerifierGuide(Guide):
         return verifier.load_verifier(self.folder)[0]
 
     def _encode(self, problems, solutions, finished):
-        if len(problems) != len(solutions):
-            raise ValueError(f"{len(problems)} problems but {len(solutions)} solutions")
         finished = [False] * len(solutions) if finished is None else finished
         features = []
         for problem, solution, whole in zip(problems, solutions, finished, strict=True):
