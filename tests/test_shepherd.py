@@ -269,3 +269,18 @@ def test_both_strategies_end_to_end_with_the_toy_generator(toy_sampler):
         for soft, hard in zip(lin.soft, lin.hard):
             assert (soft > 0) == hard
     assert sum(x.tokens for x in binary) < sum(x.tokens for x in linear)
+
+
+def test_solutions_sharing_a_prefix_are_completed_once_and_labelled_alike():
+    # Two samples with the same wrong first step, a third with another: the shared prefixes are
+    # continued once, every solution gets its labels, and only the sampled continuations count.
+    shared = [candidate(wrong_from(1, 3), sample_id=0), candidate(wrong_from(1, 3), sample_id=1)]
+    other = candidate(["step 1 ok", "step 2 bad", "#### 7"], sample_id=2)
+    sampler = FakeSampler()
+    labelled = label_binary([*shared, other], completer(sampler, n=4))
+    assert len(sampler.prompts) == len(set(sampler.prompts))
+    alone = [label_binary([c], completer(FakeSampler(), n=4))[0] for c in (*shared, other)]
+    assert [l.hard for l in labelled] == [l.hard for l in alone] == [(False, False, False)] * 2 + [(True, False, False)]
+    assert labelled[1].tokens == labelled[1].completions == 0  # the first sample's continuations served it
+    assert labelled[0].tokens == alone[0].tokens > 0 and labelled[2].tokens == alone[2].tokens
+    assert sum(l.completions for l in labelled) == 4 * len(sampler.prompts)

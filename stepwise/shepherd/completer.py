@@ -20,10 +20,12 @@ from stepwise.shepherd.candidates import Candidate
 
 @dataclass(frozen=True)
 class PrefixEstimate:
-    """The graded continuations of one prefix: ``(text, reached)`` each, and the tokens they took."""
+    """The graded continuations of one prefix: ``(text, reached)`` each, and the tokens they took;
+    ``sampled`` is False for an estimate that another request's continuations gave (no cost)."""
 
     continuations: tuple[tuple[str, bool], ...]
     tokens: int
+    sampled: bool = True
 
     @property
     def reached(self) -> int:
@@ -65,15 +67,28 @@ class Completer:
         return answer is not None and bool(self.grade(answer, candidate.reference))
 
     def estimate(self, requests: Sequence[tuple[Candidate, int]], desc: str = "completing") -> list[PrefixEstimate]:
-        """The estimate of each ``(candidate, n_steps)`` prefix, in order."""
-        estimates: list[PrefixEstimate] = []
-        step = self.chunk_size or max(1, len(requests))
-        with tqdm(total=len(requests), desc=desc, unit="prefix", disable=None) as progress:
-            for start in range(0, len(requests), step):
-                chunk = requests[start : start + step]
-                outputs = self.sampler.generate([c.prefix(k) for c, k in chunk], self.params)
-                for (candidate, n_steps), generations in zip(chunk, outputs):
+        """The estimate of each ``(candidate, n_steps)`` prefix, in order.
+
+        Solutions of one problem often share a prefix (the same first step): each distinct prefix
+        of a problem is continued once, and its estimate serves every request for it (the
+        repeats cost no tokens)."""
+        first_of: dict[tuple[str, str], int] = {}  # (prefix, golden answer) -> its first request
+        for index, (candidate, n_steps) in enumerate(requests):
+            first_of.setdefault((candidate.prefix(n_steps), candidate.reference), index)
+        distinct = sorted(first_of.values())
+        measured: dict[int, PrefixEstimate] = {}
+        step = self.chunk_size or max(1, len(distinct))
+        with tqdm(total=len(distinct), desc=desc, unit="prefix", disable=None) as progress:
+            for start in range(0, len(distinct), step):
+                chunk = distinct[start : start + step]
+                outputs = self.sampler.generate([requests[i][0].prefix(requests[i][1]) for i in chunk], self.params)
+                for index, generations in zip(chunk, outputs):
+                    candidate, n_steps = requests[index]
                     graded = tuple((g.text, self.reaches(candidate, n_steps, g.text)) for g in generations)
-                    estimates.append(PrefixEstimate(graded, sum(g.num_tokens for g in generations)))
+                    measured[index] = PrefixEstimate(graded, sum(g.num_tokens for g in generations))
                 progress.update(len(chunk))
+        estimates = []
+        for index, (candidate, n_steps) in enumerate(requests):
+            first = first_of[(candidate.prefix(n_steps), candidate.reference)]
+            estimates.append(measured[index] if first == index else PrefixEstimate(measured[first].continuations, 0, sampled=False))
         return estimates

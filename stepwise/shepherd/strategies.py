@@ -74,7 +74,8 @@ def label_linear(candidates: Sequence[Candidate], completer: Completer) -> list[
         soft = tuple(e.soft for e in ests) + (float(candidate.correct),)
         drawn = tuple(len(e.continuations) for e in ests) + (0,)
         labelled.append(
-            StepLabels(candidate, "linear", hard, soft, drawn, sum(drawn), 0, sum(e.tokens for e in ests))
+            StepLabels(candidate, "linear", hard, soft, drawn, sum(len(e.continuations) for e in ests if e.sampled), 0,
+                       sum(e.tokens for e in ests))
         )
     return labelled
 
@@ -130,7 +131,7 @@ class _FirstErrorSearch:
                 carried = self.measured[k].soft
             soft[k - 1] = carried
         drawn = tuple(len(self.measured[k].continuations) if k in self.measured else 0 for k in range(1, n_steps + 1))
-        sampled = [e for k, e in self.measured.items() if k not in self.reused]
+        sampled = [e for k, e in self.measured.items() if k not in self.reused and e.sampled]
         return StepLabels(
             self.candidate,
             "binary",
