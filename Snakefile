@@ -49,5 +49,6 @@ rule all:
         rules.processbench.input,
         rules.test_time_search.input,
         rules.combined_accuracy.output,
+        rules.claims.output,
         rules.run_config.output,
     default_target: True

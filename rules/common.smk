@@ -74,6 +74,12 @@ def every_rep(*parts):
     return [os.path.join(directory, *parts) for directory in REPLICATE_DIRS]
 
 
+def each_task_every_rep(tasks, *parts):
+    """A path of each of ``tasks`` (``parts``, with a ``{task}`` field) in every replicate's results
+    folder: task by task, replicate 1 first."""
+    return [path for task in tasks for path in every_rep(*(part.format(task=task) for part in parts))]
+
+
 @functools.cache
 def _replicate_config(directory):
     return replicates.replicate_config(config, replicates.replicate_number(results(), directory))

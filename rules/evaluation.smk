@@ -99,6 +99,35 @@ rule combined_accuracy:
         " --csv {output.csv:q} --plot {output.plot:q} > {log:q} 2>&1"
 
 
+# The papers' claims the run tests (stepwise/claims.py), at claims.n in every replicate: each task's
+# accuracy tables, the search tables and the Math-Shepherd label statistics. First in the report:
+# its category sorts before the others.
+CLAIMS_CATEGORY = "Claims"
+
+
+rule claims:
+    input:
+        accuracy=each_task_every_rep(registry.TASK_NAMES, "{task}", "accuracy.csv"),
+        search=each_task_every_rep(config["search"]["tasks"], "search", "{task}", "accuracy.csv"),
+        stats=each_task_every_rep(config["shepherd"]["tasks"], "shepherd", "{task}", "stats.json"),
+    output:
+        csv=report(results("claims.csv"), caption="../report/claims.rst", category=CLAIMS_CATEGORY),
+        markdown=report(results("claims.md"), caption="../report/claims.rst", category=CLAIMS_CATEGORY),
+    params:
+        settings=settings(job_settings.claims(config)),
+    log:
+        results("logs", "claims.log"),
+    threads: stage_threads("light")
+    resources:
+        **stage_resources("light"),
+    conda:
+        "../envs/data.yaml"
+    shell:
+        "python \"$STEPWISE_SCRIPTS/claims.py\" --accuracy {input.accuracy:q} --search {input.search:q}"
+        " --stats {input.stats:q} --settings {params.settings:q} --csv {output.csv:q}"
+        " --markdown {output.markdown:q} > {log:q} 2>&1"
+
+
 # The configuration this run's results came from, as a page of the report.
 rule run_config:
     output:

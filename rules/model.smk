@@ -1,7 +1,8 @@
-# The base model: the demo's tiny model built here, or a pretrained one
-# (a local folder or a Hugging Face id) resolved to a local folder.
+# The base model: the demo's tiny model built and pretrained here, or a
+# pretrained one (a local folder or a Hugging Face id) resolved to a local folder.
 
 TINY = config["model"]["base"] == "tiny"
+PRETRAIN = TINY and config["model"]["pretrain"] is not None
 
 
 rule tiny_model:
@@ -26,9 +27,36 @@ rule tiny_model:
         " --settings {params.settings:q} --out {output:q} > {log:q} 2>&1"
 
 
+rule pretrain_tiny_model:
+    # The papers start from a pretrained base: the tiny model is pretrained once, as a language
+    # model on both tasks' training texts, and every task's generator of every replicate starts from it.
+    input:
+        model=results("models", "tiny"),
+        gsm8k=raw_dataset("gsm8k_train"),
+        math=raw_dataset("math_train"),
+    output:
+        directory(results("models", "pretrained")),
+    params:
+        settings=settings(config["model"]["pretrain"]),
+        checkpoints=results("checkpoints", "pretrained"),  # kept when the job restarts
+    log:
+        results("logs", "models", "pretrained.log"),
+    benchmark:
+        results("benchmarks", "models", "pretrained.tsv")
+    threads: stage_threads("pretrain")
+    resources:
+        **stage_resources("pretrain"),
+    conda:
+        "../envs/train.yaml"
+    shell:
+        "python -m stepwise.launch --gpus {resources.gpu} --data-parallel \"$STEPWISE_SCRIPTS/pretrain_tiny_model.py\""
+        " --model {input.model:q} --gsm8k {input.gsm8k:q} --math {input.math:q} --settings {params.settings:q}"
+        " --out {output:q} --checkpoints {params.checkpoints:q} > {log:q} 2>&1"
+
+
 rule base_model:
     input:
-        results("models", "tiny") if TINY else [],
+        results("models", "pretrained" if PRETRAIN else "tiny") if TINY else [],
     output:
         results("models", "base.json"),
     params:

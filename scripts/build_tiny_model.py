@@ -2,10 +2,7 @@
 problems and solutions, and a randomly initialised small Llama, as an HF folder."""
 
 from stepwise.cli import job_parser, parse_job
-from stepwise.data.gsm8k import load_gsm8k
-from stepwise.data.math import load_math
-from stepwise.models.tiny import TinyArchitecture, build_tiny_model
-from stepwise.prompts import gsm8k_prompt, math_prompt
+from stepwise.models.tiny import TinyArchitecture, build_tiny_model, demo_corpus
 from stepwise.settings import settings_from_config
 
 
@@ -17,9 +14,7 @@ def main() -> None:
     args = parse_job(parser)
     settings = dict(args.settings)
     seed = settings.pop("seed")
-    # The tokenizer sees exactly the kind of text the model will read and write.
-    texts = [gsm8k_prompt(p.question) + p.answer for p in load_gsm8k(args.gsm8k)]
-    texts += [math_prompt(p.problem) + p.solution for p in load_math(args.math)]
+    texts = demo_corpus(args.gsm8k, args.math)
     build_tiny_model(texts, args.out, settings_from_config(TinyArchitecture, settings, "model.tiny"), seed=seed)
 
 

@@ -187,3 +187,11 @@ def configured_scorer(config: Config, name: str) -> Mapping[str, Any]:
         if entry["name"] == name:
             return entry
     raise ValueError(f"scorers: no scorer called {name!r}")
+
+
+def claims(config: Config) -> dict[str, Any]:
+    """The claims table (stepwise.claims): the ``claims`` section, the tasks of the experiments that
+    switch claims on (Math-Shepherd's, the search's), every task, and how many replicates it reads."""
+    return {"claims": config["claims"], "shepherd_tasks": config["shepherd"]["tasks"],
+            "search_tasks": config["search"]["tasks"], "tasks": list(registry.TASK_NAMES),
+            "replicates": config["replicates"]}

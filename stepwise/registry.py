@@ -340,9 +340,35 @@ def check_search(config: Mapping[str, Any]) -> None:
                              f"n={samples['n']} samples per problem; raise it or lower the budgets")
 
 
+def check_claims(config: Mapping[str, Any]) -> None:
+    """The ``claims`` section against the rest (stepwise.claims): each PRM's headline aggregation is
+    one of its tasks' aggregations, and N is a row of every task's table and a budget of the search."""
+    from stepwise.selection import n_values
+
+    claims = config["claims"]
+    scored_by = {"prm800k_prm": ["math"], "shepherd_prm": config["shepherd"]["tasks"]}
+    for prm, aggregation in claims["aggregation"].items():
+        for task in scored_by[prm]:
+            aggregations = list(config[task]["evaluation"]["aggregations"])
+            if aggregation not in aggregations:
+                raise ValueError(f"claims.aggregation.{prm}: {aggregation!r} is not one of {task}.evaluation.aggregations "
+                                 f"{aggregations}; the claims read {prm}'s row of that aggregation")
+    n = claims["n"]
+    for task in TASKS:
+        section = TASKS[task].sample_set("test").section
+        ns = n_values(config[task][section]["n"])
+        if n not in ns:
+            raise ValueError(f"claims.n: {n} is not an N of the {task} table, which has N = {ns} "
+                             f"({task}.{section}.n = {config[task][section]['n']})")
+    budgets = config["search"]["budgets"]
+    if config["search"]["tasks"] and n not in budgets:
+        raise ValueError(f"claims.n: {n} is not one of search.budgets {budgets}, which the search claims compare at")
+
+
 def check_config(config: Mapping[str, Any]) -> None:
     """Checks across config keys that the schema cannot make: score columns named must be written by a
-    scorer; the search's guides, budgets and problems must fit the tasks (:func:`check_search`)."""
+    scorer; the search's guides, budgets and problems must fit the tasks (:func:`check_search`); the
+    claims' aggregations and N must be in the tables (:func:`check_claims`)."""
     from stepwise.public_prms import PublicPRMSettings
 
     built_in = {**config, "scorers": []}
@@ -367,3 +393,4 @@ def check_config(config: Mapping[str, Any]) -> None:
         raise ValueError(f"prm800k.active_learning.aggregation: {ranked_by!r} is not one of "
                          f"math.evaluation.aggregations {aggregations}")
     check_search(config)
+    check_claims(config)

@@ -97,7 +97,7 @@ REAL_TEST_PROBLEMS = 6
 
 # Rules that train a model, and what builds the tiny base model: the real-data run must reuse theirs
 # except the PRM800K PRM's (its training records come from the mirror).
-REUSED_RULES = {"tiny_model", "base_model", "sft_data", "sft_generator", "gsm8k_train_verifier", "math_train_orm"}
+REUSED_RULES = {"tiny_model", "pretrain_tiny_model", "base_model", "sft_data", "sft_generator", "gsm8k_train_verifier", "math_train_orm"}
 REAL_DATA_TARGETS = ("gsm8k_verifier", "prm800k")
 
 

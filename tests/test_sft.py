@@ -59,6 +59,18 @@ def test_prompt_tokens_get_label_minus_100(toy_model, tmp_path):
     assert padding.any() and (batch["labels"][padding] == -100).all()
 
 
+def test_pretraining_texts_train_on_every_token(toy_model, tmp_path):
+    texts = [{"text": e["prompt"] + e["completion"]} for e in toy_examples()]
+    trainer = build_sft_trainer(toy_model, texts, tmp_path / "out", FAST)
+    for row in trainer.train_dataset:
+        assert row["input_ids"][-1] == trainer.processing_class.eos_token_id
+        assert "labels" not in row or -100 not in row["labels"]
+    batch = trainer.data_collator([trainer.train_dataset[i] for i in range(3)])
+    padding = batch["input_ids"] == trainer.processing_class.pad_token_id
+    assert (batch["labels"][~padding] == batch["input_ids"][~padding]).all()
+    assert (batch["labels"][padding] == -100).all()
+
+
 def _load(model_dir: Path):
     from transformers import AutoModelForCausalLM, AutoTokenizer
 

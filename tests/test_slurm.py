@@ -35,9 +35,9 @@ SYSTEM_CONF = Path("/etc/slurm/slurm.conf")
 OURS = "# one-node test cluster of tests/test_slurm.py\n"
 DAEMONS = ("munged", "mungekey", "slurmctld", "slurmd", "sbatch", "squeue")
 TARGET = "results/t/models/base.json"
-OUTPUTS = ("data/gsm8k_train.jsonl", "data/math_train.jsonl", "models/tiny", "models/base.json")  # under results/t
+OUTPUTS = ("data/gsm8k_train.jsonl", "data/math_train.jsonl", "models/tiny", "models/pretrained", "models/base.json")  # under results/t
 JOBS = {"rule_raw_dataset_wildcards_gsm8k_train", "rule_raw_dataset_wildcards_math_train", "rule_tiny_model",
-        "rule_base_model"}
+        "rule_pretrain_tiny_model", "rule_base_model"}
 
 
 def missing_requirements() -> list[str]:

@@ -112,7 +112,7 @@ def test_a_verifier_setting_reruns_only_the_verifier_and_what_follows(tiny_run_c
     downstream = {"gsm8k_train_verifier": 1, "gsm8k_score_verifier": 1, "evaluate": 1, "gsm8k_verifier": 1}
     assert planned_jobs(workdir, "gsm8k_verifier") == downstream  # not SFT, not sampling, not the other scorers
     everything = {"gsm8k_train_verifier": 1, "gsm8k_score_verifier": 1, "evaluate": 1, "combined_accuracy": 1,
-                  "run_config": 1, "all": 1}
+                  "claims": 1, "run_config": 1, "all": 1}
     search = tiny_run_copy.config["search"]
     if search["guides"].get("gsm8k") == "verifier" and "gsm8k" in search["tasks"]:  # it guides GSM8K's search too
         everything |= {"search_shard": len(search["methods"]) * tiny_run_copy.config["sampling"]["shards"],

@@ -24,7 +24,7 @@ def test_a_public_prm_scores_the_demo_by_config_alone(tiny_run_copy, tmp_path):
              "convention": "step_tag", "batch_size": 16}
     config = write_config(run.workdir, deep_update(run.config, {"scorers": [*run.config["scorers"], entry]}))
     assert planned_jobs(run.workdir) == {
-        "public_prm_step_scores": 1, "aggregate_step_scores": 1, "evaluate": 1, "combined_accuracy": 1,
+        "public_prm_step_scores": 1, "aggregate_step_scores": 1, "evaluate": 1, "combined_accuracy": 1, "claims": 1,
         "processbench_public_score": 2, "processbench_evaluate": 1, "run_config": 1, "all": 1}
     snakemake(run.workdir, "--cores", "2")
 

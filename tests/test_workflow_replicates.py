@@ -30,7 +30,8 @@ def test_a_second_replicate_reruns_only_the_random_parts_and_is_summarised(tiny_
     # the SFT data or PRM800K's preprocessing, and nothing of replicate 1.
     assert planned["sft_generator"] == 2 and planned["prm800k_train_prm"] == 1 and planned["shepherd_train_prm"] == tasks
     assert planned["evaluate"] == 2 and planned["replicate_accuracy"] == 2 and planned["combined_accuracy"] == 1
-    for shared in ("raw_dataset", "tiny_model", "base_model", "sft_data", "prm800k_preprocess"):
+    assert planned["claims"] == 1  # over both replicates
+    for shared in ("raw_dataset", "tiny_model", "pretrain_tiny_model", "base_model", "sft_data", "prm800k_preprocess"):
         assert shared not in planned
 
     snakemake(run.workdir, "--cores", "2", timeout=1800)
@@ -57,4 +58,13 @@ def test_a_second_replicate_reruns_only_the_random_parts_and_is_summarised(tiny_
     combined = pd.read_csv(first / "combined_accuracy.csv", dtype={"replicate": str})
     assert list(combined.columns) == ["task", "method", "n", "replicate", "accuracy", "std"]
     assert set(combined["replicate"]) == {"1", "2", "mean"}
+    claims = pd.read_csv(first / "claims.csv", dtype={"replicate": str})
+    assert set(claims["replicate"]) == {"1", "2", "mean"}
+    assert set(claims.loc[claims["replicate"] == "mean", "replicates"]) == {2}
+    accuracy = [pd.read_csv(folder / "gsm8k" / "accuracy.csv").set_index(["method", "n"])["accuracy"]
+                for folder in (first, second)]
+    n = run.config["claims"]["n"]
+    verifier = claims[claims["claim"] == "verifier_vs_greedy"].set_index("replicate")
+    for number, table in enumerate(accuracy, start=1):  # each replicate's own table
+        assert verifier.loc[str(number), "measured"] == pytest.approx(table[("verifier", n)] - table[("greedy", n)])
     assert planned_jobs(run.workdir) == {}

@@ -109,7 +109,7 @@ def test_a_missing_search_shard_reruns_alone(tiny_run_copy):
     (folder / "shards" / method / "shard-0.jsonl").unlink()
     for name in ("accuracy.csv", "summary.json"):
         (folder / name).unlink()
-    assert planned_jobs(tiny_run_copy.workdir) == {"search_shard": 1, "search_evaluate": 1, "all": 1}
+    assert planned_jobs(tiny_run_copy.workdir) == {"search_shard": 1, "search_evaluate": 1, "claims": 1, "all": 1}
 
 
 def test_the_demo_searches_both_tasks_by_both_methods(tmp_path):

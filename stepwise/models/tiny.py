@@ -43,6 +43,17 @@ class TinyArchitecture:
     split_digits: bool = True
 
 
+def demo_corpus(gsm8k_path: str | os.PathLike, math_path: str | os.PathLike) -> list[str]:
+    """The tiny model's corpus: every training problem of both tasks with its solution, as the
+    generators will read and write them. Its tokenizer is trained on it, and the model pretrained."""
+    from stepwise.data.gsm8k import load_gsm8k
+    from stepwise.data.math import load_math
+    from stepwise.prompts import gsm8k_prompt, math_prompt
+
+    texts = [gsm8k_prompt(p.question) + p.answer for p in load_gsm8k(gsm8k_path)]
+    return texts + [math_prompt(p.problem) + p.solution for p in load_math(math_path)]
+
+
 def train_tokenizer(texts: Iterable[str], vocab_size: int, split_digits: bool = True):
     """Train a byte-level BPE tokenizer on ``texts``; returns a ``PreTrainedTokenizerFast``."""
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers

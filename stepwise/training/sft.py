@@ -1,7 +1,9 @@
-"""Generator fine-tuning (SFT) with trl's ``SFTTrainer`` on prompt-completion pairs.
+"""Generator fine-tuning (SFT) with trl's ``SFTTrainer`` on prompt-completion pairs,
+and the demo's pretraining on plain texts.
 
-The dataset is in trl's prompt-completion format, so the loss is on completion
-tokens only (trl labels prompt tokens -100). Checkpoints go to ``out_dir`` (or a
+Prompt-completion examples train on completion tokens only (trl labels prompt
+tokens -100); ``{"text"}`` examples (trl's language-modelling format, the tiny
+model's pretraining) train on every token. Checkpoints go to ``out_dir`` (or a
 checkpoint folder of their own) and a restarted job resumes from the last one;
 the final model and tokenizer are saved to ``out_dir``, an ordinary Hugging Face
 folder, and the checkpoints are then removed. Launched with ``accelerate
@@ -41,16 +43,20 @@ class SFTSettings(TrainingSettings):
     packing: bool = False
 
 
-def check_sft_examples(examples: Sequence[dict[str, Any]]) -> None:
-    """Raise :class:`DataError` naming the example and key unless each has str ``prompt`` and ``completion``."""
+def check_sft_examples(examples: Sequence[dict[str, Any]]) -> tuple[str, ...]:
+    """The examples' keys, ``("prompt", "completion")`` or ``("text",)`` (set by the first example);
+    raise :class:`DataError` naming the example and key unless every example has them as strings
+    and a non-empty last one."""
     if not examples:
         raise DataError("no SFT examples")
+    keys = ("text",) if "text" in examples[0] else ("prompt", "completion")
     for index, example in enumerate(examples):
-        for key in ("prompt", "completion"):
+        for key in keys:
             if not isinstance(example.get(key), str):
                 raise DataError(f"SFT example {index}: {key!r} must be a string, got {type(example.get(key)).__name__}")
-        if not example["completion"]:
-            raise DataError(f"SFT example {index}: empty 'completion'")
+        if not example[keys[-1]]:
+            raise DataError(f"SFT example {index}: empty {keys[-1]!r}")
+    return keys
 
 
 def _trl_config(out_dir: str | os.PathLike, settings: SFTSettings):
@@ -60,7 +66,7 @@ def _trl_config(out_dir: str | os.PathLike, settings: SFTSettings):
         **shared_training_arguments(out_dir, settings),
         max_length=settings.max_length,
         gradient_checkpointing=False,  # trl turns it on by default; small models do not need it
-        completion_only_loss=True,
+        completion_only_loss=None,  # trl's choice: completion tokens of prompt-completion pairs, every token of texts
         packing=settings.packing,
         # Without packing, batches of similar length waste little compute on padding.
         train_sampling_strategy="random" if settings.packing else "group_by_length",
@@ -71,15 +77,16 @@ def _trl_config(out_dir: str | os.PathLike, settings: SFTSettings):
 def build_sft_trainer(model_dir: str | os.PathLike, examples: Sequence[dict[str, Any]], out_dir: str | os.PathLike, settings: SFTSettings):
     """An ``SFTTrainer`` ready to train the model in ``model_dir`` on ``examples``.
 
-    ``examples`` are ``{"prompt", "completion"}`` dicts; trl appends the eos
-    token to a completion that does not already end with it.
+    ``examples`` are ``{"prompt", "completion"}`` dicts, or ``{"text"}`` dicts
+    for pretraining; trl appends the eos token to a completion or text that
+    does not already end with it.
     """
     from datasets import Dataset
     from trl import SFTTrainer
 
-    check_sft_examples(examples)
+    keys = check_sft_examples(examples)
     model, tokenizer = load_causal_lm(model_dir, settings.dropout)
-    dataset = Dataset.from_list([{"prompt": e["prompt"], "completion": e["completion"]} for e in examples])
+    dataset = Dataset.from_list([{key: e[key] for key in keys} for e in examples])
     return SFTTrainer(model=model, args=_trl_config(out_dir, settings), train_dataset=dataset, processing_class=tokenizer)
 
 
