@@ -418,6 +418,7 @@ HAND = {"values": ["3", "5", "12", "15", "27"], "answer_value": "27"}
         ("He buys 3*5 = <<3*5=16>>16 apples.", False),  # arithmetic slip
         ("He buys 3+5 = <<3+5=8>>8 apples.", False),  # wrong operation
         ("He has 15+12 = <<15+12=27>>28 apples.", False),  # writes another number than the annotation
+        ("He buys 10+5 = <<10+5=15>>15 apples.", False),  # a true value made from a number the problem lacks
         ("He is happy with his apples.", True),  # states no result
         ("#### 27", True),
         ("#### 26", False),
@@ -436,8 +437,10 @@ def test_judge_gsm8k_by_hand(step, expected):
         ("So $x = 3 \\cdot 5 = 15$.", True),
         ("So $x = 15$.", True),
         ("So $x = 14$.", False),
-        ("Half of $\\frac{30}{2} = 15$ is what we need.", True),
-        ("In total $15 + 12 = 27$, and $0.5 \\cdot 54 = 27$.", True),
+        ("Half of $\\frac{30}{2} = 15$ is what we need.", True),  # a fraction of numbers is one number: 15
+        ("So $\\frac{15}{1} = 15$ and $3 \\cdot \\frac{5}{1} = 15$.", True),
+        ("We get $10 + 5 = 15$ apples.", False),  # a true value made from a number the problem lacks
+        ("In total $15 + 12 = 27$, and $0.5 \\cdot 54 = 27$.", False),
         ("In total $15 + 12 = 27$, and $0.5 \\cdot 54 = 26$.", False),
         ("In total 15 + 12 = 27 apples.", True),
         ("In total 15 + 12 = 28 apples.", False),

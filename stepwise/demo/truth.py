@@ -14,17 +14,21 @@ step that states no result is correct (a restatement or plan makes no error).
   decimal, ``\\frac{a}{b}``, optionally negative), inside ``$...$`` or in plain
   text.
 * A result is right when the arithmetic it shows is right (the annotation's
-  expression, or the arithmetic just left of ``=``, evaluates to ``r``) **and**
-  ``r`` is one of the true values. Where the left of ``=`` is not plain
-  arithmetic (``x = 5``, ``2x = 14``), only the value is checked.
+  expression, or the arithmetic just left of ``=``, evaluates to ``r``),
+  ``r`` is one of the true values, **and** every number the arithmetic uses is
+  a true value or a constant of the reference program (its literal operands):
+  ``26-6-20 = 0`` made up from scores the problem does not give is wrong, although
+  0 is the true value of the right pair's check. Where the left of ``=`` is not
+  plain arithmetic (``x = 5``, ``2x = 14``), only the value is checked.
 * A final-answer step (``#### N``, or ``# Answer`` followed by the answer) is
   correct iff the answer equals the true answer (and its other results are
   right).
 
 So a step that uses a wrong quantity or operation is caught (its value is not
-a true value) whatever the arithmetic, and so is an arithmetic slip. What is
-not judged: numbers not introduced by ``=`` (e.g. a list), and a correct value
-reached by a route the reference program does not take (rare in this demo).
+a true value, or it computes with a number that is none), and so is an
+arithmetic slip. What is not judged: numbers not introduced by ``=`` (e.g. a
+list), and a correct value reached from true values by a route the reference
+program does not take (rare in this demo).
 Expressions are evaluated by :func:`stepwise.calculator.evaluate` (restricted,
 exact), never by ``eval``.
 """
@@ -50,7 +54,7 @@ from stepwise.calculator import (
     find_annotations,
     latex_expression,
 )
-from stepwise.demo.program import decode_value
+from stepwise.demo.program import decode_value, is_literal
 from stepwise.io import DataError
 from stepwise.steps import ANSWER_LINE, GSM8K_ANSWER_MARKER
 
@@ -60,6 +64,8 @@ _LATEX_NOISE = re.compile(r"\\left(?![a-zA-Z])|\\right(?![a-zA-Z])|\\[!,;:]|\\qu
 _LATEX_TEXT = re.compile(r"\\(?:text|mbox|mathrm)\{[^{}]*\}")
 _ARITHMETIC_SUFFIX = re.compile(r"(?:\\frac|\\cdot|\\times|\\div|[\d.\s+\-*/^(){}])*\Z")
 _PLAIN_NUMBER = re.compile(r"\s*([+-]?\s*(?:\\frac\{-?\d+(?:\.\d+)?\}\{\d+(?:\.\d+)?\}|\d+(?:\.\d+)?|\.\d+))")
+_LATEX_FRAC_OF_NUMBERS = re.compile(r"\\frac\{(\d+(?:\.\d+)?)\}\{(\d+(?:\.\d+)?)\}")
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
 _AFTER_ANNOTATION = re.compile(r"\s*\$?\s*(-?\d[\d,]*(?:\.\d+)?)")
 
 
@@ -76,8 +82,19 @@ def judge_steps(demo_info: dict[str, Any], steps: Sequence[str], fmt: str) -> li
         answer = decode_value(demo_info["answer_value"])
     except (KeyError, TypeError, ValueError) as err:
         raise DataError(f"demo_info needs keys 'values' and 'answer_value' holding exact numbers ({err!r})") from None
+    usable = {abs(value) for value in values | _program_constants(demo_info.get("program", {}))}
     judge = _judge_gsm8k_step if fmt == "gsm8k" else _judge_latex_step
-    return [judge(step, values, answer) for step in steps]
+    return [judge(step, values, answer, usable) for step in steps]
+
+
+def _program_constants(program: dict[str, Any]) -> set[Fraction]:
+    """The literal operands of a reference program's steps (``* 2``, ``/ 100``)."""
+    return {decode_value(ref) for step in program.get("steps", []) for ref in step.get("args", []) if is_literal(ref)}
+
+
+def _uses_only(numbers: Sequence[Fraction], usable: set[Fraction]) -> bool:
+    """Whether every number an arithmetic uses is (up to its sign) a true value or a program constant."""
+    return all(abs(number) in usable for number in numbers)
 
 
 def demo_programs(task: str, dataset: str | os.PathLike) -> dict[str, dict[str, Any]]:
@@ -107,7 +124,7 @@ def true_step_labels(
 # -------------------------------------------------------------------- GSM8K
 
 
-def _judge_gsm8k_step(step: str, values: set[Fraction], answer: Fraction) -> bool:
+def _judge_gsm8k_step(step: str, values: set[Fraction], answer: Fraction, usable: set[Fraction]) -> bool:
     if GSM8K_ANSWER_MARKER in step:
         body = step[: step.rfind(GSM8K_ANSWER_MARKER)]
         if parse_gsm8k_number(extract_hash_answer(step)) != answer:
@@ -116,7 +133,7 @@ def _judge_gsm8k_step(step: str, values: set[Fraction], answer: Fraction) -> boo
     for annotation in find_annotations(step):
         if not annotation_is_correct(annotation.expr, annotation.stated_result):
             return False
-        if evaluate(annotation.expr) not in values:
+        if evaluate(annotation.expr) not in values or not _uses_only(_numbers(annotation.expr), usable):
             return False
         written = _AFTER_ANNOTATION.match(step, annotation.span[1])
         if written and not annotation_is_correct(annotation.expr, written.group(1).replace(",", "")):
@@ -127,21 +144,19 @@ def _judge_gsm8k_step(step: str, values: set[Fraction], answer: Fraction) -> boo
 # -------------------------------------------------------------------- LaTeX
 
 
-def _judge_latex_step(step: str, values: set[Fraction], answer: Fraction) -> bool:
+def _judge_latex_step(step: str, values: set[Fraction], answer: Fraction, usable: set[Fraction]) -> bool:
     marker = ANSWER_LINE.search(step)
     if marker is not None:
         if latex_value(extract_prm800k_answer(step) or "") != answer:
             return False
         step = step[: marker.start()]
-    return all(_result_is_right(lhs, rhs, values) for lhs, rhs in stated_results(step))
+    return all(rhs in values and (lhs is None or lhs == rhs) and _uses_only(used, usable)
+               for lhs, rhs, used in stated_results(step))
 
 
-def _result_is_right(lhs: Fraction | None, rhs: Fraction, values: set[Fraction]) -> bool:
-    return rhs in values and (lhs is None or lhs == rhs)
-
-
-def stated_results(text: str) -> list[tuple[Fraction | None, Fraction]]:
-    """The results a LaTeX step states: ``(value of the arithmetic left of =, or None; value right of =)``.
+def stated_results(text: str) -> list[tuple[Fraction | None, Fraction, list[Fraction]]]:
+    """The results a LaTeX step states: ``(value of the arithmetic left of =, or None; value right
+    of =; the numbers that arithmetic uses)``.
 
     Only ``=`` signs whose right side is a plain number count (see the module docstring).
     """
@@ -156,14 +171,22 @@ def stated_results(text: str) -> list[tuple[Fraction | None, Fraction]]:
     return results
 
 
-def _segment_results(segment: str) -> list[tuple[Fraction | None, Fraction]]:
+def _segment_results(segment: str) -> list[tuple[Fraction | None, Fraction, list[Fraction]]]:
     parts = segment.split("=")
     results = []
     for left, right in zip(parts, parts[1:]):
         rhs = _plain_number(right)
         if rhs is not None:
-            results.append((_left_value(left), rhs))
+            lhs = _left_value(left)
+            used = _numbers(_ARITHMETIC_SUFFIX.search(left).group(0)) if lhs is not None else []
+            results.append((lhs, rhs, used))
     return results
+
+
+def _numbers(arithmetic: str) -> list[Fraction]:
+    """The numbers an arithmetic expression uses (a ``\\frac{a}{b}`` of numbers is one number)."""
+    fractions = [Fraction(m.group(1)) / Fraction(m.group(2)) for m in _LATEX_FRAC_OF_NUMBERS.finditer(arithmetic)]
+    return fractions + [Fraction(token) for token in _NUMBER.findall(_LATEX_FRAC_OF_NUMBERS.sub(" ", arithmetic))]
 
 
 def _plain_number(text: str) -> Fraction | None:
