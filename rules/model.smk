@@ -1,5 +1,6 @@
-# The base model: the demo's tiny model built and pretrained here, or a
-# pretrained one (a local folder or a Hugging Face id) resolved to a local folder.
+# The base model: the demo's tiny model built here (and pretrained once when
+# model.pretrain is set), or a pretrained one (a local folder or a Hugging Face
+# id) resolved to a local folder.
 
 TINY = config["model"]["base"] == "tiny"
 PRETRAIN = TINY and config["model"]["pretrain"] is not None
@@ -28,8 +29,9 @@ rule tiny_model:
 
 
 rule pretrain_tiny_model:
-    # The papers start from a pretrained base: the tiny model is pretrained once, as a language
-    # model on both tasks' training texts, and every task's generator of every replicate starts from it.
+    # The papers start from a pretrained base: with model.pretrain set, the tiny model is pretrained
+    # once, as a language model on both tasks' training texts, and every generator of every replicate
+    # starts from it (off in the demo: docs/demo-history-2026-12-07.md).
     input:
         model=results("models", "tiny"),
         gsm8k=raw_dataset("gsm8k_train"),

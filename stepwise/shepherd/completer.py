@@ -90,5 +90,6 @@ class Completer:
         estimates = []
         for index, (candidate, n_steps) in enumerate(requests):
             first = first_of[(candidate.prefix(n_steps), candidate.reference)]
-            estimates.append(measured[index] if first == index else PrefixEstimate(measured[first].continuations, 0, sampled=False))
+            shared = PrefixEstimate(measured[first].continuations, 0, sampled=False)
+            estimates.append(measured[index] if first == index else shared)
         return estimates
