@@ -104,8 +104,26 @@ OWN_FORMATS = [
     ("The answer is \\boxed{\\dfrac{3}{4}}.", "\\frac43", False),
 ]
 
+# Where the math sits on its own lines, and a sentence's full stop after a plain answer. Math whose
+# inline delimiters open and close on other lines than its content is not read (math-verify's rules
+# refuse it; unsure means "not equal"); display math over several lines is.
+LINES_AND_STOPS = [
+    ("Thus the probability is 2/3.", "2/3", True),
+    ("The value is 2/3.", "\\frac{2}{3}", True),
+    ("So it comes to 14.", "14", True),
+    ("So the area is $$\n\\frac{25}{2}\n$$", "12.5", True),
+    ("Therefore the answer is \\[\n12\n\\]", "12", True),
+    ("First $x = 1$\nand then $x = 9$.", "9", True),
+    ("Final Answer $\n9\n$ that is \\boxed{9}", "9", True),
+    ("Thus the probability is 2/3.", "3/2", False),
+    ("Final Answer $\n9\n$", "9", False),
+    ("The answer is \\(\n9\n\\)", "9", False),
+    ("Final Answer $9\n$", "9", False),
+]
+
 KINDS = {"inline_and_display": INLINE_AND_DISPLAY, "several_boxes": SEVERAL_BOXES, "relations": RELATIONS,
-         "matrices": MATRICES, "decimal_commas": DECIMAL_COMMAS, "own_formats": OWN_FORMATS}
+         "matrices": MATRICES, "decimal_commas": DECIMAL_COMMAS, "own_formats": OWN_FORMATS,
+         "lines_and_stops": LINES_AND_STOPS}
 
 
 def test_there_are_enough_cases_of_each_kind():

@@ -23,6 +23,9 @@ from stepwise.steps import ANSWER_LINE, GSM8K_ANSWER_MARKER
 BOX_COMMANDS = ("\\boxed", "\\fbox")
 _THE_ANSWER_IS = re.compile(r"the answer is", re.IGNORECASE)
 _UNBRACED_BOX_ARGUMENT = re.compile(r"\s*([^\s${}]+)")
+_MATH_DELIMITER = re.compile(r"\$\$|\$|\\\(|\\\)")
+#: A sentence's full stop after a plain answer (``... is 2/3.``).
+_SENTENCE_END = re.compile(r"(?<=[\d)}])\.\s*$")
 
 
 def _non_empty(answer: str) -> str | None:
@@ -128,6 +131,25 @@ def extract_hash_answer(text: str) -> str | None:
 FREE_FORM_TAIL_CHARS = 4000
 
 
+def _has_split_inline_math(text: str) -> bool:
+    """Whether some inline math's content starts or ends on another line than its delimiter (``$``
+    newline ``9`` newline ``$``, or the same between ``\\(`` and ``\\)``): math-verify's LaTeX rules
+    do not read it. Delimiters pair up in order; display math (``$$``, ``\\[``) is not inline."""
+    opened: tuple[str, int] | None = None
+    for delimiter in _MATH_DELIMITER.finditer(text):
+        mark = delimiter.group()
+        if opened is None:
+            opened = (mark, delimiter.end()) if mark in ("$", "$$", "\\(") else None
+            continue
+        if (opened[0], mark) in (("$", "$"), ("\\(", "\\)")):
+            content = text[opened[1] : delimiter.start()].strip(" \t")
+            if content.startswith("\n") or content.endswith("\n"):
+                return True
+        if (opened[0], mark) in (("$", "$"), ("$$", "$$"), ("\\(", "\\)")):
+            opened = None
+    return False
+
+
 def free_form_answer(text: str) -> str | None:
     """The final answer of a free-form solution, or None.
 
@@ -140,9 +162,12 @@ def free_form_answer(text: str) -> str | None:
     (``\\boxed{}`` first, all boxes together; then "final answer is $...$",
     inline and display math) and then its plain-expression extraction (a
     number after "Answer:", or the last one), and the matched text (which it
-    normalises: ``1000,99`` reads ``1000.99``) is the answer. An escaped
-    dollar (``\\$18``, currency in prose) is dropped first, so that it opens
-    no math. Its
+    normalises: ``1000,99`` reads ``1000.99``) is the answer, less a sentence's
+    full stop (``... is 2/3.`` gives ``2/3``). An escaped dollar (``\\$18``,
+    currency in prose) is dropped first, so that it opens no math. A text whose
+    inline math opens or closes on another line than its content (``$``
+    newline ``9`` newline ``$``), which math-verify's LaTeX rules do not read,
+    gives None unless it has a box: unsure is "no answer", never a guess. Its
     plain-expression extraction hands text to sympy's ``parse_expr``: call this
     only inside the answer checker's restricted workers
     (:meth:`stepwise.answers.AnswerChecker.extract_many`).
@@ -152,11 +177,13 @@ def free_form_answer(text: str) -> str | None:
     marked = extract_hash_answer(text) or extract_prm800k_answer(text)
     if marked is not None:
         return marked
-    parsed = parse(text[-FREE_FORM_TAIL_CHARS:].replace("\\$", ""),
-                   extraction_config=[LatexExtractionConfig(boxed_match_priority=0), ExprExtractionConfig()],
+    tail = text[-FREE_FORM_TAIL_CHARS:].replace("\\$", "")
+    if _has_split_inline_math(tail) and not any(command in tail for command in BOX_COMMANDS):
+        return None  # math-verify reads no math there, and the last plain number may not be the answer
+    parsed = parse(tail, extraction_config=[LatexExtractionConfig(boxed_match_priority=0), ExprExtractionConfig()],
                    extraction_mode="first_match", fallback_mode="first_match", parsing_timeout=None)
     matched = [item for item in parsed if isinstance(item, str)]
-    return _non_empty(matched[0]) if matched else None
+    return _non_empty(_SENTENCE_END.sub("", matched[0])) if matched else None
 
 
 def extract_answer(text: str) -> str | None:
