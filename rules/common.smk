@@ -19,6 +19,7 @@ from snakemake.utils import validate
 
 sys.path.insert(0, workflow.basedir)
 from stepwise import job_settings, registry, replicates
+from stepwise.settings import config_entries
 
 
 validate(config, "../schemas/config.schema.yaml")  # fills the schema's defaults

@@ -133,11 +133,11 @@ rule run_config:
     output:
         report(results("config.yaml"), caption="../report/config.rst", category="Configuration"),
     params:
-        settings=settings(config),  # any config change rewrites the page, and nothing else
+        *config_entries(config),  # one per key: a config change rewrites the page, and the rerun reason names the key
     log:
         results("logs", "config.log"),
     localrule: True
     conda:
         "../envs/data.yaml"
     shell:
-        "python \"$STEPWISE_SCRIPTS/write_config.py\" --settings {params.settings:q} --out {output:q} > {log:q} 2>&1"
+        "python \"$STEPWISE_SCRIPTS/write_config.py\" --entries {params:q} --out {output:q} > {log:q} 2>&1"

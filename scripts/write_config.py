@@ -1,20 +1,24 @@
-"""Write the run's effective configuration (the rule's settings: the whole config) as YAML for the report."""
+"""Write the run's effective configuration as YAML for the report, from the rule's params: one
+``dotted.key=<JSON value>`` entry per config key (so a rerun reason names the keys that changed)."""
 
+import argparse
 import logging
 
 import yaml
 
-from stepwise.cli import job_parser, parse_job
 from stepwise.io import atomic_output
+from stepwise.settings import config_from_entries
 
 
 def main() -> None:
-    parser = job_parser(__doc__)
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--entries", nargs="+", required=True, help="the config, one dotted.key=<JSON> per key")
     parser.add_argument("--out", required=True, help="YAML file to write")
-    args = parse_job(parser)
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     with atomic_output(args.out) as handle:
-        yaml.safe_dump(args.settings, handle)
-    logging.info("wrote the effective configuration to %s", args.out)
+        yaml.safe_dump(config_from_entries(args.entries), handle)
+    logging.info("wrote the effective configuration (%d keys) to %s", len(args.entries), args.out)
 
 
 if __name__ == "__main__":

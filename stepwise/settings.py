@@ -10,7 +10,8 @@ settings file, or a config key the code does not read) and naming the section.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+import json
+from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar
 
 from stepwise.io import DataError
@@ -42,3 +43,39 @@ def settings_from_config(cls: type[T], values: Mapping[str, Any], where: str, **
         return cls(**given)
     except (TypeError, ValueError) as error:
         raise DataError(f"{where}: {error}") from error
+
+
+def config_entries(config: Mapping[str, Any]) -> list[str]:
+    """The config as one ``dotted.key=<JSON value>`` string per leaf (lists are leaves), sorted.
+
+    Rule ``run_config`` takes them as its params, so Snakemake's rerun reason
+    names the keys that changed (old and new entries), not the whole config.
+    """
+    entries: list[str] = []
+
+    def walk(node: Mapping[str, Any], path: str) -> None:
+        for key, value in node.items():
+            if not isinstance(key, str) or not key or "." in key or "=" in key:
+                raise DataError(f"config key {path}{key!r}: expected a name without '.' or '='")
+            if isinstance(value, Mapping) and value:
+                walk(value, f"{path}{key}.")
+            else:
+                entries.append(f"{path}{key}={json.dumps(value, sort_keys=True)}")
+
+    walk(config, "")
+    return sorted(entries)
+
+
+def config_from_entries(entries: Sequence[str]) -> dict[str, Any]:
+    """The config that :func:`config_entries` flattened."""
+    config: dict[str, Any] = {}
+    for entry in entries:
+        path, separator, value = entry.partition("=")
+        if not separator:
+            raise DataError(f"config entry {entry!r}: expected dotted.key=<JSON value>")
+        *parents, key = path.split(".")
+        node = config
+        for parent in parents:
+            node = node.setdefault(parent, {})
+        node[key] = json.loads(value)
+    return config

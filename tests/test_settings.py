@@ -12,8 +12,8 @@ from stepwise.generator_data import GeneratorDataSettings
 from stepwise.io import DataError
 from stepwise.models.tiny import TinyArchitecture
 from stepwise.sampling import SamplingParams
-from stepwise.settings import settings_from_config
-from tests.workflow import DEFAULT_CONFIG
+from stepwise.settings import config_entries, config_from_entries, settings_from_config
+from tests.workflow import DEFAULT_CONFIG, ROOT, snakemake, write_config
 
 
 @dataclasses.dataclass(frozen=True)
@@ -120,3 +120,31 @@ def test_a_sample_set_sets_every_sampling_parameter():
     # The task sets the calculator's notation, the generator folder its stop strings (stepwise.generators).
     parameters = {field.name for field in dataclasses.fields(SamplingParams)} - {"calculator_notation", "stop"}
     assert parameters <= set_by_config, parameters - set_by_config
+
+
+# ---------------------------------------------------------------- the run's config, one entry per key
+
+
+@pytest.mark.parametrize("path", [DEFAULT_CONFIG, *sorted((ROOT / "configs").glob("*.yaml"))], ids=lambda p: p.name)
+def test_config_entries_give_back_the_config(path):
+    config = yaml.safe_load(path.read_text())
+    entries = config_entries(config)
+    assert len(entries) == len(set(entries)) and config_from_entries(entries) == config
+
+
+def test_config_entries_name_a_key_they_cannot_write():
+    with pytest.raises(DataError, match="config key gsm8k.'a.b'"):
+        config_entries({"gsm8k": {"a.b": 1}})
+    with pytest.raises(DataError, match="expected dotted.key=<JSON value>"):
+        config_from_entries(["gsm8k.sft.epochs"])
+
+
+def test_a_config_change_is_named_by_its_key_in_the_rerun_reason(tmp_path):
+    write_config(tmp_path)
+    snakemake(tmp_path, "--cores", "1", "results/demo/config.yaml")
+    written = yaml.safe_load((tmp_path / "results/demo/config.yaml").read_text())
+    assert written["gsm8k"]["sft"]["epochs"] == 3 and written["replicates"] == 1
+    write_config(tmp_path, {"gsm8k": {"sft": {"epochs": 2}}})
+    dry = snakemake(tmp_path, "-n", "results/demo/config.yaml").stdout
+    assert "before: 'gsm8k.sft.epochs=3' now: 'gsm8k.sft.epochs=2'" in dry, dry
+    assert "claims" not in dry and len(dry) < 3000
