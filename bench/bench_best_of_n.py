@@ -35,12 +35,14 @@ def make_table(problems: int, samples: int, seed: int) -> pd.DataFrame:
     correct = rng.random((problems, samples)) < difficulty[:, None]
     logits = np.where(correct, 1.0, -1.0) + rng.normal(0.0, 1.5, size=correct.shape)
     scores = np.round(20.0 / (1.0 + np.exp(-logits))) / 20.0
-    return pd.DataFrame({
-        "problem_id": np.repeat(np.arange(problems), samples),
-        "sample_id": np.tile(np.arange(samples), problems),
-        "correct": correct.ravel(),
-        "score": scores.ravel(),
-    })
+    return pd.DataFrame(
+        {
+            "problem_id": np.repeat(np.arange(problems), samples),
+            "sample_id": np.tile(np.arange(samples), problems),
+            "correct": correct.ravel(),
+            "score": scores.ravel(),
+        }
+    )
 
 
 def tied_fraction(samples: pd.DataFrame) -> float:
@@ -68,13 +70,16 @@ def main() -> int:
 
     samples = make_table(args.problems, args.samples, args.seed)
     spec = [MethodSpec("best_of_n", score="score")]
-    print(f"table: {args.problems} problems x {args.samples} samples, "
-          f"{samples['score'].nunique()} score levels, {100 * tied_fraction(samples):.1f}% of samples tied; "
-          f"Monte Carlo: {args.trials} subsets per problem and N")
+    print(
+        f"table: {args.problems} problems x {args.samples} samples, "
+        f"{samples['score'].nunique()} score levels, {100 * tied_fraction(samples):.1f}% of samples tied; "
+        f"Monte Carlo: {args.trials} subsets per problem and N"
+    )
 
     exact, exact_s = timed(lambda: accuracy_curves(samples, spec), repeats=3)
-    simulated, mc_s = timed(lambda: accuracy_curves(samples, spec, trials=args.trials, seed=args.seed + 1,
-                                                    exact=False), repeats=1)
+    simulated, mc_s = timed(
+        lambda: accuracy_curves(samples, spec, trials=args.trials, seed=args.seed + 1, exact=False), repeats=1
+    )
     diff_pp = 100 * (exact["accuracy"] - simulated["accuracy"]).abs()
     # Standard error of the Monte Carlo mean, for judging whether a difference is noise.
     stderr_pp = 100 * simulated["std"] / np.sqrt(args.trials)
@@ -83,8 +88,10 @@ def main() -> int:
     for n, e, m, d, s in zip(exact["n"], exact["accuracy"], simulated["accuracy"], diff_pp, stderr_pp):
         print(f"{n:>5} {100 * e:>9.3f} {100 * m:>9.3f} {d:>10.4f} {s:>11.4f}")
     speedup = mc_s / exact_s
-    print(f"\nwhole curve ({len(exact)} values of N): exact {exact_s:.3f} s (best of 3), "
-          f"Monte Carlo {mc_s:.1f} s, speedup {speedup:.0f}x")
+    print(
+        f"\nwhole curve ({len(exact)} values of N): exact {exact_s:.3f} s (best of 3), "
+        f"Monte Carlo {mc_s:.1f} s, speedup {speedup:.0f}x"
+    )
 
     failures = []
     if diff_pp.max() > MAX_DIFF_PP:
@@ -94,8 +101,10 @@ def main() -> int:
     for failure in failures:
         print(f"GOAL FAILED: {failure}")
     if not failures:
-        print(f"goals met: max |diff| {diff_pp.max():.4f} pp <= {MAX_DIFF_PP} pp, speedup {speedup:.0f}x >= "
-              f"{MIN_SPEEDUP:.0f}x")
+        print(
+            f"goals met: max |diff| {diff_pp.max():.4f} pp <= {MAX_DIFF_PP} pp, speedup {speedup:.0f}x >= "
+            f"{MIN_SPEEDUP:.0f}x"
+        )
     return 1 if failures else 0
 
 

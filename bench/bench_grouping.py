@@ -26,8 +26,17 @@ from stepwise.answers import AnswerChecker  # noqa: E402
 from stepwise.selection import pairwise_grouper  # noqa: E402
 
 MAX_SECONDS = 60.0
-UNPARSABLE = ["I could not solve it", "\\frac{", "see above", "))", "the answer is unclear", "\\text{none of these}}",
-              "???", "x = ", "\\begin{pmatrix}"]
+UNPARSABLE = [
+    "I could not solve it",
+    "\\frac{",
+    "see above",
+    "))",
+    "the answer is unclear",
+    "\\text{none of these}}",
+    "???",
+    "x = ",
+    "\\begin{pmatrix}",
+]
 
 
 def spellings(value: Fraction) -> list[str]:
@@ -114,8 +123,10 @@ def main() -> int:
         groups = checker.group_many(table)
         fast_s = time.perf_counter() - start
         stats = checker.stats
-    print(f"group_many, whole table: {fast_s:.1f} s ({stats.worker_forms} answers read, {stats.worker_checks} "
-          f"checks in the workers, {stats.fast_path} by the fast path)")
+    print(
+        f"group_many, whole table: {fast_s:.1f} s ({stats.worker_forms} answers read, {stats.worker_checks} "
+        f"checks in the workers, {stats.fast_path} by the fast path)"
+    )
 
     subset = table[: args.compare]
     with AnswerChecker(workers=args.workers) as checker:
@@ -124,8 +135,10 @@ def main() -> int:
         pairwise_s = time.perf_counter() - start
         checks = checker.stats.worker_checks
     share = len(subset) / len(table)
-    print(f"pairwise, first {len(subset)} problems: {pairwise_s:.1f} s ({checks} checks in the workers; the whole "
-          f"table at that rate: about {pairwise_s / share / 60:.0f} min)")
+    print(
+        f"pairwise, first {len(subset)} problems: {pairwise_s:.1f} s ({checks} checks in the workers; the whole "
+        f"table at that rate: about {pairwise_s / share / 60:.0f} min)"
+    )
     with AnswerChecker(workers=args.workers) as checker:
         start = time.perf_counter()
         fast_subset = checker.group_many(subset)
@@ -133,8 +146,9 @@ def main() -> int:
 
     goals = {
         f"whole table in <= {MAX_SECONDS:.0f} s": fast_s <= MAX_SECONDS,
-        f"the same groups as the pairwise method on {len(subset)} problems":
-            pairwise == fast_subset == groups[: len(subset)],
+        f"the same groups as the pairwise method on {len(subset)} problems": pairwise
+        == fast_subset
+        == groups[: len(subset)],
     }
     for goal, met in goals.items():
         print(f"{'PASS' if met else 'FAIL'}  {goal}")

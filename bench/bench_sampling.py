@@ -76,7 +76,9 @@ def interleave(raw: Callable[[], int], ours: Callable[[], int], rounds: int) -> 
             tokens, seconds = timed(run)
             timing.tokens.append(tokens)
             timing.seconds.append(seconds)
-        log.info("round %d: raw %.0f tok/s, ours %.0f tok/s", round_index + 1, timings[0].rates[-1], timings[1].rates[-1])
+        log.info(
+            "round %d: raw %.0f tok/s, ours %.0f tok/s", round_index + 1, timings[0].rates[-1], timings[1].rates[-1]
+        )
     return timings
 
 
@@ -86,8 +88,14 @@ def raw_hf_tokens(sampler: HFSampler, prompts: list[str], params: SamplingParams
     eos = torch.tensor(sorted(sampler.eos_ids), device=sampler.device)
     per_batch = max(1, sampler.batch_size // params.n)
     config = GenerationConfig(
-        max_new_tokens=params.max_tokens, do_sample=True, temperature=params.temperature, top_p=params.top_p, top_k=0,
-        num_return_sequences=params.n, eos_token_id=eos.tolist(), pad_token_id=tokenizer.pad_token_id,
+        max_new_tokens=params.max_tokens,
+        do_sample=True,
+        temperature=params.temperature,
+        top_p=params.top_p,
+        top_k=0,
+        num_return_sequences=params.n,
+        eos_token_id=eos.tolist(),
+        pad_token_id=tokenizer.pad_token_id,
     )
     total = 0
     for index, start in enumerate(range(0, len(prompts), per_batch)):
@@ -110,10 +118,14 @@ def bench_hf(model_dir: Path, prompts: list[str], params: SamplingParams, rounds
     # Length-sorted input makes raw batches the same as the ones our sampler forms.
     prompts = sorted(prompts, key=lambda p: len(sampler.tokenizer(p)["input_ids"]))
     calculator = replace(params, calculator=True)
-    return interleave(lambda: raw_hf_tokens(sampler, prompts, params), lambda: ours_tokens(sampler, prompts, calculator), rounds)
+    return interleave(
+        lambda: raw_hf_tokens(sampler, prompts, params), lambda: ours_tokens(sampler, prompts, calculator), rounds
+    )
 
 
-def bench_vllm(model_dir: Path, prompts: list[str], params: SamplingParams, rounds: int, engine: dict) -> tuple[Timing, Timing]:
+def bench_vllm(
+    model_dir: Path, prompts: list[str], params: SamplingParams, rounds: int, engine: dict
+) -> tuple[Timing, Timing]:
     import vllm
 
     from stepwise.sampling.vllm_backend import VLLMSampler, platform_engine_kwargs, vllm_params
@@ -138,15 +150,22 @@ def report(results: dict[str, tuple[Timing, Timing]]) -> bool:
         ok &= kept >= GOAL
         for name, timing, shown in ((f"raw {backend}", raw, ""), ("ours, calculator on", ours, f"{kept:.3f}")):
             rates = " ".join(f"{rate:.0f}" for rate in timing.rates)
-            print(f"{backend:8} {name:22} {statistics.median(timing.tokens):12.0f} {rates:>32} {timing.median:7.0f} {shown:>6}")
+            print(
+                f"{backend:8} {name:22} {statistics.median(timing.tokens):12.0f} {rates:>32} "
+                f"{timing.median:7.0f} {shown:>6}"
+            )
     print(f"\ngoal: ours keeps >= {GOAL:.0%} of the raw backend's tokens/s: {'met' if ok else 'NOT met'}")
     return ok
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--model", type=Path, default=Path(tempfile.gettempdir()) / "stepwise_bench_toy_model",
-                        help="model folder; the toy model is trained there first if it is missing")
+    parser.add_argument(
+        "--model",
+        type=Path,
+        default=Path(tempfile.gettempdir()) / "stepwise_bench_toy_model",
+        help="model folder; the toy model is trained there first if it is missing",
+    )
     parser.add_argument("--backends", default="hf,vllm", help="comma-separated: hf, vllm")
     parser.add_argument("--prompts", type=int, default=128)
     parser.add_argument("--n", type=int, default=4)
@@ -155,15 +174,21 @@ def main() -> int:
     parser.add_argument("--top-p", type=float, default=0.95)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--threads", type=int, default=1, help="torch threads for the hf backend")
-    parser.add_argument("--gpu-memory-utilization", type=float, default=0.15, help="per vLLM engine (on a CPU: share of RAM)")
-    parser.add_argument("--compile", action="store_true", help="let vLLM compile the model (slower start) instead of eager mode")
+    parser.add_argument(
+        "--gpu-memory-utilization", type=float, default=0.15, help="per vLLM engine (on a CPU: share of RAM)"
+    )
+    parser.add_argument(
+        "--compile", action="store_true", help="let vLLM compile the model (slower start) instead of eager mode"
+    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     torch.set_num_threads(args.threads)
 
     model_dir = ensure_toy_model(args.model)
     prompts = [gsm8k_prompt(p["question"]) for p in generate_gsm8k(args.prompts, 1, "test", max_steps=3, max_number=12)]
-    params = SamplingParams(n=args.n, temperature=args.temperature, top_p=args.top_p, max_tokens=args.max_tokens, seed=0)
+    params = SamplingParams(
+        n=args.n, temperature=args.temperature, top_p=args.top_p, max_tokens=args.max_tokens, seed=0
+    )
     log.info("%d prompts x %d samples, max %d tokens, model %s", len(prompts), args.n, args.max_tokens, model_dir)
     results = {}
     backends = args.backends.split(",")

@@ -72,37 +72,70 @@ def plain_rate(sampler, prompts: list[str], params: SamplingParams) -> tuple[int
 
 
 def search_rate(sampler, problems: list[SearchProblem], settings: SearchSettings, n: int) -> tuple[int, float, int]:
-    steps = TimedSteps(sampler, "gsm8k", temperature=settings.temperature, top_p=settings.top_p,
-                       max_tokens=settings.step_max_tokens, calculator=True)
+    steps = TimedSteps(
+        sampler,
+        "gsm8k",
+        temperature=settings.temperature,
+        top_p=settings.top_p,
+        max_tokens=settings.step_max_tokens,
+        calculator=True,
+    )
     results = run_search("beam_search", n, problems, steps, HashGuide(), settings)
     tokens = sum(result.generated_tokens for result in results)
     return tokens, tokens / steps.seconds, steps.calls
 
 
 def bench(sampler, prompts: list[str], args) -> dict[str, list[float]]:
-    params = SamplingParams(n=args.n, temperature=args.temperature, top_p=args.top_p, max_tokens=args.max_tokens,
-                            seed=0, calculator=True)
-    settings = SearchSettings(budgets=(args.n,), beam_width=args.beam_width, max_steps=args.max_steps,
-                              step_max_tokens=args.step_max_tokens, temperature=args.temperature, top_p=args.top_p,
-                              aggregation="last", problems=None, seed=0, lookahead=0)
+    params = SamplingParams(
+        n=args.n, temperature=args.temperature, top_p=args.top_p, max_tokens=args.max_tokens, seed=0, calculator=True
+    )
+    settings = SearchSettings(
+        budgets=(args.n,),
+        beam_width=args.beam_width,
+        max_steps=args.max_steps,
+        step_max_tokens=args.step_max_tokens,
+        temperature=args.temperature,
+        top_p=args.top_p,
+        aggregation="last",
+        problems=None,
+        seed=0,
+        lookahead=0,
+    )
     problems = [SearchProblem(f"q{i}", prompt, prompt, "") for i, prompt in enumerate(prompts)]
     plain_rate(sampler, prompts, params), search_rate(sampler, problems, settings, args.n)  # warm-up
-    rows: dict[str, list[float]] = {"plain tokens": [], "plain tok/s": [], "search tokens": [], "search tok/s": [],
-                                    "search calls": [], "share": []}
+    rows: dict[str, list[float]] = {
+        "plain tokens": [],
+        "plain tok/s": [],
+        "search tokens": [],
+        "search tok/s": [],
+        "search calls": [],
+        "share": [],
+    }
     for round_index in range(args.rounds):
         tokens, rate = plain_rate(sampler, prompts, params)
         search_tokens, search_tps, calls = search_rate(sampler, problems, settings, args.n)
         for key, value in zip(rows, (tokens, rate, search_tokens, search_tps, calls, search_tps / rate)):
             rows[key].append(value)
-        log.info("%s round %d: plain %.0f tok/s, beam search %.0f tok/s (%d calls): share %.3f", sampler.backend,
-                 round_index + 1, rate, search_tps, calls, search_tps / rate)
+        log.info(
+            "%s round %d: plain %.0f tok/s, beam search %.0f tok/s (%d calls): share %.3f",
+            sampler.backend,
+            round_index + 1,
+            rate,
+            search_tps,
+            calls,
+            search_tps / rate,
+        )
     return rows
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--model", type=Path, default=Path(tempfile.gettempdir()) / "stepwise_bench_toy_model",
-                        help="model folder; the toy model is trained there first if it is missing")
+    parser.add_argument(
+        "--model",
+        type=Path,
+        default=Path(tempfile.gettempdir()) / "stepwise_bench_toy_model",
+        help="model folder; the toy model is trained there first if it is missing",
+    )
     parser.add_argument("--backends", default="hf,vllm", help="comma-separated: hf, vllm")
     parser.add_argument("--prompts", type=int, default=64)
     parser.add_argument("--n", type=int, default=8, help="budget: solutions of plain sampling, beam search's N")
@@ -124,19 +157,29 @@ def main() -> int:
     prompts = [gsm8k_prompt(p["question"]) for p in generate_gsm8k(args.prompts, 1, "test", max_steps=3, max_number=12)]
     results = {}
     for backend in args.backends.split(","):
-        engine = {"gpu_memory_utilization": args.gpu_memory_utilization, "enforce_eager": True} if backend == "vllm" else {}
+        engine = (
+            {"gpu_memory_utilization": args.gpu_memory_utilization, "enforce_eager": True} if backend == "vllm" else {}
+        )
         results[backend] = bench(make_sampler(backend, model_dir, **engine), prompts, args)
 
     print(f"\n{args.prompts} problems, n = {args.n}, beam width {args.beam_width}, calculator on")
-    print(f"{'backend':8} {'plain tok/s':>12} {'search tok/s':>13} {'tokens plain/search':>20} {'calls':>6} {'share':>6}")
+    print(
+        f"{'backend':8} {'plain tok/s':>12} {'search tok/s':>13} {'tokens plain/search':>20} {'calls':>6} {'share':>6}"
+    )
     ok = True
     for backend, rows in results.items():
         share = statistics.median(rows["share"])
         ok &= share >= GOAL
-        print(f"{backend:8} {statistics.median(rows['plain tok/s']):12.0f} {statistics.median(rows['search tok/s']):13.0f} "
-              f"{statistics.median(rows['plain tokens']):9.0f}/{statistics.median(rows['search tokens']):<10.0f} "
-              f"{statistics.median(rows['search calls']):6.0f} {share:6.3f}")
-    print(f"\ngoal: beam search keeps >= {GOAL} of plain sampling's tokens/s on each backend: {'met' if ok else 'NOT met'}")
+        print(
+            f"{backend:8} {statistics.median(rows['plain tok/s']):12.0f} "
+            f"{statistics.median(rows['search tok/s']):13.0f} "
+            f"{statistics.median(rows['plain tokens']):9.0f}/{statistics.median(rows['search tokens']):<10.0f} "
+            f"{statistics.median(rows['search calls']):6.0f} {share:6.3f}"
+        )
+    print(
+        f"\ngoal: beam search keeps >= {GOAL} of plain sampling's tokens/s on each backend: "
+        f"{'met' if ok else 'NOT met'}"
+    )
     return 0 if ok else 1
 
 

@@ -33,12 +33,12 @@ from stepwise.demo.math import LONG_STEPS, generate_math  # noqa: E402
 from stepwise.demo.program import candidate_changes, render_number, render_solution, run_program  # noqa: E402
 from stepwise.demo.truth import judge_steps  # noqa: E402
 from stepwise.prompts import math_prompt  # noqa: E402
+from stepwise.registry import get_task  # noqa: E402
 from stepwise.sampling import Generation, SamplingParams  # noqa: E402
 from stepwise.shepherd import Candidate, Completer, label_binary, label_linear  # noqa: E402
-from stepwise.shepherd.records import labelled_record  # noqa: E402
 from stepwise.shepherd.compare import compare_strategies, comparison_markdown  # noqa: E402
+from stepwise.shepherd.records import labelled_record  # noqa: E402
 from stepwise.steps import ANSWER_MARKER, split_steps  # noqa: E402
-from stepwise.registry import get_task  # noqa: E402
 
 TOKEN_GOAL, AGREEMENT_GOAL = 0.40, 0.95
 log = logging.getLogger("bench_shepherd")
@@ -63,8 +63,10 @@ def candidates_of(record: dict, problem_id: str, rng: random.Random) -> list[Can
         answer = render_number(value, "latex", program["number_style"])
         texts.append((solution_text(lines, answer), answer == record["answer"]))
         break
-    return [Candidate(problem_id, i, prompt, record["answer"], tuple(split_steps(t, "prm800k")), ok)
-            for i, (t, ok) in enumerate(texts)]
+    return [
+        Candidate(problem_id, i, prompt, record["answer"], tuple(split_steps(t, "prm800k")), ok)
+        for i, (t, ok) in enumerate(texts)
+    ]
 
 
 class SimulatedCompleter:
@@ -83,7 +85,7 @@ class SimulatedCompleter:
         prefix = split_steps(prompt.removeprefix(math_prompt(record["problem"])).removesuffix("\n"), "prm800k")
         on_track = all(judge_steps(record["demo"], prefix, "prm800k"))
         reference = split_steps(record["solution"], "prm800k")[:-1]  # without the answer step
-        rest = reference[len(prefix):]
+        rest = reference[len(prefix) :]
         rng = random.Random(zlib.crc32(f"{self.seed}:{prompt}".encode()))
         generations = []
         for _ in range(n):
@@ -113,16 +115,21 @@ def main() -> int:
         completer = Completer(sampler, SamplingParams(n=args.n), task.extract, checker.equal)
         linear, binary = label_linear(candidates, completer), label_binary(candidates, completer)
 
-    print(f"{len(candidates)} solutions ({sum(not c.correct for c in candidates)} wrong) of {len(demo)} problems; "
-          f"N={args.n}, p_good={args.p_good}, p_lucky={args.p_lucky}\n")
+    print(
+        f"{len(candidates)} solutions ({sum(not c.correct for c in candidates)} wrong) of {len(demo)} problems; "
+        f"N={args.n}, p_good={args.p_good}, p_lucky={args.p_lucky}\n"
+    )
     truths = [judge_steps(records[c.prompt]["demo"], c.steps, "prm800k") for c in candidates]
-    comparison = compare_strategies([labelled_record(x) for x in linear], [labelled_record(x) for x in binary],
-                                   truths, long_steps=LONG_STEPS)
+    comparison = compare_strategies(
+        [labelled_record(x) for x in linear], [labelled_record(x) for x in binary], truths, long_steps=LONG_STEPS
+    )
     print(comparison_markdown(comparison))
     long_ratio, agreement = comparison["long"]["binary_token_share"], comparison["all"]["agreement"]
-    print(f"all solutions: binary / linear tokens {comparison['all']['binary_token_share']:.1%}; "
-          f">= {LONG_STEPS} steps: {long_ratio:.1%} (goal <= {TOKEN_GOAL:.0%}); "
-          f"hard-label agreement over all steps {agreement:.1%} (goal >= {AGREEMENT_GOAL:.0%})")
+    print(
+        f"all solutions: binary / linear tokens {comparison['all']['binary_token_share']:.1%}; "
+        f">= {LONG_STEPS} steps: {long_ratio:.1%} (goal <= {TOKEN_GOAL:.0%}); "
+        f"hard-label agreement over all steps {agreement:.1%} (goal >= {AGREEMENT_GOAL:.0%})"
+    )
     ok = long_ratio <= TOKEN_GOAL and agreement >= AGREEMENT_GOAL
     print("\ngoals met" if ok else "\nGOAL FAILED")
     return 0 if ok else 1

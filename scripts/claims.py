@@ -35,20 +35,27 @@ def main() -> None:
     parser = job_parser(__doc__)
     parser.add_argument("--accuracy", nargs="+", required=True, help="every task's accuracy table (CSV) per replicate")
     parser.add_argument("--search", nargs="*", default=[], help="each search task's search table (CSV) per replicate")
-    parser.add_argument("--stats", nargs="*", default=[], help="each Math-Shepherd task's label statistics (JSON) per replicate")
+    parser.add_argument(
+        "--stats", nargs="*", default=[], help="each Math-Shepherd task's label statistics (JSON) per replicate"
+    )
     parser.add_argument("--csv", required=True)
     parser.add_argument("--markdown", required=True)
     args = parse_job(parser)
 
     section, tasks, shepherd_tasks, search_tasks, replicates = required(
-        args.settings, "claims", "tasks", "shepherd_tasks", "search_tasks", "replicates")
+        args.settings, "claims", "tasks", "shepherd_tasks", "search_tasks", "replicates"
+    )
     accuracy = replicate_files(args.accuracy, tasks, replicates)
     search = replicate_files(args.search, search_tasks, replicates)
     stats = replicate_files(args.stats, shepherd_tasks, replicates)
-    tables = [Tables(accuracy={task: read_table(path, ACCURACY_COLUMNS) for task, path in accuracy[k].items()},
-                     search={task: read_table(path, SEARCH_COLUMNS) for task, path in search[k].items()},
-                     labels={task: read_stats(path) for task, path in stats[k].items()})
-              for k in range(replicates)]
+    tables = [
+        Tables(
+            accuracy={task: read_table(path, ACCURACY_COLUMNS) for task, path in accuracy[k].items()},
+            search={task: read_table(path, SEARCH_COLUMNS) for task, path in search[k].items()},
+            labels={task: read_stats(path) for task, path in stats[k].items()},
+        )
+        for k in range(replicates)
+    ]
     table = measure(configured_claims(args.settings), tables)
     markdown = claims_markdown(table, section["n"])
     with atomic_output(args.csv) as handle:

@@ -10,9 +10,9 @@ import logging
 from stepwise.cli import job_parser, parse_job, required
 from stepwise.evaluation import evaluate_selection, markdown_table, plot_curves, samples_frame
 from stepwise.io import DataError, atomic_output
+from stepwise.registry import TASK_NAMES, get_task
 from stepwise.scores import join_score_files
 from stepwise.selection import MethodSpec, fill_answer_groups
-from stepwise.registry import TASK_NAMES, get_task
 
 
 def main() -> None:

@@ -16,8 +16,12 @@ def main() -> None:
     parser.add_argument("--out", required=True, help="output model folder")
     parser.add_argument("--checkpoints", required=True, help="checkpoint folder kept across restarts of this job")
     args = parse_job(parser)
-    run = {"model": fingerprint(args.model), "gsm8k": fingerprint(args.gsm8k), "math": fingerprint(args.math),
-           "settings": args.settings}
+    run = {
+        "model": fingerprint(args.model),
+        "gsm8k": fingerprint(args.gsm8k),
+        "math": fingerprint(args.math),
+        "settings": args.settings,
+    }
     claim_checkpoint_dir(args.checkpoints, run)  # a restart resumes only a run on the same inputs and settings
     texts = [{"text": text} for text in demo_corpus(args.gsm8k, args.math)]
     settings = settings_from_config(SFTSettings, args.settings, "model.pretrain")

@@ -5,8 +5,8 @@ solutions read (stepwise.generators). Settings: the task's ``generator`` section
 import logging
 
 from stepwise.cli import job_parser, parse_job, required
-from stepwise.io import DataError
 from stepwise.generators import link_model, pretrained_prompting, write_prompting
+from stepwise.io import DataError
 from stepwise.models.resolve import resolve_model
 from stepwise.registry import TASK_NAMES, get_task
 
@@ -26,12 +26,21 @@ def main() -> None:
         from transformers import AutoTokenizer
 
         if not AutoTokenizer.from_pretrained(folder).chat_template:
-            raise DataError(f"{task.name}.generator.prompt is chat, but the tokenizer of {model!r} has no chat "
-                            "template; use prompt: fewshot for a base model")
+            raise DataError(
+                f"{task.name}.generator.prompt is chat, but the tokenizer of {model!r} has no chat "
+                "template; use prompt: fewshot for a base model"
+            )
     link_model(folder, args.out)
     write_prompting(prompting, args.out)
-    logging.info("%s generator: %s (%s prompt, steps: %s, stop: %s) -> %s", task.name, folder, prompting.style,
-                 prompting.step_format, list(prompting.stop), args.out)
+    logging.info(
+        "%s generator: %s (%s prompt, steps: %s, stop: %s) -> %s",
+        task.name,
+        folder,
+        prompting.style,
+        prompting.step_format,
+        list(prompting.stop),
+        args.out,
+    )
 
 
 if __name__ == "__main__":

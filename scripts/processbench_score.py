@@ -22,7 +22,9 @@ def main() -> None:
     score = job_step_scorer(args.settings, args.prm, get_task(args.task) if args.task else None)
     records = read_processbench(args.set)
     scores = score([record.problem for record in records], [list(record.steps) for record in records], None)
-    write_jsonl(args.out, ({"id": r.id, "label": r.label, "step_scores": s} for r, s in zip(records, scores, strict=True)))
+    write_jsonl(
+        args.out, ({"id": r.id, "label": r.label, "step_scores": s} for r, s in zip(records, scores, strict=True))
+    )
     logging.info("scored the %d steps of %d records -> %s", sum(map(len, scores)), len(records), args.out)
 
 

@@ -8,8 +8,8 @@ import logging
 
 from stepwise.cli import job_parser, parse_job, required
 from stepwise.io import read_jsonl, write_jsonl
-from stepwise.scores import score_record
 from stepwise.registry import TASK_NAMES, get_task
+from stepwise.scores import score_record
 from stepwise.scoring.verifier import score_solutions
 
 

@@ -21,8 +21,8 @@ import logging
 from stepwise.cli import job_parser, parse_job, required
 from stepwise.data.stepwise_formats import read_trl, to_trl
 from stepwise.io import read_jsonl, write_jsonl
-from stepwise.scores import score_record
 from stepwise.registry import TASK_NAMES, get_task
+from stepwise.scores import score_record
 from stepwise.scoring.prm import score_steps
 from stepwise.scoring.step_scorers import job_step_scorer
 
@@ -35,8 +35,9 @@ def main() -> None:
     parser.add_argument("--task", choices=TASK_NAMES)
     parser.add_argument("--dataset", help="raw problems (JSONL), for the samples' prompts")
     parser.add_argument("--prm", help="a trained PRM's folder (without it: the settings' public_prm)")
-    parser.add_argument("--out", required=True,
-                        help="score file (--samples) or TRL records with the step scores (--stepwise), JSONL")
+    parser.add_argument(
+        "--out", required=True, help="score file (--samples) or TRL records with the step scores (--stepwise), JSONL"
+    )
     args = parse_job(parser)
     (column,) = required(args.settings, "column")
 
@@ -45,8 +46,13 @@ def main() -> None:
             parser.error("--stepwise needs --prm")
         batch_size, neutral_is_correct = required(args.settings, "batch_size", "neutral_is_correct")
         examples = read_trl(args.stepwise)
-        scores = score_steps(args.prm, [e.prompt for e in examples], [e.steps for e in examples], batch_size,
-                             neutral_is_correct=neutral_is_correct)
+        scores = score_steps(
+            args.prm,
+            [e.prompt for e in examples],
+            [e.steps for e in examples],
+            batch_size,
+            neutral_is_correct=neutral_is_correct,
+        )
         records = ({**to_trl(e), column: s} for e, s in zip(examples, scores, strict=True))
     else:
         if not (args.task and args.dataset):

@@ -45,16 +45,21 @@ def main() -> None:
     settings = SearchSettings.from_settings(search)
     task = get_task(args.task)
     texts = task.problem_texts(args.dataset)
-    guide = guide_from_settings(args.guide, task, guide_settings, step_format=step_format, aggregation=settings.aggregation)
+    guide = guide_from_settings(
+        args.guide, task, guide_settings, step_format=step_format, aggregation=settings.aggregation
+    )
 
     if args.method == "best_of_n":
         if not (args.samples and args.scores):
             parser.error("best_of_n needs --samples and --scores")
-        problems = [SearchProblem(p.problem_id, p.prompt, texts[p.problem_id], p.reference)
-                    for p in task.load(args.dataset)[: settings.problems]]
+        problems = [
+            SearchProblem(p.problem_id, p.prompt, texts[p.problem_id], p.reference)
+            for p in task.load(args.dataset)[: settings.problems]
+        ]
         (name,) = required(guide_settings, "name", where="--settings guide")
-        records = best_of_n_records(problems, args.samples, args.scores, settings.budgets, guide, name,
-                                    settings.aggregation)
+        records = best_of_n_records(
+            problems, args.samples, args.scores, settings.budgets, guide, name, settings.aggregation
+        )
         write_search_records(args.out, records)
         return
 
@@ -63,20 +68,33 @@ def main() -> None:
     sampling, calculator, notation = required(args.settings, "sampling", "calculator", "calculator_notation")
     generator = Generator.from_folder(args.model, task)
     if generator.step_format != step_format:
-        raise DataError(f"--settings step_format is {step_format!r} but the generator writes {generator.step_format!r}",
-                        args.model)
+        raise DataError(
+            f"--settings step_format is {step_format!r} but the generator writes {generator.step_format!r}", args.model
+        )
     everything = generator.problems(args.dataset)[: settings.problems]
-    problems = [SearchProblem(p.problem_id, p.prompt, texts[p.problem_id], p.reference)
-                for p in (everything[i] for i in shard_slice(len(everything), sampling["shards"], args.shard))]
+    problems = [
+        SearchProblem(p.problem_id, p.prompt, texts[p.problem_id], p.reference)
+        for p in (everything[i] for i in shard_slice(len(everything), sampling["shards"], args.shard))
+    ]
     sampler = sampler_from_config(sampling, args.model, args.gpus)
-    steps = StepGenerator(sampler, step_format, temperature=settings.temperature, top_p=settings.top_p,
-                          max_tokens=settings.step_max_tokens, calculator=calculator, calculator_notation=notation,
-                          stop=generator.stop)
+    steps = StepGenerator(
+        sampler,
+        step_format,
+        temperature=settings.temperature,
+        top_p=settings.top_p,
+        max_tokens=settings.step_max_tokens,
+        calculator=calculator,
+        calculator_notation=notation,
+        stop=generator.stop,
+    )
     references = {p.problem_id: p.reference for p in problems}
     with task.checker() as checker:
         extract = generator.answer_reader(checker)
-        records = [search_record(result, extract, checker.equal, references[result.problem_id])
-                   for n in settings.budgets for result in run_search(args.method, n, problems, steps, guide, settings)]
+        records = [
+            search_record(result, extract, checker.equal, references[result.problem_id])
+            for n in settings.budgets
+            for result in run_search(args.method, n, problems, steps, guide, settings)
+        ]
     write_search_records(args.out, records)
 
 

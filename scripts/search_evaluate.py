@@ -9,10 +9,10 @@ on, and the plot's ``title``.
 import json
 import logging
 
+import stepwise.search.analysis as analysis
 from stepwise.cli import job_parser, parse_job, required
 from stepwise.io import atomic_output
 from stepwise.scores import join_score_files
-import stepwise.search.analysis as analysis
 
 #: Each output file: its flag, and what it holds.
 OUTPUTS = {
@@ -36,7 +36,9 @@ def main() -> None:
     for name, text in OUTPUTS.items():
         parser.add_argument(f"--{name.replace('_', '-')}", dest=name, required=True, help=text)
     args = parse_job(parser)
-    methods, budgets, score, bins, seed, title = required(args.settings, "methods", "budgets", "score", "bins", "seed", "title")
+    methods, budgets, score, bins, seed, title = required(
+        args.settings, "methods", "budgets", "score", "bins", "seed", "title"
+    )
 
     records = analysis.read_records(args.records)
     analysis.check_complete(records, methods, budgets)
@@ -44,7 +46,11 @@ def main() -> None:
     tables = analysis.evaluate_search(records, samples, score, bins=bins, seed=seed)
     summary = tables["summary"]
 
-    for name, frame in (("accuracy_csv", "accuracy"), ("difficulty_csv", "difficulty"), ("compute_optimal_csv", "compute_optimal")):
+    for name, frame in (
+        ("accuracy_csv", "accuracy"),
+        ("difficulty_csv", "difficulty"),
+        ("compute_optimal_csv", "compute_optimal"),
+    ):
         with atomic_output(getattr(args, name)) as handle:
             tables[frame].to_csv(handle, index=False)
     with atomic_output(args.levels) as handle:
@@ -52,7 +58,9 @@ def main() -> None:
     markdown = {
         "accuracy_markdown": analysis.accuracy_markdown(tables["accuracy"], summary),
         "difficulty_markdown": analysis.difficulty_markdown(tables["difficulty"]),
-        "compute_optimal_markdown": analysis.compute_optimal_markdown(tables["compute_optimal"], tables["choices"], summary),
+        "compute_optimal_markdown": analysis.compute_optimal_markdown(
+            tables["compute_optimal"], tables["choices"], summary
+        ),
     }
     for name, text in markdown.items():
         with atomic_output(getattr(args, name)) as handle:

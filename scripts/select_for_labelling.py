@@ -28,7 +28,8 @@ def main() -> None:
     parser.add_argument("--out", required=True, help="PRM800K-format records to label (JSONL)")
     args = parse_job(parser)
     score, batch_size, wrong_share, max_per_problem, generation = required(
-        args.settings, "score", "batch_size", "wrong_share", "max_per_problem", "generation")
+        args.settings, "score", "batch_size", "wrong_share", "max_per_problem", "generation"
+    )
 
     samples = read_scored_samples(args.samples, score, args.scores)
     batch = select_for_labelling(samples, batch_size, wrong_share, max_per_problem)

@@ -1,6 +1,5 @@
 """Fine-tune the base model into a generator on a task's SFT data (prompt/completion JSONL, rule sft_data)."""
 
-
 from stepwise.cli import job_parser, parse_job
 from stepwise.data import require_field
 from stepwise.io import iter_jsonl
@@ -25,7 +24,13 @@ def main() -> None:
     if args.checkpoints:  # a restart resumes only a run on the same inputs with the same settings
         run = {"base": fingerprint(base), "data": fingerprint(args.data), "settings": args.settings}
         claim_checkpoint_dir(args.checkpoints, run)
-    train_sft(base, examples, args.out, settings_from_config(SFTSettings, args.settings, "generator sft"), checkpoint_dir=args.checkpoints)
+    train_sft(
+        base,
+        examples,
+        args.out,
+        settings_from_config(SFTSettings, args.settings, "generator sft"),
+        checkpoint_dir=args.checkpoints,
+    )
 
 
 if __name__ == "__main__":

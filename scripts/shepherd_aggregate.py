@@ -15,10 +15,10 @@ import logging
 
 from stepwise.cli import job_parser, parse_job, required
 from stepwise.data.stepwise_formats import DEFAULT_STEP_TAG, harden, write_math_shepherd, write_trl
-from stepwise.io import DataError, atomic_output
-from stepwise.shepherd.records import LABEL_KINDS, read_labelled, to_example
 from stepwise.demo.truth import demo_programs, true_step_labels
+from stepwise.io import DataError, atomic_output
 from stepwise.registry import TASK_NAMES, get_task
+from stepwise.shepherd.records import LABEL_KINDS, read_labelled, to_example
 from stepwise.shepherd.stats import label_quality, label_stats
 
 
@@ -55,8 +55,15 @@ def main() -> None:
         stats["quality"] = label_quality(records, truths, soft_threshold)
     with atomic_output(args.stats) as handle:
         json.dump(stats, handle, indent=2)
-    logging.info("%d solutions, %d steps labelled (%.1f%% positive), %d tokens -> %s, %s", len(records),
-                 stats["n_steps"], 100 * (stats["positive_rate"] or 0.0), stats["tokens"], args.trl, args.math_shepherd)
+    logging.info(
+        "%d solutions, %d steps labelled (%.1f%% positive), %d tokens -> %s, %s",
+        len(records),
+        stats["n_steps"],
+        100 * (stats["positive_rate"] or 0.0),
+        stats["tokens"],
+        args.trl,
+        args.math_shepherd,
+    )
 
 
 if __name__ == "__main__":

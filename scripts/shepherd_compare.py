@@ -19,11 +19,11 @@ from stepwise.cli import job_parser, parse_job, required
 from stepwise.demo.truth import demo_programs, true_step_labels
 from stepwise.generators import Generator
 from stepwise.io import DataError, atomic_output, iter_jsonl
+from stepwise.registry import TASK_NAMES, get_task
 from stepwise.sampling import SamplingParams, sampler_from_config
 from stepwise.shepherd import STRATEGIES, Completer, candidates_from_samples
 from stepwise.shepherd.compare import STRATEGY_NAMES, compare_strategies, comparison_markdown
 from stepwise.shepherd.records import labelled_record, read_labelled
-from stepwise.registry import TASK_NAMES, get_task
 
 
 def main() -> None:
@@ -38,7 +38,8 @@ def main() -> None:
     parser.add_argument("--out-md", required=True)
     args = parse_job(parser)
     n_problems, completion, sampling, soft_threshold, demo_truth = required(
-        args.settings, "problems", "completion", "sampling", "soft_threshold", "demo_truth")
+        args.settings, "problems", "completion", "sampling", "soft_threshold", "demo_truth"
+    )
 
     labelled = {}
     for path in args.labels:
@@ -59,12 +60,15 @@ def main() -> None:
     missing = [(c.problem_id, c.sample_id) for c in candidates if (c.problem_id, c.sample_id) not in labelled]
     if missing:
         raise DataError(f"{len(missing)} solutions to compare have no {done} labels in the shards, e.g. {missing[0]}")
-    logging.info("%s labels exist; labelling %d solutions of %d problems with %s", done, len(candidates), len(first), other)
+    logging.info(
+        "%s labels exist; labelling %d solutions of %d problems with %s", done, len(candidates), len(first), other
+    )
 
     sampler = sampler_from_config(sampling, args.model, args.gpus)
     with task.checker() as checker:
-        params = dataclasses.replace(SamplingParams.from_config(completion, calculator_notation=task.calculator_notation),
-                                     stop=generator.stop)
+        params = dataclasses.replace(
+            SamplingParams.from_config(completion, calculator_notation=task.calculator_notation), stop=generator.stop
+        )
         completer = Completer(sampler, params, generator.answer_reader(checker), checker.equal)
         fresh = [labelled_record(labels) for labels in STRATEGIES[other](candidates, completer)]
     existing = [labelled[(r["problem_id"], r["sample_id"])] for r in fresh]
@@ -78,8 +82,13 @@ def main() -> None:
     with atomic_output(args.out_md) as handle:
         handle.write(comparison_markdown(comparison))
     overall = comparison["all"]
-    logging.info("%d solutions: binary / linear tokens %s, hard-label agreement %s -> %s", overall["solutions"],
-                 overall["binary_token_share"], overall["agreement"], args.out_json)
+    logging.info(
+        "%d solutions: binary / linear tokens %s, hard-label agreement %s -> %s",
+        overall["solutions"],
+        overall["binary_token_share"],
+        overall["agreement"],
+        args.out_json,
+    )
 
 
 if __name__ == "__main__":

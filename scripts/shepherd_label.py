@@ -17,11 +17,11 @@ import logging
 from stepwise.cli import job_parser, parse_job, required
 from stepwise.generators import Generator
 from stepwise.io import DataError, iter_jsonl, write_jsonl
+from stepwise.registry import TASK_NAMES, get_task
 from stepwise.sampling import SamplingParams, sampler_from_config
 from stepwise.sampling.shards import shard_slice
 from stepwise.shepherd import STRATEGIES, Completer, candidates_from_samples
 from stepwise.shepherd.records import labelled_record
-from stepwise.registry import TASK_NAMES, get_task
 
 
 def main() -> None:
@@ -36,7 +36,8 @@ def main() -> None:
     args = parse_job(parser)
 
     strategy, n_problems, completion, sampling = required(
-        args.settings, "strategy", "problems", "completion", "sampling")
+        args.settings, "strategy", "problems", "completion", "sampling"
+    )
     if strategy not in STRATEGIES:
         raise DataError(f"--settings: unknown strategy {strategy!r}; known: {sorted(STRATEGIES)}")
     shards = sampling["shards"]
@@ -47,17 +48,30 @@ def main() -> None:
     sampled = list(dict.fromkeys(c.problem_id for c in candidates))[:n_problems]
     mine = {sampled[i] for i in shard_slice(len(sampled), shards, args.shard)}
     candidates = [c for c in candidates if c.problem_id in mine]
-    logging.info("shard %d/%d: %d problems, %d solutions, %d steps; strategy %s", args.shard, shards,
-                 len(mine), len(candidates), sum(len(c.steps) for c in candidates), strategy)
-    params = dataclasses.replace(SamplingParams.from_config(completion, calculator_notation=task.calculator_notation),
-                                     stop=generator.stop)
+    logging.info(
+        "shard %d/%d: %d problems, %d solutions, %d steps; strategy %s",
+        args.shard,
+        shards,
+        len(mine),
+        len(candidates),
+        sum(len(c.steps) for c in candidates),
+        strategy,
+    )
+    params = dataclasses.replace(
+        SamplingParams.from_config(completion, calculator_notation=task.calculator_notation), stop=generator.stop
+    )
     sampler = sampler_from_config(sampling, args.model, args.gpus)
     with task.checker() as checker:
         completer = Completer(sampler, params, generator.answer_reader(checker), checker.equal)
         labelled = STRATEGIES[strategy](candidates, completer)
     count = write_jsonl(args.out, (labelled_record(labels) for labels in labelled))
-    logging.info("labelled %d solutions with %d completions (%d tokens) -> %s", count,
-                 sum(x.completions for x in labelled), sum(x.tokens for x in labelled), args.out)
+    logging.info(
+        "labelled %d solutions with %d completions (%d tokens) -> %s",
+        count,
+        sum(x.completions for x in labelled),
+        sum(x.tokens for x in labelled),
+        args.out,
+    )
 
 
 if __name__ == "__main__":

@@ -17,8 +17,8 @@ from stepwise.cli import job_parser, parse_job, required
 from stepwise.data.stepwise_formats import read_trl
 from stepwise.demo.truth import demo_programs, true_step_labels
 from stepwise.io import atomic_output
-from stepwise.scores import join_score_files
 from stepwise.registry import TASK_NAMES, get_task
+from stepwise.scores import join_score_files
 from stepwise.step_metrics import json_ready, labelled_example_steps, metrics_markdown, sample_steps, step_metrics
 
 

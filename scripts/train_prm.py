@@ -1,6 +1,5 @@
 """Train the process reward model on step-labelled solutions (TRL stepwise-supervision JSONL)."""
 
-
 from stepwise.cli import job_parser, parse_job
 from stepwise.data.stepwise_formats import read_trl
 from stepwise.settings import settings_from_config
@@ -11,7 +10,9 @@ from stepwise.training.prm_trainer import train_prm
 
 def main() -> None:
     parser = job_parser(__doc__)
-    parser.add_argument("--data", required=True, help="TRL stepwise records (JSONL), optionally with per-step 'ratings'")
+    parser.add_argument(
+        "--data", required=True, help="TRL stepwise records (JSONL), optionally with per-step 'ratings'"
+    )
     parser.add_argument("--model", required=True, help="model folder to start from (the generator)")
     parser.add_argument("--out", required=True, help="output PRM folder")
     parser.add_argument("--checkpoints", help="checkpoint folder kept across restarts of this job (default: --out)")
@@ -19,8 +20,13 @@ def main() -> None:
     if args.checkpoints:  # a restart resumes only a run on the same inputs with the same settings
         run = {"model": fingerprint(args.model), "data": fingerprint(args.data), "settings": args.settings}
         claim_checkpoint_dir(args.checkpoints, run)
-    train_prm(args.model, read_trl(args.data), args.out, settings_from_config(PRMSettings, args.settings, "PRM"),
-              checkpoint_dir=args.checkpoints)
+    train_prm(
+        args.model,
+        read_trl(args.data),
+        args.out,
+        settings_from_config(PRMSettings, args.settings, "PRM"),
+        checkpoint_dir=args.checkpoints,
+    )
 
 
 if __name__ == "__main__":

@@ -1,6 +1,5 @@
 """Train the token-level outcome verifier on graded samples of the training problems."""
 
-
 from stepwise.cli import job_parser, parse_job
 from stepwise.io import read_jsonl
 from stepwise.registry import TASK_NAMES, get_task
@@ -24,12 +23,22 @@ def main() -> None:
         for s in read_jsonl(args.samples)
     ]
     if args.checkpoints:  # a restart resumes only a run on the same inputs with the same settings
-        run = {"task": args.task, "generator": fingerprint(args.generator), "dataset": fingerprint(args.dataset),
-               "samples": fingerprint(args.samples), "settings": args.settings}
+        run = {
+            "task": args.task,
+            "generator": fingerprint(args.generator),
+            "dataset": fingerprint(args.dataset),
+            "samples": fingerprint(args.samples),
+            "settings": args.settings,
+        }
         claim_checkpoint_dir(args.checkpoints, run)
     section = f"{args.task}.{get_task(args.task).outcome_verifier}"  # gsm8k.verifier, math.orm
-    train_verifier(args.generator, examples, args.out, settings_from_config(VerifierSettings, args.settings, section),
-                   checkpoint_dir=args.checkpoints)
+    train_verifier(
+        args.generator,
+        examples,
+        args.out,
+        settings_from_config(VerifierSettings, args.settings, section),
+        checkpoint_dir=args.checkpoints,
+    )
 
 
 if __name__ == "__main__":

@@ -117,7 +117,7 @@ class _Evaluator:
         if size * abs(exponent.numerator) > MAX_RESULT_BITS:
             raise CalculatorError("result too large")
         try:
-            return base ** exponent.numerator
+            return base**exponent.numerator
         except ZeroDivisionError:
             raise CalculatorError("division by zero") from None
 

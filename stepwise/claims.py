@@ -64,39 +64,95 @@ class ClaimDefinition:
 
 CLAIMS: tuple[ClaimDefinition, ...] = (
     ClaimDefinition(
-        "verifier_vs_greedy", COBBE,
+        "verifier_vs_greedy",
+        COBBE,
         "qualitative: best-of-N by the verifier beats the fine-tuned generator alone "
         "(a 6B verifier roughly matched a 175B fine-tuned model)",
-        ACCURACY, ("gsm8k",), "verifier", "greedy", 0.05),
+        ACCURACY,
+        ("gsm8k",),
+        "verifier",
+        "greedy",
+        0.05,
+    ),
     ClaimDefinition(
-        "verifier_vs_majority", COBBE,
+        "verifier_vs_majority",
+        COBBE,
         "qualitative: reranking by the verifier beats the generator's samples alone "
         "(no figure against majority voting in our sources)",
-        ACCURACY, ("gsm8k",), "verifier", "majority", 0.02),
-    ClaimDefinition("prm_vs_greedy", LIGHTMAN, LIGHTMAN_AT_1860 + " (greedy: no figure)",
-                    ACCURACY, ("math",), "prm800k_prm", "greedy", 0.03, aggregated=True),
-    ClaimDefinition("prm_vs_majority", LIGHTMAN, LIGHTMAN_AT_1860,
-                    ACCURACY, ("math",), "prm800k_prm", "majority", 0.0, aggregated=True),
-    ClaimDefinition("prm_vs_orm", LIGHTMAN, LIGHTMAN_AT_1860,
-                    ACCURACY, ("math",), "prm800k_prm", "orm", 0.0, aggregated=True),
+        ACCURACY,
+        ("gsm8k",),
+        "verifier",
+        "majority",
+        0.02,
+    ),
     ClaimDefinition(
-        "shepherd_prm_vs_greedy", WANG,
+        "prm_vs_greedy",
+        LIGHTMAN,
+        LIGHTMAN_AT_1860 + " (greedy: no figure)",
+        ACCURACY,
+        ("math",),
+        "prm800k_prm",
+        "greedy",
+        0.03,
+        aggregated=True,
+    ),
+    ClaimDefinition(
+        "prm_vs_majority",
+        LIGHTMAN,
+        LIGHTMAN_AT_1860,
+        ACCURACY,
+        ("math",),
+        "prm800k_prm",
+        "majority",
+        0.0,
+        aggregated=True,
+    ),
+    ClaimDefinition(
+        "prm_vs_orm", LIGHTMAN, LIGHTMAN_AT_1860, ACCURACY, ("math",), "prm800k_prm", "orm", 0.0, aggregated=True
+    ),
+    ClaimDefinition(
+        "shepherd_prm_vs_greedy",
+        WANG,
         "qualitative: best-of-N by the PRM trained on automatic labels beats the generator's own answer",
-        ACCURACY, SHEPHERD_TASKS, "shepherd_prm", "greedy", 0.03, aggregated=True),
+        ACCURACY,
+        SHEPHERD_TASKS,
+        "shepherd_prm",
+        "greedy",
+        0.03,
+        aggregated=True,
+    ),
     ClaimDefinition(
-        "shepherd_prm_vs_majority", WANG,
-        "qualitative: verification by the PRM trained on automatic labels beats self-consistency "
-        "(majority voting)",
-        ACCURACY, SHEPHERD_TASKS, "shepherd_prm", "majority", 0.0, aggregated=True),
+        "shepherd_prm_vs_majority",
+        WANG,
+        "qualitative: verification by the PRM trained on automatic labels beats self-consistency (majority voting)",
+        ACCURACY,
+        SHEPHERD_TASKS,
+        "shepherd_prm",
+        "majority",
+        0.0,
+        aggregated=True,
+    ),
     ClaimDefinition(
-        "beam_search_vs_best_of_n", SNELL,
+        "beam_search_vs_best_of_n",
+        SNELL,
         "qualitative: at small budgets, beam search guided by a PRM beats best-of-N by the same "
         "verifier at equal N (best-of-N catches up at large budgets and on easy problems)",
-        SEARCH, SEARCH_TASKS, "beam_search", "best_of_n", 0.0),
+        SEARCH,
+        SEARCH_TASKS,
+        "beam_search",
+        "best_of_n",
+        0.0,
+    ),
     ClaimDefinition(
-        "shepherd_label_accuracy", WANG,
+        "shepherd_label_accuracy",
+        WANG,
         "qualitative: hard estimates from completions agree well with human step labels",
-        LABELS, SHEPHERD_TASKS, "hard_labels", None, 0.85),
+        LABELS,
+        SHEPHERD_TASKS,
+        "hard_labels",
+        None,
+        0.85,
+    ),
 )
 
 
@@ -136,8 +192,19 @@ def configured_claims(settings: Mapping[str, Any]) -> list[Claim]:
         tasks = runs[definition.tasks] if isinstance(definition.tasks, str) else definition.tasks
         method = f"{definition.method}_{aggregation[definition.method]}" if definition.aggregated else definition.method
         for task in tasks:
-            claims.append(Claim(definition.name, task, definition.paper, definition.figure, definition.table, method,
-                                definition.baseline, definition.margin, None if definition.table == LABELS else n))
+            claims.append(
+                Claim(
+                    definition.name,
+                    task,
+                    definition.paper,
+                    definition.figure,
+                    definition.table,
+                    method,
+                    definition.baseline,
+                    definition.margin,
+                    None if definition.table == LABELS else n,
+                )
+            )
     return claims
 
 
@@ -166,12 +233,29 @@ class Missing(Exception):
 
 
 #: The columns of the claims table: the claim, then one row per replicate and a `mean` row.
-COLUMNS = ["claim", "task", "paper", "figure", "test", "method", "baseline", "n", "margin", "replicate",
-           "method_accuracy", "baseline_accuracy", "measured", "std", "holds", "replicates",
-           "method_generated_tokens", "baseline_generated_tokens", "recall_good"]
+COLUMNS = [
+    "claim",
+    "task",
+    "paper",
+    "figure",
+    "test",
+    "method",
+    "baseline",
+    "n",
+    "margin",
+    "replicate",
+    "method_accuracy",
+    "baseline_accuracy",
+    "measured",
+    "std",
+    "holds",
+    "replicates",
+    "method_generated_tokens",
+    "baseline_generated_tokens",
+    "recall_good",
+]
 #: The values measured in each replicate (the rest of a row describes the claim).
-VALUES = ["method_accuracy", "baseline_accuracy", "method_generated_tokens", "baseline_generated_tokens",
-          "recall_good"]
+VALUES = ["method_accuracy", "baseline_accuracy", "method_generated_tokens", "baseline_generated_tokens", "recall_good"]
 
 
 def _row(table: pd.DataFrame, method: str, n: int, what: str) -> pd.Series:
@@ -193,15 +277,19 @@ def _values(claim: Claim, tables: Tables) -> dict[str, float]:
         if quality["hard"]["accuracy"] is None:
             raise Missing("its label statistics judged no step")
         recall = quality["hard"]["recall_good"]
-        return {**values, "method_accuracy": quality["hard"]["accuracy"],
-                "recall_good": math.nan if recall is None else recall}
+        return {
+            **values,
+            "method_accuracy": quality["hard"]["accuracy"],
+            "recall_good": math.nan if recall is None else recall,
+        }
     what = f"{claim.task} search table" if claim.table == SEARCH else f"{claim.task} accuracy table"
     table = (tables.search if claim.table == SEARCH else tables.accuracy)[claim.task]
     method, baseline = _row(table, claim.method, claim.n, what), _row(table, claim.baseline, claim.n, what)
     values.update(method_accuracy=method["accuracy"], baseline_accuracy=baseline["accuracy"])
     if claim.table == SEARCH:
-        values.update(method_generated_tokens=method["generated_tokens"],
-                      baseline_generated_tokens=baseline["generated_tokens"])
+        values.update(
+            method_generated_tokens=method["generated_tokens"], baseline_generated_tokens=baseline["generated_tokens"]
+        )
     return values
 
 
@@ -231,12 +319,25 @@ def measure(claims: Sequence[Claim], replicates: Sequence[Tables]) -> pd.DataFra
         rows["holds"] = (rows["measured"] >= claim.margin - TOLERANCE).astype(int)
         rows["replicate"] = [str(k) for k in range(1, len(rows) + 1)]
         rows["replicates"], rows["std"] = 1, math.nan
-        mean = {**rows[VALUES + ["measured"]].mean().to_dict(), "replicate": MEAN, "holds": int(rows["holds"].sum()),
-                "replicates": len(rows), "std": rows["measured"].std() if len(rows) > 1 else math.nan}
+        mean = {
+            **rows[VALUES + ["measured"]].mean().to_dict(),
+            "replicate": MEAN,
+            "holds": int(rows["holds"].sum()),
+            "replicates": len(rows),
+            "std": rows["measured"].std() if len(rows) > 1 else math.nan,
+        }
         rows = pd.concat([rows, pd.DataFrame([mean])], ignore_index=True)
-        described = {"claim": claim.name, "task": claim.task, "paper": claim.paper, "figure": claim.figure,
-                     "test": claim.test, "method": claim.method, "baseline": claim.baseline, "n": claim.n,
-                     "margin": claim.margin}
+        described = {
+            "claim": claim.name,
+            "task": claim.task,
+            "paper": claim.paper,
+            "figure": claim.figure,
+            "test": claim.test,
+            "method": claim.method,
+            "baseline": claim.baseline,
+            "n": claim.n,
+            "margin": claim.margin,
+        }
         frames.append(rows.assign(**described))
     if not frames:
         return pd.DataFrame(columns=COLUMNS)
@@ -255,8 +356,10 @@ def _format(value: float, absolute: bool) -> str:
 def _beside(mean: pd.Series) -> str:
     """What a claim shows beside its test: a search's generated tokens, the labels' recall of good steps."""
     if not math.isnan(mean["method_generated_tokens"]):
-        return (f"generated tokens per problem: {mean['method_generated_tokens']:.0f} "
-                f"vs {mean['baseline_generated_tokens']:.0f}")
+        return (
+            f"generated tokens per problem: {mean['method_generated_tokens']:.0f} "
+            f"vs {mean['baseline_generated_tokens']:.0f}"
+        )
     if not math.isnan(mean["recall_good"]):
         return f"recall of good steps {100 * mean['recall_good']:.1f}%"
     return ""
@@ -268,10 +371,13 @@ def claims_markdown(table: pd.DataFrame, n: int) -> str:
     replicate's value, the method's and the baseline's mean accuracy, and in how many replicates it holds."""
     replicates = int(table["replicates"].max()) if len(table) else 0
     over = "in 1 replicate" if replicates == 1 else f"over {replicates} replicates (mean ± sd)"
-    lines = [f"Claims of the papers, tested at N={n} {over}: measured is method - baseline in points "
-             "(for a claim without a baseline, the accuracy itself).", "",
-             "| paper | paper's figure | task | test | measured | per replicate | method | baseline | beside it | holds |",
-             "|---|---|---|---|---:|---|---:|---:|---|---|"]
+    lines = [
+        f"Claims of the papers, tested at N={n} {over}: measured is method - baseline in points "
+        "(for a claim without a baseline, the accuracy itself).",
+        "",
+        "| paper | paper's figure | task | test | measured | per replicate | method | baseline | beside it | holds |",
+        "|---|---|---|---|---:|---|---:|---:|---|---|",
+    ]
     for _, rows in table.groupby(["claim", "task"], sort=False):
         each, mean = rows[rows["replicate"] != MEAN], rows[rows["replicate"] == MEAN].iloc[0]
         absolute = pd.isna(mean["baseline"])
@@ -279,9 +385,20 @@ def claims_markdown(table: pd.DataFrame, n: int) -> str:
         if not math.isnan(mean["std"]):
             measured += f" ± {100 * mean['std']:.1f}"
         baseline = "" if absolute else f"{mean['baseline']} {100 * mean['baseline_accuracy']:.1f}%"
-        lines.append(" | ".join([
-            f"| {mean['paper']}", mean["figure"], mean["task"], mean["test"], measured,
-            " / ".join(_format(value, absolute) for value in each["measured"]),
-            f"{mean['method']} {100 * mean['method_accuracy']:.1f}%", baseline, _beside(mean),
-            f"{mean['holds']} of {mean['replicates']} |"]))
+        lines.append(
+            " | ".join(
+                [
+                    f"| {mean['paper']}",
+                    mean["figure"],
+                    mean["task"],
+                    mean["test"],
+                    measured,
+                    " / ".join(_format(value, absolute) for value in each["measured"]),
+                    f"{mean['method']} {100 * mean['method_accuracy']:.1f}%",
+                    baseline,
+                    _beside(mean),
+                    f"{mean['holds']} of {mean['replicates']} |",
+                ]
+            )
+        )
     return "\n".join(lines) + "\n"

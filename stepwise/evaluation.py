@@ -42,7 +42,9 @@ def evaluate_selection(
     greedy_rows = frame[frame["greedy"]]
     pool = frame[~frame["greedy"]].drop(columns="greedy")
     sizes = pool.groupby("problem_id").size()
-    log.info("%d problems, %d to %d pooled samples each, %d greedy", len(sizes), sizes.min(), sizes.max(), len(greedy_rows))
+    log.info(
+        "%d problems, %d to %d pooled samples each, %d greedy", len(sizes), sizes.min(), sizes.max(), len(greedy_rows)
+    )
     pooled = [m for m in methods if not (m.method == "greedy" and len(greedy_rows))]
     curves = accuracy_curves(pool, pooled, trials=trials, seed=seed)
     selections = selections_at_max_n(pool, pooled, seed=seed)
@@ -50,7 +52,9 @@ def evaluate_selection(
         if spec not in pooled:
             accuracy = greedy_rows["correct"].mean()
             ns = sorted(curves["n"].unique())
-            curves = pd.concat([pd.DataFrame({"method": spec.label, "n": ns, "accuracy": accuracy, "std": 0.0}), curves])
+            curves = pd.concat(
+                [pd.DataFrame({"method": spec.label, "n": ns, "accuracy": accuracy, "std": 0.0}), curves]
+            )
             chosen = greedy_rows[["problem_id", "sample_id", "answer", "correct"]].assign(method=spec.label)
             selections = pd.concat([chosen, selections])
     return curves.reset_index(drop=True), selections.reset_index(drop=True)
@@ -126,7 +130,11 @@ def method_styles(methods: Sequence[str]) -> dict[str, dict[str, Any]]:
             continue
         family, aggregation = method_family(method)
         linestyle, marker = AGGREGATION_STYLES.get(aggregation, ("-", "o"))
-        styles[method] = {"color": colours[families.index(family) % len(colours)], "linestyle": linestyle, "marker": marker}
+        styles[method] = {
+            "color": colours[families.index(family) % len(colours)],
+            "linestyle": linestyle,
+            "marker": marker,
+        }
     return styles
 
 
@@ -136,8 +144,13 @@ def _draw_curves(ax, curves: pd.DataFrame, title: str, styles: dict[str, dict[st
         style = styles[method]
         ax.plot(rows["n"], 100 * rows["accuracy"], label=method, **style)
         if (rows["std"] > 0).any():
-            ax.fill_between(rows["n"], 100 * (rows["accuracy"] - rows["std"]), 100 * (rows["accuracy"] + rows["std"]),
-                            color=style["color"], alpha=0.12)
+            ax.fill_between(
+                rows["n"],
+                100 * (rows["accuracy"] - rows["std"]),
+                100 * (rows["accuracy"] + rows["std"]),
+                color=style["color"],
+                alpha=0.12,
+            )
     ax.set_xscale("log", base=2)
     ax.set_xlabel("N (samples per problem)")
     ax.set_ylabel("accuracy (%)")

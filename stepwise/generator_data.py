@@ -70,8 +70,9 @@ class GeneratorDataSettings:
         return settings_from_config(cls, values, "math.generator_data")
 
     def sampling_params(self) -> SamplingParams:
-        return SamplingParams(n=self.n, temperature=self.temperature, top_p=self.top_p, max_tokens=self.max_tokens,
-                              seed=self.seed)
+        return SamplingParams(
+            n=self.n, temperature=self.temperature, top_p=self.top_p, max_tokens=self.max_tokens, seed=self.seed
+        )
 
 
 def reference_examples(problems: Sequence[MATHProblem], settings: GeneratorDataSettings) -> list[dict[str, str]]:
@@ -130,8 +131,13 @@ def fewshot_examples(
     """
     exemplars, rest = split_exemplars(problems, settings.k, settings.seed)
     targets = rest[: settings.problems] if settings.problems else rest
-    log.info("fewshot: %d exemplars (%s), sampling %d problems x %d", len(exemplars),
-             ", ".join(e.problem_id for e in exemplars), len(targets), settings.n)
+    log.info(
+        "fewshot: %d exemplars (%s), sampling %d problems x %d",
+        len(exemplars),
+        ", ".join(e.problem_id for e in exemplars),
+        len(targets),
+        settings.n,
+    )
     generations = sampler.generate([fewshot_prompt(exemplars, p) for p in targets], settings.sampling_params())
     counts = Counter(dict.fromkeys(COUNTS, 0))
     counts["problems"] = len(targets)

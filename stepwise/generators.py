@@ -52,8 +52,14 @@ class Prompting:
     free_form_answers: bool = False
 
     def to_json(self) -> dict[str, Any]:
-        return {"style": self.style, "system_prompt": self.system_prompt, "exemplars": [list(e) for e in self.exemplars],
-                "stop": list(self.stop), "step_format": self.step_format, "free_form_answers": self.free_form_answers}
+        return {
+            "style": self.style,
+            "system_prompt": self.system_prompt,
+            "exemplars": [list(e) for e in self.exemplars],
+            "stop": list(self.stop),
+            "step_format": self.step_format,
+            "free_form_answers": self.free_form_answers,
+        }
 
 
 def pretrained_prompting(settings: Mapping[str, Any], task, gold: Sequence[Mapping[str, str]]) -> Prompting:
@@ -65,8 +71,10 @@ def pretrained_prompting(settings: Mapping[str, Any], task, gold: Sequence[Mappi
     exemplars, stop = (), tuple(settings["stop"])
     if style == "fewshot":
         if len(gold) < settings["fewshot"]:
-            raise DataError(f"{task.name}.generator.fewshot = {settings['fewshot']} exemplars, but the training "
-                            f"set has {len(gold)} problems")
+            raise DataError(
+                f"{task.name}.generator.fewshot = {settings['fewshot']} exemplars, but the training "
+                f"set has {len(gold)} problems"
+            )
         exemplars = tuple((example["prompt"], example["completion"]) for example in gold[: settings["fewshot"]])
         stop += (EXEMPLAR_SEPARATOR + problem_opener(task),)  # the model goes on with a next problem
     return Prompting(style, settings["system_prompt"], exemplars, stop, settings["step_format"], True)
@@ -102,8 +110,14 @@ def read_prompting(model_dir: str | os.PathLike) -> Prompting:
         return Prompting()
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        return Prompting(data["style"], data["system_prompt"], tuple(tuple(e) for e in data["exemplars"]),
-                         tuple(data["stop"]), data["step_format"], data["free_form_answers"])
+        return Prompting(
+            data["style"],
+            data["system_prompt"],
+            tuple(tuple(e) for e in data["exemplars"]),
+            tuple(data["stop"]),
+            data["step_format"],
+            data["free_form_answers"],
+        )
     except (json.JSONDecodeError, KeyError, TypeError, ValueError) as err:
         raise DataError(f"not a generator's prompting file ({err})", path) from None
 
@@ -122,12 +136,12 @@ def render_prompt(prompting: Prompting, task, problem: str, tokenizer=None) -> s
         return "".join(p + s + EXEMPLAR_SEPARATOR for p, s in prompting.exemplars) + task.prompt(problem)
     if tokenizer is None or not getattr(tokenizer, "chat_template", None):
         raise DataError("a chat-prompted generator needs a tokenizer with a chat template")
-    messages = ([{"role": "system", "content": prompting.system_prompt}] if prompting.system_prompt else [])
+    messages = [{"role": "system", "content": prompting.system_prompt}] if prompting.system_prompt else []
     messages.append({"role": "user", "content": problem})
     text = tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
     bos = tokenizer.bos_token
     if bos and text.startswith(bos) and tokenizer("")["input_ids"][:1] == [tokenizer.bos_token_id]:
-        text = text[len(bos):]
+        text = text[len(bos) :]
     return text
 
 
@@ -158,11 +172,14 @@ class Generator:
             from transformers import AutoTokenizer
 
             tokenizer = AutoTokenizer.from_pretrained(self.folder)
-        return {problem_id: render_prompt(self.prompting, self.task, text, tokenizer)
-                for problem_id, text in problems.items()}
+        return {
+            problem_id: render_prompt(self.prompting, self.task, text, tokenizer)
+            for problem_id, text in problems.items()
+        }
 
     def problems(self, dataset: str | os.PathLike):
-        """The task's problems of ``dataset`` (:class:`~stepwise.sampling.shards.Problem`), prompted for this generator."""
+        """The task's problems of ``dataset`` (:class:`~stepwise.sampling.shards.Problem`), prompted for this
+        generator."""
         from stepwise.sampling.shards import Problem
 
         problems = self.task.load(dataset)

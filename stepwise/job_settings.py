@@ -73,7 +73,11 @@ def step_metrics_files(config: Config) -> list[str]:
 def step_metrics(config: Config, on: str, task: str | None = None) -> dict[str, Any]:
     """Step metrics of the PRM800K PRM on ``on`` (what judges the steps, for the title); of ``task``'s
     samples, with their step format."""
-    chosen = {"column": "prm800k_prm", "threshold": STEP_THRESHOLD, "title": f"PRM step-level metrics ({config['run']}): {on}"}
+    chosen = {
+        "column": "prm800k_prm",
+        "threshold": STEP_THRESHOLD,
+        "title": f"PRM step-level metrics ({config['run']}): {on}",
+    }
     return chosen if task is None else {**chosen, "step_format": registry.sample_step_format(config, task)}
 
 
@@ -93,22 +97,33 @@ def shepherd_completion(config: Config, task: str) -> dict[str, Any]:
 def shepherd_labels(config: Config, task: str) -> dict[str, Any]:
     """One label shard: the strategy, how many problems, the completions and the sampling section."""
     shepherd = config["shepherd"]
-    return {"strategy": shepherd["strategy"], "problems": shepherd["problems"],
-            "completion": shepherd_completion(config, task), "sampling": config["sampling"]}
+    return {
+        "strategy": shepherd["strategy"],
+        "problems": shepherd["problems"],
+        "completion": shepherd_completion(config, task),
+        "sampling": config["sampling"],
+    }
 
 
 def shepherd_aggregate(config: Config, task: str) -> dict[str, Any]:
     shepherd = config["shepherd"]
-    return {"labels": shepherd["labels"], "soft_threshold": shepherd["soft_threshold"],
-            "demo_truth": on_demo_problems(config, task)}
+    return {
+        "labels": shepherd["labels"],
+        "soft_threshold": shepherd["soft_threshold"],
+        "demo_truth": on_demo_problems(config, task),
+    }
 
 
 def shepherd_comparison(config: Config, task: str) -> dict[str, Any]:
     """The other strategy on the first compare_problems problems, with the same completions."""
     shepherd = config["shepherd"]
-    return {"problems": shepherd["compare_problems"], "completion": shepherd_completion(config, task),
-            "sampling": config["sampling"], "soft_threshold": shepherd["soft_threshold"],
-            "demo_truth": on_demo_problems(config, task)}
+    return {
+        "problems": shepherd["compare_problems"],
+        "completion": shepherd_completion(config, task),
+        "sampling": config["sampling"],
+        "soft_threshold": shepherd["soft_threshold"],
+        "demo_truth": on_demo_problems(config, task),
+    }
 
 
 def shepherd_files(config: Config, task: str) -> list[str]:
@@ -132,8 +147,17 @@ def public_prm_scoring(config: Config, name: str, task: str | None = None) -> di
 
 
 #: The ``search`` keys a search job uses (the others pick its jobs, and the vLLM share its sampler).
-SEARCH_KEYS = ("budgets", "beam_width", "max_steps", "step_max_tokens", "temperature", "top_p", "aggregation",
-               "lookahead", "seed")
+SEARCH_KEYS = (
+    "budgets",
+    "beam_width",
+    "max_steps",
+    "step_max_tokens",
+    "temperature",
+    "top_p",
+    "aggregation",
+    "lookahead",
+    "seed",
+)
 
 
 def search_problems(config: Config, task: str) -> int | None:
@@ -148,7 +172,11 @@ def search_guide(config: Config, task: str) -> dict[str, Any]:
     """The guide of ``task``'s search as the search script reads it: its scorer's name, its kind
     (``prm`` or ``verifier``) and how it scores (a PRM as rules/prm800k.smk's step scoring does)."""
     scorer = registry.search_guide(config, task)
-    chosen = {"name": scorer.name, "kind": registry.GUIDE_KINDS[scorer.kind], "batch_size": config["scoring"]["batch_size"]}
+    chosen = {
+        "name": scorer.name,
+        "kind": registry.GUIDE_KINDS[scorer.kind],
+        "batch_size": config["scoring"]["batch_size"],
+    }
     return {**chosen, "neutral_is_correct": True} if scorer.kind == "process" else chosen
 
 
@@ -156,8 +184,11 @@ def search_baseline(config: Config, task: str) -> dict[str, Any]:
     """Best-of-N by ``task``'s guide from its test samples: the search keys (budgets, problems,
     aggregation), the samples' step format and the guide."""
     chosen = {key: config["search"][key] for key in SEARCH_KEYS}
-    return {"search": {**chosen, "problems": search_problems(config, task)},
-            "step_format": registry.sample_step_format(config, task), "guide": search_guide(config, task)}
+    return {
+        "search": {**chosen, "problems": search_problems(config, task)},
+        "step_format": registry.sample_step_format(config, task),
+        "guide": search_guide(config, task),
+    }
 
 
 def search(config: Config, task: str) -> dict[str, Any]:
@@ -177,8 +208,13 @@ def search_evaluation(config: Config, task: str) -> dict[str, Any]:
     column (its mean over a problem's samples predicts difficulty), the levels and the seed of the
     halves compute-optimal chooses on."""
     search = config["search"]
-    return {"methods": ["best_of_n", *search["methods"]], "budgets": search["budgets"],
-            "score": registry.search_score_column(config, task), "bins": search["bins"], "seed": search["seed"]}
+    return {
+        "methods": ["best_of_n", *search["methods"]],
+        "budgets": search["budgets"],
+        "score": registry.search_score_column(config, task),
+        "bins": search["bins"],
+        "seed": search["seed"],
+    }
 
 
 def configured_scorer(config: Config, name: str) -> Mapping[str, Any]:
@@ -192,6 +228,10 @@ def configured_scorer(config: Config, name: str) -> Mapping[str, Any]:
 def claims(config: Config) -> dict[str, Any]:
     """The claims table (stepwise.claims): the ``claims`` section, the tasks of the experiments that
     switch claims on (Math-Shepherd's, the search's), every task, and how many replicates it reads."""
-    return {"claims": config["claims"], "shepherd_tasks": config["shepherd"]["tasks"],
-            "search_tasks": config["search"]["tasks"], "tasks": list(registry.TASK_NAMES),
-            "replicates": config["replicates"]}
+    return {
+        "claims": config["claims"],
+        "shepherd_tasks": config["shepherd"]["tasks"],
+        "search_tasks": config["search"]["tasks"],
+        "tasks": list(registry.TASK_NAMES),
+        "replicates": config["replicates"],
+    }

@@ -32,10 +32,18 @@ def command(script: str, args: list[str], gpus: int, data_parallel: bool) -> lis
     """The command line that runs ``script``: this Python, or accelerate with one process per GPU."""
     if data_parallel and gpus > 1:
         return [
-            sys.executable, "-m", "accelerate.commands.launch", "--multi_gpu", "--num_machines", "1",
-            "--num_processes", str(gpus),
-            "--mixed_precision", "no",  # the Trainer's own bf16 setting decides
-            script, *args,
+            sys.executable,
+            "-m",
+            "accelerate.commands.launch",
+            "--multi_gpu",
+            "--num_machines",
+            "1",
+            "--num_processes",
+            str(gpus),
+            "--mixed_precision",
+            "no",  # the Trainer's own bf16 setting decides
+            script,
+            *args,
         ]
     return [sys.executable, script, *args]
 

@@ -59,8 +59,9 @@ def subset_result(labels: Sequence[int], predictions: Sequence[int]) -> SubsetRe
     corrects = [pred for label, pred in zip(labels, predictions) if label == NO_ERROR]
     error_accuracy = sum(label == pred for label, pred in errors) / len(errors) if errors else 0.0
     correct_accuracy = sum(pred == NO_ERROR for pred in corrects) / len(corrects) if corrects else 0.0
-    return SubsetResult(len(errors), len(corrects), error_accuracy, correct_accuracy,
-                        harmonic_mean(error_accuracy, correct_accuracy))
+    return SubsetResult(
+        len(errors), len(corrects), error_accuracy, correct_accuracy, harmonic_mean(error_accuracy, correct_accuracy)
+    )
 
 
 def evaluate_threshold(labels: Sequence[int], step_scores: Sequence[Sequence[float]], threshold: float) -> SubsetResult:
@@ -126,18 +127,32 @@ def demo_records(task: str, samples: Sequence[Mapping], dataset, per_problem: in
         kept = chosen.setdefault(sample["problem_id"], [])
         if len(kept) < per_problem and split_steps(sample["text"], step_format):
             kept.append(sample)
-    solutions = [{"problem_id": s["problem_id"], "sample_id": s["sample_id"],
-                  "steps": split_steps(s["text"], step_format), "correct": s["correct"]}
-                 for group in chosen.values() for s in group]
+    solutions = [
+        {
+            "problem_id": s["problem_id"],
+            "sample_id": s["sample_id"],
+            "steps": split_steps(s["text"], step_format),
+            "correct": s["correct"],
+        }
+        for group in chosen.values()
+        for s in group
+    ]
     truths = true_step_labels(solutions, demo_programs(task, dataset), notation)
     records = []
     for solution, truth in zip(solutions, truths, strict=True):
         problem = problems[solution["problem_id"]]
         text = problem.question if task == "gsm8k" else problem.problem
         label = truth.index(False) if False in truth else NO_ERROR
-        records.append(ProcessBenchRecord(f"{solution['problem_id']}#{solution['sample_id']}", text,
-                                          tuple(solution["steps"]), label, "demo generator",
-                                          bool(solution["correct"])))
+        records.append(
+            ProcessBenchRecord(
+                f"{solution['problem_id']}#{solution['sample_id']}",
+                text,
+                tuple(solution["steps"]),
+                label,
+                "demo generator",
+                bool(solution["correct"]),
+            )
+        )
     return records
 
 
@@ -146,8 +161,9 @@ def demo_records(task: str, samples: Sequence[Mapping], dataset, per_problem: in
 TUNED_ON = "gsm8k"  # the subset a scalar PRM's threshold is tuned on (the benchmark's authors' rule)
 
 
-def results_table(scored: Mapping[tuple[str, str], tuple[Sequence[int], Sequence[Sequence[float]]]],
-                  fixed_threshold: float):
+def results_table(
+    scored: Mapping[tuple[str, str], tuple[Sequence[int], Sequence[Sequence[float]]]], fixed_threshold: float
+):
     """Every PRM on every subset it scored, at the fixed threshold and at the threshold tuned on
     its GSM8K subset (when it scored one): ``prm, rule, threshold, subset, n_error, n_correct,
     error_accuracy, correct_accuracy, f1`` rows, then per PRM and rule the rows of the subsets'
@@ -164,32 +180,48 @@ def results_table(scored: Mapping[tuple[str, str], tuple[Sequence[int], Sequence
         if TUNED_ON in subsets:
             thresholds[f"tuned_on_{TUNED_ON}"] = best_threshold(*subsets[TUNED_ON])
         for rule, threshold in thresholds.items():
-            results = {subset: evaluate_threshold(labels, scores, threshold) for subset, (labels, scores) in subsets.items()}
+            results = {
+                subset: evaluate_threshold(labels, scores, threshold) for subset, (labels, scores) in subsets.items()
+            }
             base = {"prm": prm, "rule": rule, "threshold": threshold}
             rows += [{**base, "subset": subset, **result.as_dict()} for subset, result in results.items()]
             means = summary(results)
             n_error = sum(r.n_error for r in results.values())
             n_correct = sum(r.n_correct for r in results.values())
             for name in ("mean", "record_weighted"):
-                rows.append({**base, "subset": name, "n_error": n_error, "n_correct": n_correct,
-                             "error_accuracy": float("nan"), "correct_accuracy": float("nan"),
-                             "f1": means[f"{name}_f1"]})
+                rows.append(
+                    {
+                        **base,
+                        "subset": name,
+                        "n_error": n_error,
+                        "n_correct": n_correct,
+                        "error_accuracy": float("nan"),
+                        "correct_accuracy": float("nan"),
+                        "f1": means[f"{name}_f1"],
+                    }
+                )
     return pd.DataFrame(rows)
 
 
 def results_markdown(table, title: str) -> str:
     """Error / correct accuracy and F1 (%) per PRM, threshold rule and subset; the mean rows last."""
-    lines = [f"## {title}", "",
-             "F1: harmonic mean of the accuracy on solutions with an error (earliest wrong step found "
-             "exactly) and on solutions without (none flagged). `mean`: the plain mean of the subsets' F1 "
-             "(the benchmark's average); `record_weighted`: weighted by the subsets' sizes.", "",
-             "| PRM | threshold | subset | with error | error accuracy | without error | correct accuracy | F1 |",
-             "|---|---|---|---:|---:|---:|---:|---:|"]
+    lines = [
+        f"## {title}",
+        "",
+        "F1: harmonic mean of the accuracy on solutions with an error (earliest wrong step found "
+        "exactly) and on solutions without (none flagged). `mean`: the plain mean of the subsets' F1 "
+        "(the benchmark's average); `record_weighted`: weighted by the subsets' sizes.",
+        "",
+        "| PRM | threshold | subset | with error | error accuracy | without error | correct accuracy | F1 |",
+        "|---|---|---|---:|---:|---:|---:|---:|",
+    ]
     for row in table.itertuples(index=False):
         accuracy = "" if row.error_accuracy != row.error_accuracy else f"{100 * row.error_accuracy:.1f}"
         correct = "" if row.correct_accuracy != row.correct_accuracy else f"{100 * row.correct_accuracy:.1f}"
-        lines.append(f"| {row.prm} | {row.rule} ({row.threshold:.3f}) | {row.subset} | {row.n_error} | {accuracy} "
-                     f"| {row.n_correct} | {correct} | {100 * row.f1:.1f} |")
+        lines.append(
+            f"| {row.prm} | {row.rule} ({row.threshold:.3f}) | {row.subset} | {row.n_error} | {accuracy} "
+            f"| {row.n_correct} | {correct} | {100 * row.f1:.1f} |"
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -205,7 +237,9 @@ def plot_results(table, out, title: str) -> None:
     fig, ax = plt.subplots(figsize=(max(6, 1.2 * len(groups) * len(subsets) / 2), 4.5))
     width = 0.8 / len(subsets)
     for k, subset in enumerate(subsets):
-        values = [table[(table["prm"] == p) & (table["rule"] == r) & (table["subset"] == subset)]["f1"] for p, r in groups]
+        values = [
+            table[(table["prm"] == p) & (table["rule"] == r) & (table["subset"] == subset)]["f1"] for p, r in groups
+        ]
         heights = [100 * v.iloc[0] if len(v) else 0.0 for v in values]
         ax.bar([g + (k - (len(subsets) - 1) / 2) * width for g in range(len(groups))], heights, width, label=subset)
     ax.set_xticks(range(len(groups)), [f"{p}\n{r}" for p, r in groups], fontsize=8)

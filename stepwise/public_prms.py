@@ -38,8 +38,11 @@ FORMATS: dict[str, dict[str, Any]] = {
 }
 CONVENTIONS = tuple(FORMATS)
 # A template's allowed and required fields.
-TEMPLATE_FIELDS = {"text": ({"problem", "steps"}, {"problem", "steps"}), "step": ({"number", "step", "tag"}, {"step"}),
-                   "first_turn": ({"problem", "step"}, {"problem", "step"})}
+TEMPLATE_FIELDS = {
+    "text": ({"problem", "steps"}, {"problem", "steps"}),
+    "step": ({"number", "step", "tag"}, {"step"}),
+    "first_turn": ({"problem", "step"}, {"problem", "step"}),
+}
 MODEL_CLASSES = ("token_classification", "auto")
 DTYPES = ("float32", "bfloat16", "float16")
 
@@ -66,8 +69,19 @@ class PublicPRMSettings:
         convention = entry.get("convention")
         if convention not in FORMATS:
             raise ValueError(f"{where}: convention {convention!r} is not one of {', '.join(CONVENTIONS)}")
-        known = {"name", "kind", "tasks", "model", "convention", "format", "revision", "trust_remote_code", "dtype",
-                 "batch_size", "max_length"}
+        known = {
+            "name",
+            "kind",
+            "tasks",
+            "model",
+            "convention",
+            "format",
+            "revision",
+            "trust_remote_code",
+            "dtype",
+            "batch_size",
+            "max_length",
+        }
         unknown = sorted(set(entry) - known)
         if unknown:
             raise ValueError(f"{where}: unknown key(s) {unknown}; known: {sorted(known)}")
@@ -81,10 +95,15 @@ class PublicPRMSettings:
             if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 1):
                 raise ValueError(f"{where}: {key} must be a positive integer, got {value!r}")
         return cls(
-            name=name, model=entry["model"], convention=convention,
+            name=name,
+            model=entry["model"],
+            convention=convention,
             format=complete_format(convention, entry.get("format") or {}, where),
-            revision=entry.get("revision"), trust_remote_code=bool(entry.get("trust_remote_code", False)),
-            dtype=dtype, batch_size=entry.get("batch_size") or 8, max_length=entry.get("max_length"),
+            revision=entry.get("revision"),
+            trust_remote_code=bool(entry.get("trust_remote_code", False)),
+            dtype=dtype,
+            batch_size=entry.get("batch_size") or 8,
+            max_length=entry.get("max_length"),
         )
 
 
@@ -93,8 +112,10 @@ def complete_format(convention: str, given: Mapping[str, Any], where: str) -> di
     defaults = FORMATS[convention]
     unknown = sorted(set(given) - set(defaults))
     if unknown:
-        raise ValueError(f"{where}: format key(s) {unknown} are not settings of the {convention} convention; "
-                         f"its settings: {sorted(defaults)}")
+        raise ValueError(
+            f"{where}: format key(s) {unknown} are not settings of the {convention} convention; "
+            f"its settings: {sorted(defaults)}"
+        )
     settings = {**defaults, **given}
     for key, (allowed, required) in TEMPLATE_FIELDS.items():
         if key in settings:
@@ -104,16 +125,24 @@ def complete_format(convention: str, given: Mapping[str, Any], where: str) -> di
             except (TypeError, ValueError) as err:
                 raise ValueError(f"{where}: format.{key} {template!r} is not a template ({err})") from None
             if not required <= fields <= allowed:
-                raise ValueError(f"{where}: format.{key} {template!r} must use {{{'}, {'.join(sorted(required))}}} "
-                                 f"and may use only {sorted(allowed)}")
+                raise ValueError(
+                    f"{where}: format.{key} {template!r} must use {{{'}, {'.join(sorted(required))}}} "
+                    f"and may use only {sorted(allowed)}"
+                )
     if "labels" in settings:
         labels = settings["labels"]
-        if not (isinstance(labels, list) and len(labels) == 2 and all(isinstance(x, str) and x for x in labels)
-                and labels[0] != labels[1]):
+        if not (
+            isinstance(labels, list)
+            and len(labels) == 2
+            and all(isinstance(x, str) and x for x in labels)
+            and labels[0] != labels[1]
+        ):
             raise ValueError(f"{where}: format.labels must be two different tokens [correct, wrong], got {labels!r}")
     if convention == "token_classification":
         if settings["model_class"] not in MODEL_CLASSES:
             raise ValueError(f"{where}: format.model_class {settings['model_class']!r} is not one of {MODEL_CLASSES}")
         if not isinstance(settings["positive_label"], int) or settings["positive_label"] < 0:
-            raise ValueError(f"{where}: format.positive_label must be a class index, got {settings['positive_label']!r}")
+            raise ValueError(
+                f"{where}: format.positive_label must be a class index, got {settings['positive_label']!r}"
+            )
     return settings

@@ -64,7 +64,9 @@ class Task:
         try:
             return self.sample_sets[split]
         except KeyError:
-            raise ValueError(f"task {self.name}: no sample set {split!r}; expected one of {sorted(self.sample_sets)}") from None
+            raise ValueError(
+                f"task {self.name}: no sample set {split!r}; expected one of {sorted(self.sample_sets)}"
+            ) from None
 
     def problem_texts(self, path: str | os.PathLike) -> dict[str, str]:
         """Each problem's text as the dataset writes it (GSM8K's question, MATH's problem), by problem id."""
@@ -232,8 +234,11 @@ STEP_SCORE_KINDS = ("process", "public_prm")
 
 def configured_scorers(config: Mapping[str, Any], task: str, kind: str | None = None) -> list[Mapping[str, Any]]:
     """The config's ``scorers:`` entries that score ``task`` (and are of ``kind``, if given)."""
-    return [entry for entry in config.get("scorers", [])
-            if task in entry["tasks"] and (kind is None or entry["kind"] == kind)]
+    return [
+        entry
+        for entry in config.get("scorers", [])
+        if task in entry["tasks"] and (kind is None or entry["kind"] == kind)
+    ]
 
 
 def scorers(config: Mapping[str, Any], task: str) -> list[Scorer]:
@@ -302,9 +307,12 @@ def search_guide(config: Mapping[str, Any], task: str) -> Scorer:
     names = [scorer.name for scorer in scorers(config, task) if scorer.kind in GUIDE_KINDS]
     scorer = next((scorer for scorer in scorers(config, task) if scorer.name == name), None)
     if scorer is None or scorer.kind not in GUIDE_KINDS:
-        what = "is not a scorer of the task" if scorer is None else f"(kind {scorer.kind}) cannot score a partial solution"
-        raise ValueError(f"search.guides.{task}: {name!r} {what}; choose one of its trained PRMs or its "
-                         f"outcome verifier: {names}")
+        what = (
+            "is not a scorer of the task" if scorer is None else f"(kind {scorer.kind}) cannot score a partial solution"
+        )
+        raise ValueError(
+            f"search.guides.{task}: {name!r} {what}; choose one of its trained PRMs or its outcome verifier: {names}"
+        )
     return scorer
 
 
@@ -320,8 +328,10 @@ def check_search(config: Mapping[str, Any]) -> None:
     search = config["search"]
     uneven = [budget for budget in search["budgets"] if budget % search["beam_width"]]
     if uneven:
-        raise ValueError(f"search.budgets: {uneven} are not multiples of search.beam_width ({search['beam_width']}): "
-                         f"a search keeps N / M beams")
+        raise ValueError(
+            f"search.budgets: {uneven} are not multiples of search.beam_width ({search['beam_width']}): "
+            f"a search keeps N / M beams"
+        )
     if "lookahead" in search["methods"] and search["lookahead"] < 1:
         raise ValueError("search.methods: lookahead needs search.lookahead >= 1 (steps rolled out before scoring)")
     for task in search["tasks"]:
@@ -329,15 +339,21 @@ def check_search(config: Mapping[str, Any]) -> None:
         section = TASKS[task].sample_set("test").section
         samples = config[task][section]
         if guide.kind == "process" and search_score_column(config, task) not in guide.columns:
-            raise ValueError(f"search.aggregation: {search['aggregation']!r} is not one of {task}.evaluation.aggregations "
-                             f"{list(config[task]['evaluation']['aggregations'])}, which best-of-N by {guide.name} reads")
+            raise ValueError(
+                f"search.aggregation: {search['aggregation']!r} is not one of {task}.evaluation.aggregations "
+                f"{list(config[task]['evaluation']['aggregations'])}, which best-of-N by {guide.name} reads"
+            )
         reduction = config[task]["evaluation"]["score_reduction"]
         if guide.kind == "outcome" and reduction != "last":
-            raise ValueError(f"{task}.evaluation.score_reduction: {reduction!r}; a verifier guides the search by its value "
-                             f"at a prefix's last token, so best-of-N by its score file must read the same (last)")
+            raise ValueError(
+                f"{task}.evaluation.score_reduction: {reduction!r}; a verifier guides the search by its value "
+                f"at a prefix's last token, so best-of-N by its score file must read the same (last)"
+            )
         if max(search["budgets"]) > samples["n"]:
-            raise ValueError(f"search.budgets: best-of-{max(search['budgets'])} draws from {task}.{section}, which has "
-                             f"n={samples['n']} samples per problem; raise it or lower the budgets")
+            raise ValueError(
+                f"search.budgets: best-of-{max(search['budgets'])} draws from {task}.{section}, which has "
+                f"n={samples['n']} samples per problem; raise it or lower the budgets"
+            )
 
 
 def check_claims(config: Mapping[str, Any]) -> None:
@@ -351,15 +367,19 @@ def check_claims(config: Mapping[str, Any]) -> None:
         for task in scored_by[prm]:
             aggregations = list(config[task]["evaluation"]["aggregations"])
             if aggregation not in aggregations:
-                raise ValueError(f"claims.aggregation.{prm}: {aggregation!r} is not one of {task}.evaluation.aggregations "
-                                 f"{aggregations}; the claims read {prm}'s row of that aggregation")
+                raise ValueError(
+                    f"claims.aggregation.{prm}: {aggregation!r} is not one of {task}.evaluation.aggregations "
+                    f"{aggregations}; the claims read {prm}'s row of that aggregation"
+                )
     n = claims["n"]
     for task in TASKS:
         section = TASKS[task].sample_set("test").section
         ns = n_values(config[task][section]["n"])
         if n not in ns:
-            raise ValueError(f"claims.n: {n} is not an N of the {task} table, which has N = {ns} "
-                             f"({task}.{section}.n = {config[task][section]['n']})")
+            raise ValueError(
+                f"claims.n: {n} is not an N of the {task} table, which has N = {ns} "
+                f"({task}.{section}.n = {config[task][section]['n']})"
+            )
     budgets = config["search"]["budgets"]
     if config["search"]["tasks"] and n not in budgets:
         raise ValueError(f"claims.n: {n} is not one of search.budgets {budgets}, which the search claims compare at")
@@ -384,13 +404,17 @@ def check_config(config: Mapping[str, Any]) -> None:
         columns = sorted(column for scorer in scorers(config, task) for column in scorer.columns)
         weighted = config[task]["evaluation"].get("weighted_majority")
         if weighted and weighted not in columns:
-            raise ValueError(f"{task}.evaluation.weighted_majority: {weighted!r} is not a score column of the "
-                             f"{task} scorers; choose one of {columns} (a PRM aggregation must be in "
-                             f"{task}.evaluation.aggregations)")
+            raise ValueError(
+                f"{task}.evaluation.weighted_majority: {weighted!r} is not a score column of the "
+                f"{task} scorers; choose one of {columns} (a PRM aggregation must be in "
+                f"{task}.evaluation.aggregations)"
+            )
     ranked_by = config["prm800k"]["active_learning"]["aggregation"]
     aggregations = config["math"]["evaluation"]["aggregations"]
     if ranked_by not in aggregations:
-        raise ValueError(f"prm800k.active_learning.aggregation: {ranked_by!r} is not one of "
-                         f"math.evaluation.aggregations {aggregations}")
+        raise ValueError(
+            f"prm800k.active_learning.aggregation: {ranked_by!r} is not one of "
+            f"math.evaluation.aggregations {aggregations}"
+        )
     check_search(config)
     check_claims(config)

@@ -102,13 +102,15 @@ def summarise(tables: Sequence[pd.DataFrame]) -> pd.DataFrame:
     rows = pd.concat([t.assign(replicate=str(k)) for k, t in enumerate(tables, start=1)], ignore_index=True)
     grouped = rows.groupby(["method", "n"], sort=False)["accuracy"]
     summary = grouped.agg(["mean", "std", "size"]).reset_index()
-    summary = pd.DataFrame({
-        "method": summary["method"],
-        "n": summary["n"],
-        "replicate": MEAN,
-        "accuracy": summary["mean"],
-        "std": summary["std"].fillna(0.0),
-    })
+    summary = pd.DataFrame(
+        {
+            "method": summary["method"],
+            "n": summary["n"],
+            "replicate": MEAN,
+            "accuracy": summary["mean"],
+            "std": summary["std"].fillna(0.0),
+        }
+    )
     return pd.concat([rows[["method", "n", "replicate", "accuracy", "std"]], summary], ignore_index=True)
 
 
@@ -143,8 +145,16 @@ def gaps(summary: pd.DataFrame, baselines: Sequence[str], n: int) -> pd.DataFram
             if method in baselines[: index + 1]:
                 continue
             gap = by_replicate[method] - by_replicate[baseline]
-            out.append({"method": method, "baseline": baseline, "mean": gap.mean(),
-                        "std": gap.std() if len(gap) > 1 else 0.0, "wins": int((gap > 0).sum()), "replicates": len(gap)})
+            out.append(
+                {
+                    "method": method,
+                    "baseline": baseline,
+                    "mean": gap.mean(),
+                    "std": gap.std() if len(gap) > 1 else 0.0,
+                    "wins": int((gap > 0).sum()),
+                    "replicates": len(gap),
+                }
+            )
     return pd.DataFrame(out, columns=["method", "baseline", "mean", "std", "wins", "replicates"])
 
 
@@ -155,11 +165,19 @@ def summary_markdown(summary: pd.DataFrame, baselines: Sequence[str]) -> str:
 
     count = replicate_count(summary)
     largest = int(summary["n"].max())
-    lines = [f"Mean accuracy (%) over {count} replicates (± standard deviation over replicates).", "",
-             markdown_table(mean_rows(summary)).rstrip("\n"), "",
-             f"Gaps at N={largest} (points; mean ± sd over replicates; wins: replicates with a positive gap).", "",
-             "| method | baseline | gap | wins |", "|---|---|---:|---:|"]
+    lines = [
+        f"Mean accuracy (%) over {count} replicates (± standard deviation over replicates).",
+        "",
+        markdown_table(mean_rows(summary)).rstrip("\n"),
+        "",
+        f"Gaps at N={largest} (points; mean ± sd over replicates; wins: replicates with a positive gap).",
+        "",
+        "| method | baseline | gap | wins |",
+        "|---|---|---:|---:|",
+    ]
     for row in gaps(summary, baselines, largest).itertuples(index=False):
-        lines.append(f"| {row.method} | {row.baseline} | {100 * row.mean:+.1f} (±{100 * row.std:.1f}) "
-                     f"| {row.wins}/{row.replicates} |")
+        lines.append(
+            f"| {row.method} | {row.baseline} | {100 * row.mean:+.1f} (±{100 * row.std:.1f}) "
+            f"| {row.wins}/{row.replicates} |"
+        )
     return "\n".join(lines) + "\n"

@@ -79,8 +79,11 @@ class ScoreTable:
             extra = [key for key in scores if key not in used]
             if extra:
                 of = f" of {samples_path}" if samples_path is not None else ""
-                raise DataError(f"{len(extra)} scores for samples that are not among the samples{of}, "
-                                f"e.g. problem_id={extra[0][0]!r}, sample_id={extra[0][1]}", score_path)
+                raise DataError(
+                    f"{len(extra)} scores for samples that are not among the samples{of}, "
+                    f"e.g. problem_id={extra[0][0]!r}, sample_id={extra[0][1]}",
+                    score_path,
+                )
 
 
 def join_score_files(samples_path: str | os.PathLike, score_paths: Iterable[str | os.PathLike]) -> list[dict[str, Any]]:

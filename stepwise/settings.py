@@ -35,8 +35,11 @@ def settings_from_config(cls: type[T], values: Mapping[str, Any], where: str, **
     if unknown:
         raise DataError(f"{where}: unknown key(s) {unknown}; valid keys: {', '.join(sorted(fields))}")
     given = {**values, **fixed}
-    missing = sorted(name for name, field in fields.items() if name not in given
-                     and field.default is dataclasses.MISSING and field.default_factory is dataclasses.MISSING)
+    missing = sorted(
+        name
+        for name, field in fields.items()
+        if name not in given and field.default is dataclasses.MISSING and field.default_factory is dataclasses.MISSING
+    )
     if missing:
         raise DataError(f"{where}: missing key(s) {missing}")
     try:

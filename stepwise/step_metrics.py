@@ -122,7 +122,9 @@ def json_ready(metrics: dict[str, Any]) -> dict[str, Any]:
 # ---------------------------------------------------------------- pairing scores with labels
 
 
-def labelled_example_steps(examples: Iterable[StepwiseExample], column: str) -> tuple[list[list[float]], list[list[bool]]]:
+def labelled_example_steps(
+    examples: Iterable[StepwiseExample], column: str
+) -> tuple[list[list[float]], list[list[bool]]]:
     """Step scores (the ``column`` extra) and labels of scored step-labelled examples (hard labels)."""
     all_scores, all_labels = [], []
     for index, example in enumerate(examples):

@@ -97,7 +97,15 @@ REAL_TEST_PROBLEMS = 6
 
 # Rules that train a model, and what builds the tiny base model: the real-data run must reuse theirs
 # except the PRM800K PRM's (its training records come from the mirror).
-REUSED_RULES = {"tiny_model", "pretrain_tiny_model", "base_model", "sft_data", "sft_generator", "gsm8k_train_verifier", "math_train_orm"}
+REUSED_RULES = {
+    "tiny_model",
+    "pretrain_tiny_model",
+    "base_model",
+    "sft_data",
+    "sft_generator",
+    "gsm8k_train_verifier",
+    "math_train_orm",
+}
 REAL_DATA_TARGETS = ("gsm8k_verifier", "prm800k")
 
 
@@ -117,8 +125,12 @@ def real_data_run(tiny_run, shared_data, tmp_path_factory) -> Run:
     """
     run = copy_run(tiny_run, tmp_path_factory.mktemp("real_data") / "run")
     data = {name: entry for name, entry in mirror_data(shared_data).items() if name != "gsm8k_train"}
-    overrides = {"data": data, "shepherd": {"tasks": []}, "scorers": [],
-                 **{task: {"test_samples": {"problems": REAL_TEST_PROBLEMS}} for task in ("gsm8k", "math")}}
+    overrides = {
+        "data": data,
+        "shepherd": {"tasks": []},
+        "scorers": [],
+        **{task: {"test_samples": {"problems": REAL_TEST_PROBLEMS}} for task in ("gsm8k", "math")},
+    }
     config = write_config(run.workdir, deep_update(run.config, overrides))
     planned = planned_jobs(run.workdir, *REAL_DATA_TARGETS)
     assert planned["raw_dataset"] == len(data) and planned["prm800k_train_prm"] == 1, planned

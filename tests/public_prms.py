@@ -22,7 +22,9 @@ from stepwise.models.tiny import train_tokenizer
 
 CORPUS = [
     f"Step {k}: {a} + {b} = {a + b} ки\nStep {k + 1}: {a + b} - {b} = {a} ки + - + -"
-    for k in range(1, 4) for a in range(2, 30, 3) for b in range(1, 20, 4)
+    for k in range(1, 4)
+    for a in range(2, 30, 3)
+    for b in range(1, 20, 4)
 ] + ["The answer is \\boxed{12}.", "Janet has 16 eggs and eats 3 of them.", "What is 7 times 8?"]
 
 CHATML = (
@@ -58,9 +60,18 @@ def tiny_tokenizer(special: list[str] = (), added: list[str] = (), chat_template
 def tiny_llama_config(tokenizer, **extra):
     from transformers import LlamaConfig
 
-    return LlamaConfig(vocab_size=len(tokenizer), hidden_size=32, intermediate_size=64, num_hidden_layers=2,
-                       num_attention_heads=2, num_key_value_heads=2, max_position_embeddings=512,
-                       initializer_range=0.2, pad_token_id=tokenizer.pad_token_id, **extra)
+    return LlamaConfig(
+        vocab_size=len(tokenizer),
+        hidden_size=32,
+        intermediate_size=64,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        num_key_value_heads=2,
+        max_position_embeddings=512,
+        initializer_range=0.2,
+        pad_token_id=tokenizer.pad_token_id,
+        **extra,
+    )
 
 
 def save(model, tokenizer, folder: Path) -> Path:
@@ -99,12 +110,17 @@ def build_chat_turns_prm(folder: Path, seed: int = 0) -> Path:
     """An RLHFlow-style PRM: a causal LM with a Llama-3-style chat template, read for "+" against "-"."""
     from transformers import LlamaForCausalLM
 
-    tokenizer = tiny_tokenizer(special=["<|begin_of_text|>", "<|start_header_id|>", "<|end_header_id|>", "<|eot_id|>"],
-                               chat_template=LLAMA3_STYLE)
+    tokenizer = tiny_tokenizer(
+        special=["<|begin_of_text|>", "<|start_header_id|>", "<|end_header_id|>", "<|eot_id|>"],
+        chat_template=LLAMA3_STYLE,
+    )
     tokenizer.bos_token = "<|begin_of_text|>"
     torch.manual_seed(seed)
     return save(LlamaForCausalLM(tiny_llama_config(tokenizer)), tokenizer, folder)
 
 
-BUILDERS = {"step_tag": build_step_tag_prm, "token_classification": build_token_classification_prm,
-            "chat_turns": build_chat_turns_prm}
+BUILDERS = {
+    "step_tag": build_step_tag_prm,
+    "token_classification": build_token_classification_prm,
+    "chat_turns": build_chat_turns_prm,
+}

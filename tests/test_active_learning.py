@@ -28,8 +28,9 @@ from tests.workflow import ROOT
 TEXT = "Add the numbers.\n$2+2=4$.\n# Answer\n\n4"
 
 
-def sample(name: str, score: float, correct: bool = False, answer: str | None = "5", problem: str = "p1",
-           text: str = TEXT) -> ScoredSample:
+def sample(
+    name: str, score: float, correct: bool = False, answer: str | None = "5", problem: str = "p1", text: str = TEXT
+) -> ScoredSample:
     return ScoredSample(problem, int(name[1:]), text, answer, correct, score)
 
 
@@ -39,8 +40,15 @@ def chosen(batch) -> list[tuple[int, str]]:
 
 # Wrong answers (ids 1-6), correct ones (11-13) and one that reached no answer (21).
 SAMPLES = [
-    sample("s1", 0.9), sample("s2", 0.8), sample("s3", 0.5), sample("s4", 0.4), sample("s5", 0.3), sample("s6", 0.1),
-    sample("s11", 0.95, True, "4"), sample("s12", 0.6, True, "4"), sample("s13", 0.2, True, "4"),
+    sample("s1", 0.9),
+    sample("s2", 0.8),
+    sample("s3", 0.5),
+    sample("s4", 0.4),
+    sample("s5", 0.3),
+    sample("s6", 0.1),
+    sample("s11", 0.95, True, "4"),
+    sample("s12", 0.6, True, "4"),
+    sample("s13", 0.2, True, "4"),
     sample("s21", 0.99, answer=None),
 ]
 
@@ -63,20 +71,31 @@ def test_too_few_wrong_answers_are_filled_from_the_rest():
 
 def test_cap_per_problem_ties_and_blank_solutions():
     samples = [
-        sample("s1", 0.9, problem="a"), sample("s2", 0.9, problem="a"), sample("s3", 0.9, problem="b"),
+        sample("s1", 0.9, problem="a"),
+        sample("s2", 0.9, problem="a"),
+        sample("s3", 0.9, problem="b"),
         sample("s4", 0.95, problem="c", text="  \n"),  # nothing to label
-        sample("s5", 0.5, problem="a"), sample("s6", 0.4, problem="c"),
+        sample("s5", 0.5, problem="a"),
+        sample("s6", 0.4, problem="c"),
     ]
     # Ties keep file order; at most one solution of a problem; the blank one is left out.
     assert chosen(select_for_labelling(samples, batch_size=4, max_per_problem=1)) == [
-        (1, WRONG_ANSWER), (3, WRONG_ANSWER), (6, WRONG_ANSWER)
+        (1, WRONG_ANSWER),
+        (3, WRONG_ANSWER),
+        (6, WRONG_ANSWER),
     ]
     with pytest.raises(ValueError, match="wrong_share"):
         select_for_labelling(samples, batch_size=2, wrong_share=1.5)
 
 
-PROBLEM = {"problem": "What is 2+2?", "solution": "$2+2=\\boxed{4}$", "answer": "4", "subject": "Algebra",
-           "level": 1, "unique_id": "p1"}
+PROBLEM = {
+    "problem": "What is 2+2?",
+    "solution": "$2+2=\\boxed{4}$",
+    "answer": "4",
+    "subject": "Algebra",
+    "level": 1,
+    "unique_id": "p1",
+}
 
 
 def test_records_read_back_as_unlabelled_phase2_records(tmp_path):
@@ -93,8 +112,13 @@ def test_records_read_back_as_unlabelled_phase2_records(tmp_path):
     assert first.question.pre_generated_answer == "5" and first.question.pre_generated_verifier_score == 0.9
     assert [(a.completion_index, a.rating) for a in first.pre_generated_alignment()] == [(0, None)] * 3
     raw = json.loads(path.read_text().splitlines()[0])
-    assert raw["selection"] == {"problem_id": "p1", "sample_id": 1, "correct": False, "score_column": "prm",
-                                "reason": WRONG_ANSWER}
+    assert raw["selection"] == {
+        "problem_id": "p1",
+        "sample_id": 1,
+        "correct": False,
+        "score_column": "prm",
+        "reason": WRONG_ANSWER,
+    }
     # Unrated, they teach a PRM nothing yet: preprocessing keeps no example from them.
     settings = PreprocessSettings(exclude_math500=False)
     stats = SplitStats(settings)
@@ -109,8 +133,17 @@ def test_unknown_problem_is_named():
 
 def sample_record(sample_id: int, correct: bool, score) -> dict:
     answer = "4" if correct else "5"
-    return {"problem_id": "p1", "sample_id": sample_id, "greedy": False, "text": TEXT, "answer": answer,
-            "correct": correct, "num_tokens": 12, "finish_reason": "stop", "prm": score}
+    return {
+        "problem_id": "p1",
+        "sample_id": sample_id,
+        "greedy": False,
+        "text": TEXT,
+        "answer": answer,
+        "correct": correct,
+        "num_tokens": 12,
+        "finish_reason": "stop",
+        "prm": score,
+    }
 
 
 def test_read_scored_samples_errors_name_file_and_line(tmp_path):
@@ -131,14 +164,28 @@ def test_script_writes_the_batch(tmp_path):
     dataset = tmp_path / "math_train.jsonl"
     write_jsonl(dataset, [PROBLEM])
     out = tmp_path / "to_label.jsonl"
-    command = [sys.executable, str(ROOT / "scripts" / "select_for_labelling.py"), "--samples", str(samples),
-               "--dataset", str(dataset), "--scores", "--out", str(out), "--settings",
-               json.dumps({"score": "prm", "batch_size": 5, "wrong_share": 0.8, "max_per_problem": None, "generation": 1})]
+    command = [
+        sys.executable,
+        str(ROOT / "scripts" / "select_for_labelling.py"),
+        "--samples",
+        str(samples),
+        "--dataset",
+        str(dataset),
+        "--scores",
+        "--out",
+        str(out),
+        "--settings",
+        json.dumps({"score": "prm", "batch_size": 5, "wrong_share": 0.8, "max_per_problem": None, "generation": 1}),
+    ]
     subprocess.run(command, check=True, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
     records = [json.loads(line) for line in out.read_text().splitlines()]
     # Wrong answers are ids 1, 2, 4, 5, 7 (not multiples of 3); round(0.8 * 5) = 4 of them by score
     # (7, 5, 4, 2), then the best of the rest: id 6 (0.6).
     assert [(r["selection"]["sample_id"], r["selection"]["reason"]) for r in records] == [
-        (7, WRONG_ANSWER), (5, WRONG_ANSWER), (4, WRONG_ANSWER), (2, WRONG_ANSWER), (6, OTHER)
+        (7, WRONG_ANSWER),
+        (5, WRONG_ANSWER),
+        (4, WRONG_ANSWER),
+        (2, WRONG_ANSWER),
+        (6, OTHER),
     ]
     assert len(load_prm800k(out)) == 5

@@ -76,7 +76,8 @@ def _named_attacks(sentinel: str) -> list[str]:
         "(x+1)^{1000}-(x-1)^{1000}",
         "\\sin(10^{100})",
         "e^{e^{e^{e^{e}}}}",
-        "\\begin{pmatrix}" + "\\\\".join(" & ".join(f"x_{{{i}{j}}}" for j in range(12)) for i in range(12))
+        "\\begin{pmatrix}"
+        + "\\\\".join(" & ".join(f"x_{{{i}{j}}}" for j in range(12)) for i in range(12))
         + "\\end{pmatrix}^{-1}",
         "1/0",
         "0^{-1}",
@@ -104,18 +105,65 @@ def _named_attacks(sentinel: str) -> list[str]:
 def _generated(count: int, seed: int = 20240601) -> list[str]:
     """Random token soup, random unicode/control characters, and numeric LaTeX."""
     rng = random.Random(seed)
-    tokens = ["\\frac{", "}", "{", "^", "_", "\\sqrt{", "9", "10", "(", ")", "[", "]", "+", "-", "*", "/", "!", "x",
-              "\\pi", "e", "\\infty", ",", "=", "\\boxed{", "\\left(", "\\right)", "\\text{", "%", "$", ".", " ",
-              "\\cdot", "\\times", "\\{", "\\}", "\\le", "\\cup", "__import__", "'os'", "exec", "lambda", "**",
-              "\n", "#### ", "# Answer", "<<", ">>"]
+    tokens = [
+        "\\frac{",
+        "}",
+        "{",
+        "^",
+        "_",
+        "\\sqrt{",
+        "9",
+        "10",
+        "(",
+        ")",
+        "[",
+        "]",
+        "+",
+        "-",
+        "*",
+        "/",
+        "!",
+        "x",
+        "\\pi",
+        "e",
+        "\\infty",
+        ",",
+        "=",
+        "\\boxed{",
+        "\\left(",
+        "\\right)",
+        "\\text{",
+        "%",
+        "$",
+        ".",
+        " ",
+        "\\cdot",
+        "\\times",
+        "\\{",
+        "\\}",
+        "\\le",
+        "\\cup",
+        "__import__",
+        "'os'",
+        "exec",
+        "lambda",
+        "**",
+        "\n",
+        "#### ",
+        "# Answer",
+        "<<",
+        ">>",
+    ]
     strings = []
     for index in range(count):
         kind = index % 3
         if kind == 0:
             strings.append("".join(rng.choice(tokens) for _ in range(rng.randint(1, 40))))
         elif kind == 1:
-            code_points = [rng.choice([rng.randint(0, 31), rng.randint(32, 0x2FFF), rng.randint(0x1F300, 0x1FAFF)])
-                           for _ in range(rng.randint(1, 30))]
+            code_points = [
+                rng.choice([rng.randint(0, 31), rng.randint(32, 0x2FFF), rng.randint(0x1F300, 0x1FAFF)])
+                for _ in range(rng.randint(1, 30))
+            ]
             strings.append("".join(map(chr, code_points)))
         else:
             opener, closer = rng.choice([("\\frac{", "}{7}"), ("(", ")"), ("\\sqrt{", "}"), ("", "")])

@@ -104,8 +104,7 @@ def test_evaluate_agrees_with_fraction_arithmetic_and_formatting_round_trips():
         # Independent oracle: the same expression with every literal as a Fraction,
         # evaluated by Python (safe: the test generated the string).
         oracle_source = "".join(
-            f"Fraction('{token}')" if token[:1].isdigit() or token[:1] == "." else token
-            for token in _tokens(expr)
+            f"Fraction('{token}')" if token[:1].isdigit() or token[:1] == "." else token for token in _tokens(expr)
         )
         try:
             expected = eval(oracle_source, {"Fraction": Fraction})  # noqa: S307 - test-generated

@@ -8,8 +8,8 @@ from fractions import Fraction
 import pytest
 
 from stepwise.answers import AnswerChecker, gsm8k_equal, parse_gsm8k_number
-from stepwise.selection import pairwise_grouper
 from stepwise.answers import check as check_module
+from stepwise.selection import pairwise_grouper
 
 # (pred, ref). Every pair is accepted by the checker and, with the fast path
 # off, by math-verify itself, so the glue does not depend on string identity.
@@ -240,12 +240,53 @@ def test_long_and_malformed_answers_get_only_the_fast_path():
 GROUPING_CASES = [
     # spellings of one number, a far one, a percentage (math-verify: 50% equals both 50 and 0.5), an interval,
     # a relation whose right side is a number, sets, text, unparsable answers, identical unparsable ones
-    ["\\frac12", "0.5", None, "2", "1/2", "2.0", "-2", "0.5", "50\\%", "50", "x=2", "(0, 1]", "\\{1,2\\}", "2,1",
-     "\\text{(B)}", "B", "\\frac{", "\\frac{", "))", "0.5000001", "0.49", "\\sqrt{2}", "1.414214", "1.4142", "\\pi"],
+    [
+        "\\frac12",
+        "0.5",
+        None,
+        "2",
+        "1/2",
+        "2.0",
+        "-2",
+        "0.5",
+        "50\\%",
+        "50",
+        "x=2",
+        "(0, 1]",
+        "\\{1,2\\}",
+        "2,1",
+        "\\text{(B)}",
+        "B",
+        "\\frac{",
+        "\\frac{",
+        "))",
+        "0.5000001",
+        "0.49",
+        "\\sqrt{2}",
+        "1.414214",
+        "1.4142",
+        "\\pi",
+    ],
     ["3", "3.0", "x = 3", "\\frac{6}{2}", "3.0001", "3.00000001", "1000", "1,000", "10^3", "999.99995", None],
     # words (read as products of letters), the letter e (math-verify: Euler's number), assignments, a set of one
-    ["I could not solve it", "5", "see above", "e", "2.718282", "\\text{five}", "x=5", "y = 5", "x = 6", "5.0000001",
-     "\\sin^2 x + \\cos^2 x", "1", "\\{3\\}", "3", "\\text{E}", "see above"],
+    [
+        "I could not solve it",
+        "5",
+        "see above",
+        "e",
+        "2.718282",
+        "\\text{five}",
+        "x=5",
+        "y = 5",
+        "x = 6",
+        "5.0000001",
+        "\\sin^2 x + \\cos^2 x",
+        "1",
+        "\\{3\\}",
+        "3",
+        "\\text{E}",
+        "see above",
+    ],
 ]
 
 
@@ -264,7 +305,9 @@ def test_grouping_settles_pairs_without_checks_and_agrees_with_pairwise():
 
 def test_grouping_gsm8k():
     with AnswerChecker(kind="gsm8k") as checker:
-        assert checker.group_many([["18", "$18.00", "17", None, "18 dollars", "abc", "abc"]]) == [[0, 0, 1, None, 0, 2, 2]]
+        assert checker.group_many([["18", "$18.00", "17", None, "18 dollars", "abc", "abc"]]) == [
+            [0, 0, 1, None, 0, 2, 2]
+        ]
 
 
 def test_bad_arguments_are_named():

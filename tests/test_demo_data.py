@@ -30,8 +30,8 @@ from stepwise.demo.templates import gsm8k_checks, gsm8k_stories, math_algebra, m
 from stepwise.demo.templates.gsm8k_base import Template
 from stepwise.demo.templates.math_base import MathTemplate
 from stepwise.demo.truth import judge_steps, latex_value
-from stepwise.step_metrics import first_error
 from stepwise.io import DataError, read_jsonl
+from stepwise.step_metrics import first_error
 from stepwise.steps import split_steps
 
 SEED = 11
@@ -292,7 +292,9 @@ def test_color_pair_shows_a_wrong_guess_in_its_check():
         for wrong in set(pairs) - set(right):  # every other guess: named and counted in its own text, judged wrong
             change = Change(0, "-", ("total", *wrong))
             lines, _ = render_solution(program, "latex", change=change)
-            names = re.match(r"The (\w+) \$(\d+)\$ and (\w+) \$(\d+)\$ \w+ leave \$[^$]* = (-?\d+)\$", lines[0]).groups()
+            names = re.match(
+                r"The (\w+) \$(\d+)\$ and (\w+) \$(\d+)\$ \w+ leave \$[^$]* = (-?\d+)\$", lines[0]
+            ).groups()
             assert names[0::2][:2] == wrong and [Fraction(n) for n in names[1:4:2]] == [counts[w] for w in wrong]
             assert Fraction(names[4]) == total - counts[wrong[0]] - counts[wrong[1]] != 0
             assert judge_steps(record["demo"], lines[:1], "prm800k") == [False]

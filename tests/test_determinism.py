@@ -55,8 +55,14 @@ def weight_digests(folder: Path) -> dict[str, str]:
 def _train_in_new_process(snippet: str, model: Path, out: Path) -> None:
     code = "import sys\nmodel, out = sys.argv[1], sys.argv[2]\n" + snippet
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
-    result = subprocess.run([sys.executable, "-c", code, str(model), str(out)], capture_output=True, text=True,
-                            cwd=ROOT, env=env, timeout=600)
+    result = subprocess.run(
+        [sys.executable, "-c", code, str(model), str(out)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=600,
+    )
     assert result.returncode == 0, result.stderr[-3000:]
 
 
@@ -81,8 +87,13 @@ def test_training_twice_in_separate_processes_gives_identical_weights(trainer, t
 
 def _outputs(results: Path) -> dict[str, str]:
     """sha256 of the run's weights, samples, score files and tables (not logs, benchmarks or checkpoints)."""
-    wanted = [p for p in results.rglob("*") if p.is_file() and p.suffix in (".safetensors", ".jsonl", ".csv", ".md")
-              and not {"logs", "benchmarks", "checkpoints"} & set(p.relative_to(results).parts)]
+    wanted = [
+        p
+        for p in results.rglob("*")
+        if p.is_file()
+        and p.suffix in (".safetensors", ".jsonl", ".csv", ".md")
+        and not {"logs", "benchmarks", "checkpoints"} & set(p.relative_to(results).parts)
+    ]
     return {str(p.relative_to(results)): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(wanted)}
 
 

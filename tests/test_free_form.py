@@ -75,11 +75,22 @@ RELATIONS = [
 
 # Matrices and vectors inside prose.
 MATRICES = [
-    ("The matrix is $\\begin{pmatrix} 1 & 2 \\\\ 3 & 4 \\end{pmatrix}$.", "\\begin{pmatrix}1&2\\\\3&4\\end{pmatrix}", True),
-    ("Thus $A^{-1} = \\begin{bmatrix} 2 & 0 \\\\ 0 & 2 \\end{bmatrix}$ as claimed.",
-     "\\begin{pmatrix} 2 & 0 \\\\ 0 & 2 \\end{pmatrix}", True),
+    (
+        "The matrix is $\\begin{pmatrix} 1 & 2 \\\\ 3 & 4 \\end{pmatrix}$.",
+        "\\begin{pmatrix}1&2\\\\3&4\\end{pmatrix}",
+        True,
+    ),
+    (
+        "Thus $A^{-1} = \\begin{bmatrix} 2 & 0 \\\\ 0 & 2 \\end{bmatrix}$ as claimed.",
+        "\\begin{pmatrix} 2 & 0 \\\\ 0 & 2 \\end{pmatrix}",
+        True,
+    ),
     ("The vector is $\\begin{pmatrix} 3 \\\\ -1 \\end{pmatrix}$.", "\\begin{pmatrix} 3 \\\\ -1 \\end{pmatrix}", True),
-    ("The matrix is $\\begin{pmatrix} 1 & 2 \\\\ 3 & 4 \\end{pmatrix}$.", "\\begin{pmatrix}1&2\\\\4&3\\end{pmatrix}", False),
+    (
+        "The matrix is $\\begin{pmatrix} 1 & 2 \\\\ 3 & 4 \\end{pmatrix}$.",
+        "\\begin{pmatrix}1&2\\\\4&3\\end{pmatrix}",
+        False,
+    ),
     ("The vector is $\\begin{pmatrix} 3 \\\\ -1 \\end{pmatrix}$.", "\\begin{pmatrix} -1 \\\\ 3 \\end{pmatrix}", False),
     ("The matrix is $\\begin{pmatrix} 1 & 0 \\\\ 0 & 1 \\end{pmatrix}$.", "1", False),
 ]
@@ -121,9 +132,15 @@ LINES_AND_STOPS = [
     ("Final Answer $9\n$", "9", False),
 ]
 
-KINDS = {"inline_and_display": INLINE_AND_DISPLAY, "several_boxes": SEVERAL_BOXES, "relations": RELATIONS,
-         "matrices": MATRICES, "decimal_commas": DECIMAL_COMMAS, "own_formats": OWN_FORMATS,
-         "lines_and_stops": LINES_AND_STOPS}
+KINDS = {
+    "inline_and_display": INLINE_AND_DISPLAY,
+    "several_boxes": SEVERAL_BOXES,
+    "relations": RELATIONS,
+    "matrices": MATRICES,
+    "decimal_commas": DECIMAL_COMMAS,
+    "own_formats": OWN_FORMATS,
+    "lines_and_stops": LINES_AND_STOPS,
+}
 
 
 def test_there_are_enough_cases_of_each_kind():
@@ -142,8 +159,11 @@ def checker():
 def test_free_form_answers_check_as_expected(checker, kind):
     cases = KINDS[kind]
     answers = checker.extract_many([text for text, _, _ in cases])
-    wrong = [(text[-70:], reference, answer, expected) for (text, reference, expected), answer in zip(cases, answers)
-             if (answer is not None and checker.equal(answer, reference)) != expected]
+    wrong = [
+        (text[-70:], reference, answer, expected)
+        for (text, reference, expected), answer in zip(cases, answers)
+        if (answer is not None and checker.equal(answer, reference)) != expected
+    ]
     assert wrong == []
 
 
@@ -156,8 +176,11 @@ def test_only_the_end_of_a_long_text_is_read(checker):
 
 def test_gsm8k_answers_from_free_form_text():
     with AnswerChecker(kind="gsm8k") as gsm8k:
-        texts = ["Janet sells 16 - 3 - 4 = 9 eggs, so she makes 9 * 2 = \\$18 every day.\nThe final answer is $18$.",
-                 "The answer is 1,200 dollars.", "So the final answer is \\boxed{42}."]
+        texts = [
+            "Janet sells 16 - 3 - 4 = 9 eggs, so she makes 9 * 2 = \\$18 every day.\nThe final answer is $18$.",
+            "The answer is 1,200 dollars.",
+            "So the final answer is \\boxed{42}.",
+        ]
         assert gsm8k.check_many(zip(gsm8k.extract_many(texts), ["18", "1200", "42"])) == [True, True, True]
         assert gsm8k.stats.worker_extractions == 3
 

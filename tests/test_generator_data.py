@@ -22,8 +22,8 @@ from stepwise.generator_data import (
 )
 from stepwise.io import read_jsonl, write_jsonl
 from stepwise.prompts import math_prompt
-from stepwise.sampling.base import Generation, SamplingParams
 from stepwise.registry import get_task
+from stepwise.sampling.base import Generation, SamplingParams
 from tests.workflow import ROOT
 
 
@@ -85,7 +85,7 @@ def test_only_correct_distinct_samples_are_kept_and_counted():
     task = get_task("math")
     with AnswerChecker(kind="math") as checker:
         examples, counts = fewshot_examples(sampler, problems, settings, task.extract, checker.equal)
-    (prompts, params), = sampler.calls
+    ((prompts, params),) = sampler.calls
     assert len(prompts) == 3 and params.n == 4 and params.temperature == settings.temperature
     assert dict(counts) == {"problems": 3, "samples": 12, "with_answer": 9, "correct": 4, "kept": 3, "problems_kept": 2}
     assert [e["prompt"] for e in examples] == [math_prompt(targets[i].problem) for i in (0, 2, 2)]
@@ -106,14 +106,28 @@ def test_fewshot_path_runs_with_a_tiny_prompted_model_and_keeps_only_correct_ans
     dataset = tmp_path / "math_train.jsonl"
     write_jsonl(dataset, [problem(i, str(2 + i % 2)).to_record() for i in range(13)])
     problems = load_math(dataset)
-    settings = {"source": "fewshot", "model": str(tmp_path / "prompted"), "k": 1, "n": 4, "temperature": 0.5,
-                "max_tokens": 48, "problems": None, "seed": 0}
+    settings = {
+        "source": "fewshot",
+        "model": str(tmp_path / "prompted"),
+        "k": 1,
+        "n": 4,
+        "temperature": 0.5,
+        "max_tokens": 48,
+        "problems": None,
+        "seed": 0,
+    }
     exemplars, targets = split_exemplars(problems, settings["k"], settings["seed"])
     always_two = "Add zero to the number.\n# Answer\n\n2"
     shots = [{"prompt": fewshot_prompt(exemplars, p), "completion": always_two} for p in targets]
     tiny = tmp_path / "tiny"
-    arch = TinyArchitecture(vocab_size=300, hidden_size=64, intermediate_size=128, num_hidden_layers=2,
-                            num_attention_heads=2, num_key_value_heads=2)
+    arch = TinyArchitecture(
+        vocab_size=300,
+        hidden_size=64,
+        intermediate_size=128,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        num_key_value_heads=2,
+    )
     build_tiny_model([e["prompt"] + e["completion"] for e in shots], tiny, arch)
     train_sft(tiny, shots, tmp_path / "prompted", SFTSettings(epochs=20, learning_rate=5e-3, batch_size=4))
 
@@ -121,9 +135,22 @@ def test_fewshot_path_runs_with_a_tiny_prompted_model_and_keeps_only_correct_ans
     sampling = {"backend": "hf", "batch_size": 32, "gpu_memory_utilization": 0.3, "max_model_len": None}
     base = tmp_path / "base.json"  # the base-model pointer; unused, since the prompted model is a folder
     base.write_text(json.dumps({"model": str(tiny)}))
-    command = [sys.executable, str(ROOT / "scripts" / "sft_data_fewshot.py"), "--task", "math", "--dataset",
-               str(dataset), "--base", str(base), "--gpus", "0", "--out", str(out),
-               "--settings", json.dumps({"generator_data": settings, "sampling": sampling})]
+    command = [
+        sys.executable,
+        str(ROOT / "scripts" / "sft_data_fewshot.py"),
+        "--task",
+        "math",
+        "--dataset",
+        str(dataset),
+        "--base",
+        str(base),
+        "--gpus",
+        "0",
+        "--out",
+        str(out),
+        "--settings",
+        json.dumps({"generator_data": settings, "sampling": sampling}),
+    ]
     result = subprocess.run(command, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert result.returncode == 0, result.stderr[-3000:]
     line = re.search(r"fewshot: (problems \d+, .*)", result.stderr).group(1)

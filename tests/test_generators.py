@@ -18,8 +18,16 @@ from stepwise.io import DataError
 from stepwise.registry import get_task
 from tests.public_prms import CHATML, tiny_tokenizer
 
-SETTINGS = {"source": "pretrained", "model": "some/model", "revision": None, "prompt": "fewshot", "system_prompt": None,
-            "fewshot": 2, "step_format": "paragraphs", "stop": ["</s>"]}
+SETTINGS = {
+    "source": "pretrained",
+    "model": "some/model",
+    "revision": None,
+    "prompt": "fewshot",
+    "system_prompt": None,
+    "fewshot": 2,
+    "step_format": "paragraphs",
+    "stop": ["</s>"],
+}
 GOLD = [{"prompt": f"Question: q{i}\nAnswer:\n", "completion": f"s{i}\n#### {i}"} for i in range(5)]
 
 
@@ -29,21 +37,24 @@ def test_fewshot_prompting_takes_the_first_solved_problems_and_stops_at_a_next_p
     assert prompting.stop == ("</s>", "\n\nQuestion:")
     assert pretrained_prompting(SETTINGS, get_task("math"), GOLD).stop[-1] == "\n\nProblem:"
     prompt = render_prompt(prompting, get_task("gsm8k"), "What is 2 + 3?")
-    assert prompt == "Question: q0\nAnswer:\ns0\n#### 0\n\nQuestion: q1\nAnswer:\ns1\n#### 1\n\nQuestion: What is 2 + 3?\nAnswer:\n"
+    exemplars = "Question: q0\nAnswer:\ns0\n#### 0\n\nQuestion: q1\nAnswer:\ns1\n#### 1\n\n"
+    assert prompt == exemplars + "Question: What is 2 + 3?\nAnswer:\n"
     with pytest.raises(DataError, match="gsm8k.generator.fewshot = 2 exemplars, but the training set has 1"):
         pretrained_prompting(SETTINGS, get_task("gsm8k"), GOLD[:1])
 
 
 def test_chat_prompting_renders_the_template_with_one_bos(tmp_path):
-    tokenizer = tiny_tokenizer(special=["<|im_start|>", "<|im_end|>"],
-                               chat_template="{{ bos_token }}" + CHATML)
+    tokenizer = tiny_tokenizer(special=["<|im_start|>", "<|im_end|>"], chat_template="{{ bos_token }}" + CHATML)
     prompting = pretrained_prompting({**SETTINGS, "prompt": "chat", "system_prompt": "Be brief."}, get_task("math"), [])
     assert prompting.exemplars == () and prompting.stop == ("</s>",)
     text = render_prompt(prompting, get_task("math"), "What is 2 + 3?", tokenizer)
-    assert text == ("<|endoftext|><|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\nWhat is 2 + 3?<|im_end|>\n"
-                    "<|im_start|>assistant\n")  # this tokenizer adds no bos of its own: the template's stays
+    assert text == (
+        "<|endoftext|><|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\nWhat is 2 + 3?<|im_end|>\n"
+        "<|im_start|>assistant\n"
+    )  # this tokenizer adds no bos of its own: the template's stays
     tokenizer._tokenizer.post_processor = __import__("tokenizers").processors.TemplateProcessing(
-        single="<|endoftext|> $A", special_tokens=[("<|endoftext|>", tokenizer.bos_token_id)])
+        single="<|endoftext|> $A", special_tokens=[("<|endoftext|>", tokenizer.bos_token_id)]
+    )
     again = render_prompt(prompting, get_task("math"), "What is 2 + 3?", tokenizer)
     assert again == text.removeprefix("<|endoftext|>")  # the tokenizer adds it back: not twice
     assert tokenizer(again)["input_ids"].count(tokenizer.bos_token_id) == 1

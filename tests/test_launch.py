@@ -55,8 +55,10 @@ def test_claimed_gpus_stay_locked_while_the_script_runs(monkeypatch, tmp_path):
     monkeypatch.setattr(launch, "LOCK_DIR", tmp_path / "locks")
     monkeypatch.setattr(launch, "gpu_count", lambda: 2)
     script, go = tmp_path / "job.py", tmp_path / "go"
-    script.write_text(f"import os, pathlib, time\nprint(os.environ['CUDA_VISIBLE_DEVICES'], flush=True)\n"
-                      f"while not pathlib.Path({str(go)!r}).exists(): time.sleep(0.05)\n")
+    script.write_text(
+        f"import os, pathlib, time\nprint(os.environ['CUDA_VISIBLE_DEVICES'], flush=True)\n"
+        f"while not pathlib.Path({str(go)!r}).exists(): time.sleep(0.05)\n"
+    )
     command, env, held = launch.prepare(["--gpus", "1", str(script)])
     assert env["CUDA_VISIBLE_DEVICES"] == "0" and held
     # main() execs the script, which inherits the lock; here a child process stands in for it.
@@ -78,6 +80,10 @@ def test_claimed_gpus_stay_locked_while_the_script_runs(monkeypatch, tmp_path):
 def test_the_launcher_runs_a_script_end_to_end(tmp_path):
     script = tmp_path / "job.py"
     script.write_text("import sys; print('args', sys.argv[1:])\n")
-    out = subprocess.run([sys.executable, "-m", "stepwise.launch", "--gpus", "0", str(script), "--task", "gsm8k"],
-                         capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "stepwise.launch", "--gpus", "0", str(script), "--task", "gsm8k"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert "args ['--task', 'gsm8k']" in out.stdout

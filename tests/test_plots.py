@@ -10,13 +10,28 @@ import pandas as pd
 
 from stepwise.evaluation import method_family, method_styles, plot_panels
 
-MATH_METHODS = ["greedy", "majority", "weighted_majority", "orm", "prm800k_prm_prod", "prm800k_prm_min",
-                "prm800k_prm_last", "shepherd_prm_prod", "shepherd_prm_min", "shepherd_prm_last", "chance", "pass@n"]
+MATH_METHODS = [
+    "greedy",
+    "majority",
+    "weighted_majority",
+    "orm",
+    "prm800k_prm_prod",
+    "prm800k_prm_min",
+    "prm800k_prm_last",
+    "shepherd_prm_prod",
+    "shepherd_prm_min",
+    "shepherd_prm_last",
+    "chance",
+    "pass@n",
+]
 
 
 def _look(style: dict) -> tuple:
-    return (tuple(style["color"]) if not isinstance(style["color"], str) else style["color"], str(style["linestyle"]),
-            style["marker"])
+    return (
+        tuple(style["color"]) if not isinstance(style["color"], str) else style["color"],
+        str(style["linestyle"]),
+        style["marker"],
+    )
 
 
 def test_families_get_colours_and_aggregations_line_styles():
@@ -36,8 +51,9 @@ def test_a_method_has_one_look_across_panels(tmp_path, monkeypatch):
     import matplotlib.pyplot as plt
 
     def table(methods):
-        return pd.DataFrame([{"method": m, "n": n, "accuracy": 0.1 * i, "std": 0.0}
-                             for i, m in enumerate(methods) for n in (1, 2, 4)])
+        return pd.DataFrame(
+            [{"method": m, "n": n, "accuracy": 0.1 * i, "std": 0.0} for i, m in enumerate(methods) for n in (1, 2, 4)]
+        )
 
     drawn = {}
     original = plt.Axes.plot
@@ -47,8 +63,13 @@ def test_a_method_has_one_look_across_panels(tmp_path, monkeypatch):
         return original(ax, *args, label=label, **kwargs)
 
     monkeypatch.setattr(plt.Axes, "plot", record)
-    plot_panels({"GSM8K": table(["greedy", "verifier", "shepherd_prm_min", "pass@n"]),
-                 "MATH": table(["greedy", "orm", "shepherd_prm_min", "pass@n"])}, tmp_path / "plot.png")
+    plot_panels(
+        {
+            "GSM8K": table(["greedy", "verifier", "shepherd_prm_min", "pass@n"]),
+            "MATH": table(["greedy", "orm", "shepherd_prm_min", "pass@n"]),
+        },
+        tmp_path / "plot.png",
+    )
     assert (tmp_path / "plot.png").stat().st_size > 0
     assert set(drawn) == {"greedy", "verifier", "orm", "shepherd_prm_min", "pass@n"}
     assert all(len(looks) == 1 for looks in drawn.values()), drawn

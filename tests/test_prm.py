@@ -17,9 +17,9 @@ import torch
 import torch.nn.functional as F
 
 from stepwise.data.stepwise_formats import StepwiseExample, read_trl, write_trl
+from stepwise.demo.truth import true_step_labels
 from stepwise.io import DataError, read_jsonl, write_jsonl
 from stepwise.prompts import math_prompt
-from stepwise.demo.truth import true_step_labels
 from stepwise.scoring.prm import score_steps
 from stepwise.step_metrics import auroc, labelled_example_steps, sample_steps, step_metrics
 from stepwise.training.checkpoints import claim_checkpoint_dir
@@ -48,7 +48,9 @@ ROOT = Path(__file__).resolve().parents[1]
 NAMES = ["Ann", "Bob", "Cy", "Dee", "Eve", "Fay", "Gus", "Hal"]
 GOOD_WORDS = ["add", "take", "count", "double", "halve", "keep"]
 WRONG_WORD, NEUTRAL_WORD = "oops", "maybe"  # a step containing the word is wrong / neutral
-FAST = PRMSettings(epochs=3, learning_rate=3e-3, batch_size=16, max_length=128, lr_scheduler="constant", logging_steps=50)
+FAST = PRMSettings(
+    epochs=3, learning_rate=3e-3, batch_size=16, max_length=128, lr_scheduler="constant", logging_steps=50
+)
 
 
 def toy_examples(n: int, seed: int, neutral: bool = False) -> list[StepwiseExample]:
@@ -192,14 +194,15 @@ def test_windows_hold_every_step_once_and_fit():
 @pytest.mark.slow
 def test_a_solution_longer_than_max_length_scores_every_step_in_its_window(trained, tmp_path):
     model, tokenizer, settings = load_prm(trained)
-    example = StepwiseExample(toy_examples(1, seed=7)[0].prompt, tuple(f"We {w} 3 pens." for w in ["add", "oops"] * 4),
-                              (True, False) * 4)
+    example = StepwiseExample(
+        toy_examples(1, seed=7)[0].prompt, tuple(f"We {w} 3 pens." for w in ["add", "oops"] * 4), (True, False) * 4
+    )
     encoded = encode_steps(tokenizer, example.prompt, example.steps, single_token_id(tokenizer, settings.step_marker))
     short = replace(settings, max_length=len(encoded.input_ids) // 2)
     windows = step_windows(encoded.step_ends, short.max_length)
     assert len(windows) >= 2
     save_prm(model, tokenizer, short, tmp_path / "short")
-    windowed, = _score(tmp_path / "short", [example])
+    (windowed,) = _score(tmp_path / "short", [example])
     assert len(windowed) == len(example.steps)
     # Each step's score is read at its marker within its own window, as the model sees that window alone.
     for start, end, steps in windows:
@@ -227,8 +230,8 @@ def test_scores_do_not_depend_on_the_batch(trained):
 def test_solution_texts_are_split_in_the_step_format(trained):
     example = toy_examples(1, seed=9)[0]
     text = "\n".join(example.steps) + "\n# Answer\n\n3"
-    from_text, = score_steps(trained, [example.prompt], [text], step_format="prm800k")
-    from_steps, = score_steps(trained, [example.prompt], [[*example.steps, "# Answer\n\n3"]])
+    (from_text,) = score_steps(trained, [example.prompt], [text], step_format="prm800k")
+    (from_steps,) = score_steps(trained, [example.prompt], [[*example.steps, "# Answer\n\n3"]])
     assert from_text == pytest.approx(from_steps, abs=1e-6) and len(from_text) == len(example.steps) + 1
     assert len(score_steps(trained, [example.prompt], [""], step_format="prm800k")[0]) == 1
 
@@ -258,18 +261,51 @@ def test_scripts_train_score_and_measure(toy_model, tmp_path):
     settings = {"epochs": 1, "learning_rate": 3e-3, "batch_size": 16, "max_length": 128}
     checkpoints = claim_checkpoint_dir(tmp_path / "checkpoints", {"settings": {**settings, "epochs": 2}})
     (checkpoints / "checkpoint-3").mkdir()  # left by a killed run with other settings; resuming it would fail
-    _run("train_prm.py", "--data", tmp_path / "train.jsonl", "--model", toy_model, "--settings", json.dumps(settings),
-         "--out", tmp_path / "prm", "--checkpoints", checkpoints)
+    _run(
+        "train_prm.py",
+        "--data",
+        tmp_path / "train.jsonl",
+        "--model",
+        toy_model,
+        "--settings",
+        json.dumps(settings),
+        "--out",
+        tmp_path / "prm",
+        "--checkpoints",
+        checkpoints,
+    )
     assert load_prm(tmp_path / "prm")[2].epochs == 1 and not checkpoints.exists()
 
     test = toy_examples(3, seed=12)
-    problems = [{"problem": f"problem {i}", "solution": "", "answer": "3", "subject": "Algebra", "level": 1,
-                 "unique_id": f"p{i}"} for i in range(len(test))]
+    problems = [
+        {
+            "problem": f"problem {i}",
+            "solution": "",
+            "answer": "3",
+            "subject": "Algebra",
+            "level": 1,
+            "unique_id": f"p{i}",
+        }
+        for i in range(len(test))
+    ]
     write_jsonl(tmp_path / "problems.jsonl", problems)
     samples = [{"problem_id": f"p{i}", "sample_id": 0, "text": "\n".join(e.steps)} for i, e in enumerate(test)]
     write_jsonl(tmp_path / "samples.jsonl", samples)
-    _run("score_steps.py", "--samples", tmp_path / "samples.jsonl", "--task", "math", "--dataset",
-         tmp_path / "problems.jsonl", "--prm", tmp_path / "prm", "--settings", SAMPLE_SCORING, "--out", tmp_path / "scored.jsonl")
+    _run(
+        "score_steps.py",
+        "--samples",
+        tmp_path / "samples.jsonl",
+        "--task",
+        "math",
+        "--dataset",
+        tmp_path / "problems.jsonl",
+        "--prm",
+        tmp_path / "prm",
+        "--settings",
+        SAMPLE_SCORING,
+        "--out",
+        tmp_path / "scored.jsonl",
+    )
     scored = read_jsonl(tmp_path / "scored.jsonl")
     prompts = [math_prompt(p["problem"]) for p in problems]
     expected = score_steps(tmp_path / "prm", prompts, [e.steps for e in test])
@@ -281,13 +317,30 @@ def test_scripts_train_score_and_measure(toy_model, tmp_path):
     ]
 
     write_trl(tmp_path / "test.jsonl", test)
-    _run("score_steps.py", "--stepwise", tmp_path / "test.jsonl", "--prm", tmp_path / "prm", "--settings", SCORING,
-         "--out", tmp_path / "test_scored.jsonl")
+    _run(
+        "score_steps.py",
+        "--stepwise",
+        tmp_path / "test.jsonl",
+        "--prm",
+        tmp_path / "prm",
+        "--settings",
+        SCORING,
+        "--out",
+        tmp_path / "test_scored.jsonl",
+    )
     scores, labels = labelled_example_steps(read_trl(tmp_path / "test_scored.jsonl"), "prm_steps")
     assert labels == [list(e.labels) for e in test] and [len(s) for s in scores] == [len(e.steps) for e in test]
-    _run("step_metrics.py", "--stepwise", tmp_path / "test_scored.jsonl", "--json", tmp_path / "metrics.json",
-         "--settings", json.dumps({"column": "prm_steps", "threshold": 0.5, "title": "PRM step-level metrics"}),
-         "--markdown", tmp_path / "metrics.md")
+    _run(
+        "step_metrics.py",
+        "--stepwise",
+        tmp_path / "test_scored.jsonl",
+        "--json",
+        tmp_path / "metrics.json",
+        "--settings",
+        json.dumps({"column": "prm_steps", "threshold": 0.5, "title": "PRM step-level metrics"}),
+        "--markdown",
+        tmp_path / "metrics.md",
+    )
     metrics = json.loads((tmp_path / "metrics.json").read_text())
     expected = step_metrics(scores, labels)
     assert metrics["step_accuracy"] == pytest.approx(expected["step_accuracy"])
@@ -296,19 +349,30 @@ def test_scripts_train_score_and_measure(toy_model, tmp_path):
 
 
 def test_aggregate_script_adds_one_solution_score_per_aggregation(tmp_path):
-    samples = [{"problem_id": "p", "sample_id": 0, "steps": [0.5, 0.8], "text": "a"},
-               {"problem_id": "p", "sample_id": 1, "steps": [0.9], "text": "b"}]
+    samples = [
+        {"problem_id": "p", "sample_id": 0, "steps": [0.5, 0.8], "text": "a"},
+        {"problem_id": "p", "sample_id": 1, "steps": [0.9], "text": "b"},
+    ]
     write_jsonl(tmp_path / "in.jsonl", samples)
     settings = json.dumps({"column": "steps", "aggregations": ["prod", "min", "last"]})
-    _run("aggregate_step_scores.py", "--samples", tmp_path / "in.jsonl", "--settings", settings,
-         "--out", tmp_path / "out.jsonl")
+    _run(
+        "aggregate_step_scores.py",
+        "--samples",
+        tmp_path / "in.jsonl",
+        "--settings",
+        settings,
+        "--out",
+        tmp_path / "out.jsonl",
+    )
     out = read_jsonl(tmp_path / "out.jsonl")
     assert [(s["steps_prod"], s["steps_min"], s["steps_last"]) for s in out] == [(0.4, 0.5, 0.8), (0.9, 0.9, 0.9)]
     assert [{k: v for k, v in s.items() if not k.startswith("steps_")} for s in out] == samples
 
 
 SCORING = json.dumps({"column": "prm_steps", "batch_size": 64, "neutral_is_correct": True})
-SAMPLE_SCORING = json.dumps({**json.loads(SCORING), "step_format": "prm800k"})  # samples split as the generator writes them
+SAMPLE_SCORING = json.dumps(
+    {**json.loads(SCORING), "step_format": "prm800k"}
+)  # samples split as the generator writes them
 
 
 def _run(script: str, *args) -> None:
@@ -330,14 +394,17 @@ def test_settings_are_checked():
     assert PRMSettings().label_tokens == ("+", "-") and PRMSettings(neutral="neutral").label_tokens == ("+", "-", "0")
 
 
-@pytest.mark.parametrize("bad, message", [
-    (StepwiseExample("q", ("a", "b"), (True,)), "2 steps but 1 labels"),
-    (StepwiseExample("q", ("a",), (0.5,)), "hard labels"),
-    (StepwiseExample("q", ("a", "b"), (True, False), {"ratings": [1]}), "one rating per step"),
-    (StepwiseExample("q", ("a", "b"), (True, False), {"ratings": [1, 2]}), "rating 2 must be -1, 0 or 1"),
-    (StepwiseExample("q", ("a", "b"), (True, True), {"ratings": [1, -1]}), "rating 2 is -1 but label 2 is True"),
-    ({"prompt": "q", "completions": ["a"], "labels": [True]}, "StepwiseExample"),
-])
+@pytest.mark.parametrize(
+    "bad, message",
+    [
+        (StepwiseExample("q", ("a", "b"), (True,)), "2 steps but 1 labels"),
+        (StepwiseExample("q", ("a",), (0.5,)), "hard labels"),
+        (StepwiseExample("q", ("a", "b"), (True, False), {"ratings": [1]}), "one rating per step"),
+        (StepwiseExample("q", ("a", "b"), (True, False), {"ratings": [1, 2]}), "rating 2 must be -1, 0 or 1"),
+        (StepwiseExample("q", ("a", "b"), (True, True), {"ratings": [1, -1]}), "rating 2 is -1 but label 2 is True"),
+        ({"prompt": "q", "completions": ["a"], "labels": [True]}, "StepwiseExample"),
+    ],
+)
 def test_bad_examples_are_named(bad, message):
     good = StepwiseExample("q", ("a", "b"), (True, False), {"ratings": [0, -1]})
     assert check_prm_examples([good]) == [[0, -1]]
@@ -382,21 +449,32 @@ def test_step_metrics_on_hand_made_solutions():
     # 5 vs 0.7: 15 of 24. First errors: exact (solution 1), early (2), missed (3); of the two all-correct
     # solutions only the first has nothing flagged.
     assert metrics == {
-        "threshold": 0.5, "n_solutions": 5, "n_steps": 11, "n_correct_steps": 8,
-        "step_accuracy": pytest.approx(7 / 11), "step_auroc": pytest.approx(15 / 24),
-        "n_with_error": 3, "first_error_exact": pytest.approx(1 / 3), "first_error_early": pytest.approx(1 / 3),
-        "first_error_missed": pytest.approx(1 / 3), "n_all_correct": 2, "all_correct_unflagged": 0.5,
+        "threshold": 0.5,
+        "n_solutions": 5,
+        "n_steps": 11,
+        "n_correct_steps": 8,
+        "step_accuracy": pytest.approx(7 / 11),
+        "step_auroc": pytest.approx(15 / 24),
+        "n_with_error": 3,
+        "first_error_exact": pytest.approx(1 / 3),
+        "first_error_early": pytest.approx(1 / 3),
+        "first_error_missed": pytest.approx(1 / 3),
+        "n_all_correct": 2,
+        "all_correct_unflagged": 0.5,
     }
     assert step_metrics(scores, labels, threshold=0.95)["first_error_early"] == 1.0  # every first step flagged
     assert math.isnan(step_metrics([[0.9]], [[True]])["first_error_exact"])
 
 
-@pytest.mark.parametrize("scores, labels, message", [
-    ([[0.5]], [[True], [False]], "1 solutions scored but 2 labelled"),
-    ([[0.5, 0.5]], [[True]], "solution 0: 2 step scores for 1 labelled steps"),
-    ([[1.5]], [[True]], "probabilities"),
-    ([[0.5]], [[1]], "booleans"),
-])
+@pytest.mark.parametrize(
+    "scores, labels, message",
+    [
+        ([[0.5]], [[True], [False]], "1 solutions scored but 2 labelled"),
+        ([[0.5, 0.5]], [[True]], "solution 0: 2 step scores for 1 labelled steps"),
+        ([[1.5]], [[True]], "probabilities"),
+        ([[0.5]], [[1]], "booleans"),
+    ],
+)
 def test_step_metrics_refuse_bad_input(scores, labels, message):
     with pytest.raises(DataError, match=message):
         step_metrics(scores, labels)
@@ -406,8 +484,12 @@ def test_demo_samples_are_judged_step_by_step():
     demo = {"p": {"values": ["3", "4", "7"], "answer_value": "7"}}
     samples = [
         {"problem_id": "p", "sample_id": 0, "text": "We have $3 + 4 = 7$.\n# Answer\n\n7", "s": [0.9, 0.8]},
-        {"problem_id": "p", "sample_id": 1, "text": "We have $3 + 4 = 7$.\nSo $7 + 4 = 12$.\n# Answer\n\n7",
-         "s": [0.9, 0.3, 0.7]},
+        {
+            "problem_id": "p",
+            "sample_id": 1,
+            "text": "We have $3 + 4 = 7$.\nSo $7 + 4 = 12$.\n# Answer\n\n7",
+            "s": [0.9, 0.3, 0.7],
+        },
         {"problem_id": "p", "sample_id": 2, "text": "", "s": [0.5]},
     ]
     solutions, scores, skipped = sample_steps(samples, "s", "prm800k")

@@ -81,7 +81,13 @@ def test_written_examples_read_back_in_the_trl_format(tmp_path):
     back = read_trl(out)
     assert [e.extra["trajectory"] for e in back] == [0, 1, 2, 3, 4, 0, 1, 2]
     assert set(json.loads(out.read_text().splitlines()[0])) == {
-        "prompt", "completions", "labels", "ratings", "record", "phase", "trajectory"
+        "prompt",
+        "completions",
+        "labels",
+        "ratings",
+        "record",
+        "phase",
+        "trajectory",
     }
 
 
@@ -104,17 +110,35 @@ def test_each_drop_reason_is_counted_once_in_order(tmp_path):
     both["is_quality_control_question"] = True  # two reasons: counted under the first, quality_control
     unlabelled = record([step([completion("Hmm.", None)], 0)], "solution")  # its first step is unrated
     blank = record([step([completion("Go.", 1), completion("  ", -1)], 0)], "solution")
-    records = [flagged("quality_control"), flagged("screening"), flagged("bad_problem"), flagged("give_up"), both,
-               PHASE2, unlabelled, blank, PHASE1]
+    records = [
+        flagged("quality_control"),
+        flagged("screening"),
+        flagged("bad_problem"),
+        flagged("give_up"),
+        both,
+        PHASE2,
+        unlabelled,
+        blank,
+        PHASE1,
+    ]
     path = write_records(tmp_path / "p.jsonl", records)
-    settings = PreprocessSettings(phases=(1,), drop=("quality_control", "screening", "bad_problem", "give_up"),
-                                  exclude_math500=False)
+    settings = PreprocessSettings(
+        phases=(1,), drop=("quality_control", "screening", "bad_problem", "give_up"), exclude_math500=False
+    )
     examples, stats = run([path], settings)
     assert stats["records"] == {
         "read": 9,
         "kept": 1,
-        "dropped": {"phase": 1, "quality_control": 2, "screening": 1, "bad_problem": 1, "give_up": 1,
-                    "math500": 0, "blank_step": 1, "no_labelled_steps": 1},
+        "dropped": {
+            "phase": 1,
+            "quality_control": 2,
+            "screening": 1,
+            "bad_problem": 1,
+            "give_up": 1,
+            "math500": 0,
+            "blank_step": 1,
+            "no_labelled_steps": 1,
+        },
     }
     assert [e.extra["record"] for e in examples] == ["p:9"]
     # Without the drop list, the flagged records are kept; the unlabelled one has nothing to learn from.
@@ -169,21 +193,54 @@ def raw_records(shared_data: Path, name: str) -> list[dict]:
 
 
 def sample_paths(shared_data: Path) -> list[Path]:
-    return [shared_data / "prm800k" / f"prm800k-{name}.sample.jsonl"
-            for name in ("phase1-train", "phase1-test", "phase2-test")]
+    return [
+        shared_data / "prm800k" / f"prm800k-{name}.sample.jsonl"
+        for name in ("phase1-train", "phase1-test", "phase2-test")
+    ]
 
 
 def texts(raw: dict, picks: list[int | str]) -> tuple[str, ...]:
     """Step texts picked from the raw JSON: a completion index, or "h" for the human completion."""
     steps = raw["label"]["steps"]
-    return tuple(steps[i]["human_completion"]["text"] if pick == "h" else steps[i]["completions"][pick]["text"]
-                 for i, pick in enumerate(picks))
+    return tuple(
+        steps[i]["human_completion"]["text"] if pick == "h" else steps[i]["completions"][pick]["text"]
+        for i, pick in enumerate(picks)
+    )
 
 
 # Read off the raw records (pretty-printed): at each step, chosen_completion, else "h" (human_completion).
 PENCILS_CHOSEN = [0, "h", 0, 0, 0, 4]  # phase1-train line 1; phase1-test line 1 is the same record
-VIETA_CHOSEN = [0, "h", 0, 0, 0, "h", "h", 1, 0, 0, 5, 0, 0, 0, "h", 0, 0, 0, "h", "h", 0, "h", "h", 0, 2, 2,
-                "h", "h", 0]  # phase1-train line 2 (give_up): step 29 has only unrated completions, the path ends
+VIETA_CHOSEN = [
+    0,
+    "h",
+    0,
+    0,
+    0,
+    "h",
+    "h",
+    1,
+    0,
+    0,
+    5,
+    0,
+    0,
+    0,
+    "h",
+    0,
+    0,
+    0,
+    "h",
+    "h",
+    0,
+    "h",
+    "h",
+    0,
+    2,
+    2,
+    "h",
+    "h",
+    0,
+]  # phase1-train line 2 (give_up): step 29 has only unrated completions, the path ends
 BASE9_CHOSEN = ["h", 2, 0, 0, "h", 6]  # phase1-train line 3
 SENATE_CHOSEN = [0, 0, 0, 0, 0, 0, 0]  # phase2-test: step 6 has no chosen one; its first -1 is completions[0]
 
@@ -193,8 +250,11 @@ def test_real_records_chosen_trajectories(shared_data):
     train, test1, test2 = (raw_records(shared_data, n) for n in ("phase1-train", "phase1-test", "phase2-test"))
     examples, stats = run(sample_paths(shared_data), KEEP_ALL)
     assert [e.extra["record"] for e in examples] == [
-        "prm800k-phase1-train.sample:1", "prm800k-phase1-train.sample:2", "prm800k-phase1-train.sample:3",
-        "prm800k-phase1-test.sample:1", "prm800k-phase2-test.sample:1",
+        "prm800k-phase1-train.sample:1",
+        "prm800k-phase1-train.sample:2",
+        "prm800k-phase1-train.sample:3",
+        "prm800k-phase1-test.sample:1",
+        "prm800k-phase2-test.sample:1",
     ]
     pencils, vieta, base9, pencils_test, senate = examples
     assert pencils.steps == texts(train[0], PENCILS_CHOSEN) == pencils_test.steps
@@ -212,9 +272,37 @@ def test_real_records_chosen_trajectories(shared_data):
 
 # (non-negative, -1) options per path step of the Vieta record (phase1-train line 2), counted by hand from
 # its ratings: the taken completion (or human step, +1) plus the other rated completions.
-VIETA_OPTIONS = [(1, 0), (6, 0), (1, 0), (1, 0), (1, 0), (6, 1), (1, 7), (7, 0), (1, 0), (1, 0), (1, 6), (1, 0),
-                 (1, 0), (1, 0), (5, 3), (1, 0), (1, 0), (1, 0), (1, 7), (2, 6), (1, 0), (7, 1), (6, 2), (1, 0),
-                 (2, 5), (2, 5), (4, 4), (1, 4), (1, 0)]
+VIETA_OPTIONS = [
+    (1, 0),
+    (6, 0),
+    (1, 0),
+    (1, 0),
+    (1, 0),
+    (6, 1),
+    (1, 7),
+    (7, 0),
+    (1, 0),
+    (1, 0),
+    (1, 6),
+    (1, 0),
+    (1, 0),
+    (1, 0),
+    (5, 3),
+    (1, 0),
+    (1, 0),
+    (1, 0),
+    (1, 7),
+    (2, 6),
+    (1, 0),
+    (7, 1),
+    (6, 2),
+    (1, 0),
+    (2, 5),
+    (2, 5),
+    (4, 4),
+    (1, 4),
+    (1, 0),
+]
 # count = nonneg * count(rest) + wrong, from the end: 11,804,946 (worked out from the table above).
 VIETA_TRAJECTORIES = 11_804_946
 # Pencils: step 1 human + 5 x -1, step 5: 5 options >= 0 -> 1 * 5 + 5 = 10.
@@ -231,9 +319,13 @@ def test_real_records_expanded(shared_data):
     for example in examples:
         by_record.setdefault(example.extra["record"], []).append(example)
     sizes = {record: len(found) for record, found in by_record.items()}
-    assert sizes == {"prm800k-phase1-train.sample:1": 10, "prm800k-phase1-train.sample:2": 500,
-                     "prm800k-phase1-train.sample:3": 456, "prm800k-phase1-test.sample:1": 10,
-                     "prm800k-phase2-test.sample:1": 4}
+    assert sizes == {
+        "prm800k-phase1-train.sample:1": 10,
+        "prm800k-phase1-train.sample:2": 500,
+        "prm800k-phase1-train.sample:3": 456,
+        "prm800k-phase1-test.sample:1": 10,
+        "prm800k-phase2-test.sample:1": 4,
+    }
     assert stats["examples"]["trajectories_available"] == 10 + VIETA_TRAJECTORIES + 456 + 10 + 4
     assert stats["examples"]["records_capped"] == 1
 
@@ -246,9 +338,7 @@ def test_real_records_expanded(shared_data):
         + [chosen[:1] + texts(train[0], [0, k])[1:] for k in range(5)]
         + [chosen[:5] + (train[0]["label"]["steps"][5]["completions"][k]["text"],) for k in range(4)]
     )
-    assert [e.extra["ratings"] for e in pencils] == (
-        [[1] * 6] + [[1, -1]] * 5 + [[1] * 5 + [r] for r in (0, 1, 1, 1)]
-    )
+    assert [e.extra["ratings"] for e in pencils] == ([[1] * 6] + [[1, -1]] * 5 + [[1] * 5 + [r] for r in (0, 1, 1, 1)])
     assert [e.labels for e in pencils[1:6]] == [(True, False)] * 5
 
     # Senate: the chosen one ends at the -1 step; then each +1 alternative at that step.
@@ -330,8 +420,10 @@ def test_rule_removes_a_math500_problem_with_changed_whitespace(tmp_path, shared
     respaced["question"]["problem"] = "  " + problem.replace(" ", "  ").replace(". ", ".\n") + "\n"
     assert respaced["question"]["problem"] != problem
     phase1 = write_records(tmp_path / "phase1_train.jsonl", [respaced])
-    data = {"math500": {"source": "path", "path": str(shared_data / "math500" / "test.jsonl")},
-            "prm800k_phase1_train": {"source": "path", "path": str(phase1)}}
+    data = {
+        "math500": {"source": "path", "path": str(shared_data / "math500" / "test.jsonl")},
+        "prm800k_phase1_train": {"source": "path", "path": str(phase1)},
+    }
     write_config(tmp_path, {**TINY_WORKFLOW, "data": data})
     snakemake(tmp_path, "--cores", "2", "results/t/prm800k/train.jsonl")
     out = tmp_path / "results" / "t" / "prm800k"

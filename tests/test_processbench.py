@@ -67,13 +67,16 @@ def test_the_best_threshold_is_the_best_of_every_candidate():
     assert chosen == pytest.approx(grid[f1s.index(max(f1s))])  # the smallest of the best
 
 
-@pytest.mark.parametrize("record, message", [
-    ({"id": "a", "problem": "p", "steps": [], "label": -1}, "non-empty list"),
-    ({"id": "a", "problem": "p", "steps": ["s"], "label": 1}, "'label' 1 is not -1 or a step index below 1"),
-    ({"id": "a", "problem": "p", "steps": ["s"]}, "missing field 'record 0.label'"),
-    ({"id": "a", "problem": "p", "steps": ["s"], "label": -1, "final_answer_correct": "yes"}, "must be a boolean"),
-    ("text", "expected an object"),
-])
+@pytest.mark.parametrize(
+    "record, message",
+    [
+        ({"id": "a", "problem": "p", "steps": [], "label": -1}, "non-empty list"),
+        ({"id": "a", "problem": "p", "steps": ["s"], "label": 1}, "'label' 1 is not -1 or a step index below 1"),
+        ({"id": "a", "problem": "p", "steps": ["s"]}, "missing field 'record 0.label'"),
+        ({"id": "a", "problem": "p", "steps": ["s"], "label": -1, "final_answer_correct": "yes"}, "must be a boolean"),
+        ("text", "expected an object"),
+    ],
+)
 def test_bad_records_are_named(tmp_path, record, message):
     path = tmp_path / "bad.json"
     path.write_text(json.dumps([record]))

@@ -19,8 +19,8 @@ import torch
 from stepwise.io import DataError
 from stepwise.public_prms import FORMATS, QWEN_SYSTEM_PROMPT, PublicPRMSettings
 from stepwise.scoring.public_prm import PublicPRM
-from tests.workflow import ROOT
 from tests.public_prms import build_chat_turns_prm, build_step_tag_prm, build_token_classification_prm
+from tests.workflow import ROOT
 
 PROBLEMS = ["Janet has 16 eggs and eats 3. How many are left?", "What is 7 times 8?", "Tom has 5 apples."]
 SOLUTIONS = [
@@ -34,8 +34,14 @@ LONG_STEPS = [f"{a} + {a + 1} = {2 * a + 1}, and we carry on with the next one" 
 
 
 def entry(folder, convention, **extra):
-    return {"name": "public", "kind": "public_prm", "tasks": ["math"], "model": str(folder),
-            "convention": convention, **extra}
+    return {
+        "name": "public",
+        "kind": "public_prm",
+        "tasks": ["math"],
+        "model": str(folder),
+        "convention": convention,
+        **extra,
+    }
 
 
 def load(folder, convention, **extra) -> PublicPRM:
@@ -98,9 +104,11 @@ def math_shepherd_input(tokenizer, problem, steps):
 
 
 def qwen_input(tokenizer, problem, steps):
-    """Qwen2.5-Math-PRM-7B's card, its chat rendered as ChatML by hand: steps joined by <extra_0>, one after the last."""
-    text = (f"<|im_start|>system\n{QWEN_SYSTEM_PROMPT}<|im_end|>\n<|im_start|>user\n{problem}<|im_end|>\n"
-            f"<|im_start|>assistant\n{'<extra_0>'.join(steps)}<extra_0><|im_end|>\n")
+    """Qwen2.5-Math-PRM-7B's card, its chat as ChatML by hand: steps joined by <extra_0>, one after the last."""
+    text = (
+        f"<|im_start|>system\n{QWEN_SYSTEM_PROMPT}<|im_end|>\n<|im_start|>user\n{problem}<|im_end|>\n"
+        f"<|im_start|>assistant\n{'<extra_0>'.join(steps)}<extra_0><|im_end|>\n"
+    )
     ids = tokenizer(text, add_special_tokens=False)["input_ids"]
     return ids, positions_of(ids, tokenizer.convert_tokens_to_ids("<extra_0>"))
 
@@ -110,7 +118,10 @@ def trl_input(tokenizer, problem, steps, separator):
     ids = [tokenizer.bos_token_id] + tokenizer(problem, add_special_tokens=False)["input_ids"]
     positions = []
     for step in steps:
-        ids += tokenizer(step, add_special_tokens=False)["input_ids"] + tokenizer(separator, add_special_tokens=False)["input_ids"]
+        ids += (
+            tokenizer(step, add_special_tokens=False)["input_ids"]
+            + tokenizer(separator, add_special_tokens=False)["input_ids"]
+        )
         positions.append(len(ids) - 1)
     return ids, positions
 
@@ -118,10 +129,12 @@ def trl_input(tokenizer, problem, steps, separator):
 def rlhflow_prefix(problem, steps, upto):
     """RLHFlow's card, one step at a time: the conversation up to step ``upto`` with every answer "+",
     in the Llama-3 layout written out by hand; the card reads the logits at position -3."""
-    turns = [f"{problem} {steps[0]}", *steps[1:upto + 1]]
+    turns = [f"{problem} {steps[0]}", *steps[1 : upto + 1]]
     return "<|begin_of_text|>" + "".join(
         f"<|start_header_id|>user<|end_header_id|>\n\n{turn}<|eot_id|>"
-        "<|start_header_id|>assistant<|end_header_id|>\n\n+<|eot_id|>" for turn in turns)
+        "<|start_header_id|>assistant<|end_header_id|>\n\n+<|eot_id|>"
+        for turn in turns
+    )
 
 
 # ---------------------------------------------------------------- each convention, solutions that fit
@@ -163,8 +176,10 @@ def test_token_classification_without_a_chat_template_reads_as_trl_trains(models
     folder = models["token_classification"]
     tokenizer, classifier = tokenizer_of(folder), token_classifier(folder)
     fmt = {"chat_template": False, "separator": "\n"}
-    expected = [positive_probability(classifier, *trl_input(tokenizer, problem, steps, "\n"))
-                for problem, steps in zip(PROBLEMS, SOLUTIONS)]
+    expected = [
+        positive_probability(classifier, *trl_input(tokenizer, problem, steps, "\n"))
+        for problem, steps in zip(PROBLEMS, SOLUTIONS)
+    ]
     scores = load(folder, "token_classification", format=fmt).score(PROBLEMS, SOLUTIONS)
     for got, want in zip(scores, expected, strict=True):
         assert got == pytest.approx(want, abs=1e-5)
@@ -177,8 +192,10 @@ def test_remote_code_loads_only_when_the_scorer_allows_it(models):
     scorer = load(folder, "token_classification", format={"model_class": "auto"}, trust_remote_code=True)
     assert type(scorer.reader.model).__name__ == "TinyRemoteProcessRewardModel"  # the folder's own class
     classifier = token_classifier(folder)  # the same weights under transformers' own class
-    expected = [positive_probability(classifier, *qwen_input(tokenizer_of(folder), problem, steps))
-                for problem, steps in zip(PROBLEMS, SOLUTIONS)]
+    expected = [
+        positive_probability(classifier, *qwen_input(tokenizer_of(folder), problem, steps))
+        for problem, steps in zip(PROBLEMS, SOLUTIONS)
+    ]
     for got, want in zip(scorer.score(PROBLEMS, SOLUTIONS), expected, strict=True):
         assert got == pytest.approx(want, abs=1e-5)
 
@@ -249,8 +266,11 @@ def test_a_solution_longer_than_the_window(models, convention):
         lm = causal_lm(folder)
         text = rlhflow_prefix(LONG_PROBLEM, LONG_STEPS, len(LONG_STEPS) - 1)
         ids = tokenizer(text, add_special_tokens=False)["input_ids"]
-        positions = [i - 1 for i in positions_of(ids, tokenizer.convert_tokens_to_ids("+"))
-                     if ids[i - 1] != tokenizer.convert_tokens_to_ids("<|end_header_id|>")]
+        positions = [
+            i - 1
+            for i in positions_of(ids, tokenizer.convert_tokens_to_ids("+"))
+            if ids[i - 1] != tokenizer.convert_tokens_to_ids("<|end_header_id|>")
+        ]
         positions = [p for p in positions if ids[p + 2] == tokenizer.convert_tokens_to_ids("<|eot_id|>")]
         assert len(positions) == len(LONG_STEPS)
         labels = [tokenizer.convert_tokens_to_ids("+"), tokenizer.convert_tokens_to_ids("-")]
@@ -278,16 +298,22 @@ def test_a_chat_convention_needs_a_chat_template(models):
         scorer.score(PROBLEMS[:1], SOLUTIONS[:1])
 
 
-@pytest.mark.parametrize(("changes", "message"), [
-    ({"convention": "guess"}, "convention 'guess' is not one of step_tag, token_classification, chat_turns"),
-    ({"format": {"separator": "\n"}}, r"format key\(s\) \['separator'\] are not settings of the step_tag convention"),
-    ({"format": {"step": "Step: {text}"}}, r"format.step 'Step: \{text\}' must use \{step\}"),
-    ({"format": {"text": "{problem}"}}, r"format.text '\{problem\}' must use \{problem\}, \{steps\}"),
-    ({"format": {"labels": ["+", "+"]}}, "format.labels must be two different tokens"),
-    ({"dtype": "int8"}, "dtype 'int8' is not auto or one of"),
-    ({"batch_size": 0}, "batch_size must be a positive integer"),
-    ({"revison": "main"}, r"unknown key\(s\) \['revison'\]"),
-])
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"convention": "guess"}, "convention 'guess' is not one of step_tag, token_classification, chat_turns"),
+        (
+            {"format": {"separator": "\n"}},
+            r"format key\(s\) \['separator'\] are not settings of the step_tag convention",
+        ),
+        ({"format": {"step": "Step: {text}"}}, r"format.step 'Step: \{text\}' must use \{step\}"),
+        ({"format": {"text": "{problem}"}}, r"format.text '\{problem\}' must use \{problem\}, \{steps\}"),
+        ({"format": {"labels": ["+", "+"]}}, "format.labels must be two different tokens"),
+        ({"dtype": "int8"}, "dtype 'int8' is not auto or one of"),
+        ({"batch_size": 0}, "batch_size must be a positive integer"),
+        ({"revison": "main"}, r"unknown key\(s\) \['revison'\]"),
+    ],
+)
 def test_bad_settings_name_the_key(changes, message):
     with pytest.raises(ValueError, match=message):
         PublicPRMSettings.from_entry({**entry("some/model", "step_tag"), **changes})
@@ -296,8 +322,11 @@ def test_bad_settings_name_the_key(changes, message):
 def test_defaults_are_the_reference_models_settings():
     settings = PublicPRMSettings.from_entry(entry("peiyi9979/math-shepherd-mistral-7b-prm", "step_tag"))
     assert settings.format == FORMATS["step_tag"] and settings.format["tag"] == "ки"
-    qwen = PublicPRMSettings.from_entry(entry("Qwen/Qwen2.5-Math-PRM-7B", "token_classification",
-                                              format={"model_class": "auto"}, trust_remote_code=True))
+    qwen = PublicPRMSettings.from_entry(
+        entry(
+            "Qwen/Qwen2.5-Math-PRM-7B", "token_classification", format={"model_class": "auto"}, trust_remote_code=True
+        )
+    )
     assert qwen.format["separator"] == "<extra_0>" and qwen.format["system_prompt"] == QWEN_SYSTEM_PROMPT
     assert qwen.trust_remote_code and qwen.dtype == "auto" and qwen.max_length is None
 
@@ -317,7 +346,9 @@ def test_a_missing_model_offline_fails_as_a_missing_base_model_does(tmp_path):
         "        print(type(err).__name__, '|', str(err).split(' (')[0], '|', 'set' in str(err))\n"
     )
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_HOME": str(tmp_path), "PYTHONPATH": str(ROOT)}
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120, cwd=tmp_path)
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120, cwd=tmp_path
+    )
     lines = out.stdout.splitlines()
     assert lines == [
         "ModelNotFoundError | model.base = 'nobody-here/no-such-model': not a local folder and it could not be "

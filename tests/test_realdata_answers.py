@@ -105,10 +105,14 @@ def test_free_form_extraction_of_the_real_solutions(gsm8k, math500):
         answers = checker.extract_many([row["solution"] for row in math500])
         verdicts = checker.check_many([(answer, row["answer"]) for answer, row in zip(answers, math500)])
         print(f"\nMATH-500 free-form: {sum(verdicts)}/500, {checker.stats}")
-    failed = [(row["unique_id"], answer, row["answer"]) for row, answer, ok in zip(math500, answers, verdicts) if not ok]
+    failed = [
+        (row["unique_id"], answer, row["answer"]) for row, answer, ok in zip(math500, answers, verdicts) if not ok
+    ]
     assert len(failed) <= 5, failed  # the boxed answer itself: only the boxes that read differently alone
     rows = gsm8k["test"]
     with AnswerChecker(kind="gsm8k") as checker:
         answers = checker.extract_many([row["answer"] for row in rows])
-        verdicts = checker.check_many([(answer, extract_hash_answer(row["answer"])) for answer, row in zip(answers, rows)])
+        verdicts = checker.check_many(
+            [(answer, extract_hash_answer(row["answer"])) for answer, row in zip(answers, rows)]
+        )
     assert [row["answer"][-60:] for row, ok in zip(rows, verdicts) if not ok] == []

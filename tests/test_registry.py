@@ -52,17 +52,36 @@ def test_every_task_names_its_sample_sets_step_format_and_verifier():
 
 def test_the_default_tables_hold_the_built_in_scorers_methods(config):
     assert labels(evaluation_methods(config, "gsm8k")) == [
-        "greedy", "majority", "weighted_majority", "verifier", "topk_vote",
-        "shepherd_prm_min", "shepherd_prm_prod", "shepherd_prm_last", "pass@n",
+        "greedy",
+        "majority",
+        "weighted_majority",
+        "verifier",
+        "topk_vote",
+        "shepherd_prm_min",
+        "shepherd_prm_prod",
+        "shepherd_prm_last",
+        "pass@n",
     ]
     assert labels(evaluation_methods(config, "math")) == [
-        "greedy", "majority", "weighted_majority", "orm", "prm800k_prm_prod", "prm800k_prm_min",
-        "prm800k_prm_last", "shepherd_prm_prod", "shepherd_prm_min", "shepherd_prm_last", "pass@n",
+        "greedy",
+        "majority",
+        "weighted_majority",
+        "orm",
+        "prm800k_prm_prod",
+        "prm800k_prm_min",
+        "prm800k_prm_last",
+        "shepherd_prm_prod",
+        "shepherd_prm_min",
+        "shepherd_prm_last",
+        "pass@n",
     ]
     for task in TASKS:  # every entry is a valid selection method
         [MethodSpec.from_config(entry) for entry in evaluation_methods(config, task)]
     assert score_files(config, "math") == [
-        "math/scores/test/orm.jsonl", "math/scores/test/prm800k_prm.jsonl", "math/scores/test/shepherd_prm.jsonl"]
+        "math/scores/test/orm.jsonl",
+        "math/scores/test/prm800k_prm.jsonl",
+        "math/scores/test/shepherd_prm.jsonl",
+    ]
     assert scorer_names(config, "process") == ["prm800k_prm", "shepherd_prm"]
     assert get_scorer(config, "gsm8k", "shepherd_prm").model == "gsm8k_shepherd_prm"
     assert get_scorer(config, "math", "prm800k_prm").model == "prm800k_prm"
@@ -129,11 +148,18 @@ def test_job_settings_pick_exactly_the_keys_a_job_uses(config):
     assert job_settings.tasks_with_generator_data(config, "gold", "reference") == ["gsm8k", "math"]
     assert job_settings.tasks_with_generator_data(config, "fewshot") == []
     assert job_settings.active_learning(config) == {
-        "batch_size": 50, "wrong_share": 0.8, "max_per_problem": None, "generation": None, "score": "prm800k_prm_prod"}
+        "batch_size": 50,
+        "wrong_share": 0.8,
+        "max_per_problem": None,
+        "generation": None,
+        "score": "prm800k_prm_prod",
+    }
     completion = job_settings.shepherd_completion(config, "math")
     assert completion["calculator"] is True and completion["n"] == config["shepherd"]["completions"]
-    assert job_settings.shepherd_completion(config, "gsm8k")["calculator"] == config["gsm8k"]["verifier_samples"][
-        "calculator"]
+    assert (
+        job_settings.shepherd_completion(config, "gsm8k")["calculator"]
+        == config["gsm8k"]["verifier_samples"]["calculator"]
+    )
     assert job_settings.shepherd_labels(config, "gsm8k")["strategy"] == "binary"
     assert job_settings.shepherd_files(config, "math")[-1] == "shepherd/math/strategies.md"
     config["shepherd"]["compare_problems"] = 0
@@ -165,13 +191,25 @@ def test_configured_scorer_is_found_by_name(config):
 def test_a_public_prm_is_a_scorer_with_the_tasks_aggregations(config):
     from snakemake.utils import validate
 
-    public_entry = {"name": "public", "kind": "public_prm", "tasks": ["math"], "model": "some/model",
-                    "convention": "step_tag"}
+    public_entry = {
+        "name": "public",
+        "kind": "public_prm",
+        "tasks": ["math"],
+        "model": "some/model",
+        "convention": "step_tag",
+    }
     plain = copy.deepcopy(config)
     config = {**config, "scorers": [dict(public_entry)]}
     validate(config, str(DEFAULT_CONFIG.parent / "schemas" / "config.schema.yaml"))  # fills the entry's defaults
-    assert config["scorers"][0] == {**public_entry, "revision": None, "format": {}, "trust_remote_code": False,
-                                    "dtype": "auto", "batch_size": 8, "max_length": None}
+    assert config["scorers"][0] == {
+        **public_entry,
+        "revision": None,
+        "format": {},
+        "trust_remote_code": False,
+        "dtype": "auto",
+        "batch_size": 8,
+        "max_length": None,
+    }
     (public,) = [s for s in scorers(config, "math") if s.name == "public"]
     aggregations = config["math"]["evaluation"]["aggregations"]
     assert public.kind == "public_prm" and public.columns == tuple(f"public_{a}" for a in aggregations)
@@ -194,7 +232,10 @@ def test_search_guides_are_scorers_that_score_partial_solutions(config):
 
     assert config["search"]["tasks"] == ["math", "gsm8k"]
     aggregation = config["search"]["aggregation"]
-    assert (search_guide(config, "math").name, search_score_column(config, "math")) == ("prm800k_prm", f"prm800k_prm_{aggregation}")
+    assert (search_guide(config, "math").name, search_score_column(config, "math")) == (
+        "prm800k_prm",
+        f"prm800k_prm_{aggregation}",
+    )
     assert (search_guide(config, "gsm8k").model, search_score_column(config, "gsm8k")) == ("gsm8k_verifier", "verifier")
     shard = job_settings.search(config, "math")
     assert set(shard) == {"search", "sampling", "calculator", "calculator_notation", "step_format", "guide"}
@@ -202,17 +243,29 @@ def test_search_guides_are_scorers_that_score_partial_solutions(config):
     assert shard["search"]["problems"] == config["search"]["problems"]
     unset = copy.deepcopy(config)
     unset["search"]["problems"] = None
-    assert job_settings.search(unset, "math")["search"]["problems"] == config["math"]["test_samples"]["problems"]  # the sampled ones
+    assert (
+        job_settings.search(unset, "math")["search"]["problems"] == config["math"]["test_samples"]["problems"]
+    )  # the sampled ones
     unset["search"]["problems"] = config["math"]["test_samples"]["problems"] + 1
     assert job_settings.search(unset, "math")["search"]["problems"] == config["math"]["test_samples"]["problems"]
     assert shard["sampling"]["gpu_memory_utilization"] == config["search"]["gpu_memory_utilization"]
-    assert shard["guide"] == {"name": "prm800k_prm", "kind": "prm", "batch_size": config["scoring"]["batch_size"],
-                              "neutral_is_correct": True}
-    assert job_settings.search(config, "gsm8k")["guide"] == {"name": "verifier", "kind": "verifier",
-                                                             "batch_size": config["scoring"]["batch_size"]}
+    assert shard["guide"] == {
+        "name": "prm800k_prm",
+        "kind": "prm",
+        "batch_size": config["scoring"]["batch_size"],
+        "neutral_is_correct": True,
+    }
+    assert job_settings.search(config, "gsm8k")["guide"] == {
+        "name": "verifier",
+        "kind": "verifier",
+        "batch_size": config["scoring"]["batch_size"],
+    }
     baseline = job_settings.search_baseline(config, "gsm8k")  # no sampler: best-of-N draws from the test samples
-    assert baseline == {key: value for key, value in job_settings.search(config, "gsm8k").items()
-                        if key in ("search", "step_format", "guide")}
+    assert baseline == {
+        key: value
+        for key, value in job_settings.search(config, "gsm8k").items()
+        if key in ("search", "step_format", "guide")
+    }
     assert baseline["search"]["problems"] == config["search"]["problems"] and baseline["step_format"] == "gsm8k"
     assert job_settings.search_evaluation(config, "math")["methods"] == ["best_of_n", "beam_search", "dvts"]
     config["search"]["guides"]["math"] = "orm"  # the ORM is a token-level verifier too
@@ -228,11 +281,16 @@ def test_search_config_checks_name_the_key(config):
 
     check_config(config)
     fails(r"search\.guides: no guide for task 'gsm8k'", guides={"math": "prm800k_prm"})
-    fails(r"search\.guides\.gsm8k: 'prm800k_prm' is not a scorer of the task; choose one of .*\['verifier', "
-          r"'shepherd_prm'\]", guides={"math": "prm800k_prm", "gsm8k": "prm800k_prm"})
+    fails(
+        r"search\.guides\.gsm8k: 'prm800k_prm' is not a scorer of the task; choose one of .*\['verifier', "
+        r"'shepherd_prm'\]",
+        guides={"math": "prm800k_prm", "gsm8k": "prm800k_prm"},
+    )
     config["scorers"] = [{"name": "chance", "kind": "random", "tasks": ["math"], "seed": 0}]
-    fails(r"search\.guides\.math: 'chance' \(kind random\) cannot score a partial solution",
-          guides={"math": "chance", "gsm8k": "verifier"})
+    fails(
+        r"search\.guides\.math: 'chance' \(kind random\) cannot score a partial solution",
+        guides={"math": "chance", "gsm8k": "verifier"},
+    )
     fails(r"search\.budgets: \[6\] are not multiples of search\.beam_width \(4\)", budgets=[4, 6])
     fails(r"search\.budgets: best-of-32 draws from math\.test_samples, which has n=16", budgets=[4, 32])
     fails(r"search\.aggregation: 'mean' is not one of math\.evaluation\.aggregations", aggregation="mean")

@@ -44,12 +44,28 @@ def test_a_replicate_shifts_the_seeds_of_training_and_sampling_only(demo_config)
     config = {**demo_config, "scorers": [{"name": "chance", "kind": "random", "tasks": ["gsm8k"], "seed": 5}]}
     paths = seed_paths(config)
     shifted = {".".join(map(str, p)) for p in paths}
-    for expected in ("gsm8k.sft.seed", "gsm8k.verifier_samples.seed", "gsm8k.verifier.seed", "gsm8k.test_samples.seed",
-                     "math.sft.seed", "math.train_samples.seed", "math.orm.seed", "math.test_samples.seed",
-                     "prm800k.prm.seed", "shepherd.seed", "shepherd.prm.seed", "scorers.0.seed"):
+    for expected in (
+        "gsm8k.sft.seed",
+        "gsm8k.verifier_samples.seed",
+        "gsm8k.verifier.seed",
+        "gsm8k.test_samples.seed",
+        "math.sft.seed",
+        "math.train_samples.seed",
+        "math.orm.seed",
+        "math.test_samples.seed",
+        "prm800k.prm.seed",
+        "shepherd.seed",
+        "shepherd.prm.seed",
+        "scorers.0.seed",
+    ):
         assert expected in shifted
-    for fixed in ("demo.seed", "model.tiny.seed", "gsm8k.evaluation.seed", "math.evaluation.seed",
-                  "math.generator_data.seed"):
+    for fixed in (
+        "demo.seed",
+        "model.tiny.seed",
+        "gsm8k.evaluation.seed",
+        "math.evaluation.seed",
+        "math.generator_data.seed",
+    ):
         assert fixed not in shifted
     third = replicate_config(config, 3)
     assert third["gsm8k"]["sft"]["seed"] == config["gsm8k"]["sft"]["seed"] + 2 * SEED_STRIDE
@@ -84,8 +100,9 @@ def test_summary_rows_are_the_mean_and_the_spread_over_replicates():
     assert gap.loc[("verifier", "greedy"), "mean"] == pytest.approx(0.2)
     assert gap.loc[("verifier", "greedy"), "wins"] == 2  # +0.3, -0.1, +0.4
     # A later baseline is not compared with itself or an earlier one (that row is already there, negated).
-    assert list(gaps(summary, ["greedy", "verifier"], 4)[["method", "baseline"]].itertuples(index=False, name=None)) \
-        == [("verifier", "greedy")]
+    assert list(
+        gaps(summary, ["greedy", "verifier"], 4)[["method", "baseline"]].itertuples(index=False, name=None)
+    ) == [("verifier", "greedy")]
     text = summary_markdown(summary, ["greedy", "majority"])
     assert "over 3 replicates" in text and "| verifier | greedy | +20.0 (±26.5) | 2/3 |" in text
 

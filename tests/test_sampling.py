@@ -23,13 +23,13 @@ from stepwise.sampling import (
     Generation,
     Problem,
     SamplingParams,
+    factory,
     make_sampler,
     merge_shards,
     sample_records,
     sample_shard,
     shard_slice,
 )
-from stepwise.sampling import factory
 from stepwise.sampling.calculator_hook import CalculatorTokens, SequenceForcing
 from stepwise.sampling.hf_backend import CalculatorLogitsProcessor, HFSampler
 from stepwise.sampling.shards import RECORD_KEYS
@@ -257,7 +257,15 @@ PROBLEMS = [Problem(f"p{i}", f"prompt {i}", str(i)) for i in range(5)]
 def test_sample_records_greedy_first_then_samples():
     sampler = ScriptedSampler()
     records = list(
-        sample_records(sampler, PROBLEMS, SamplingParams(n=3, temperature=0.7), extract=extract_hash_answer, grade=gsm8k_equal, greedy=True, chunk_size=2)
+        sample_records(
+            sampler,
+            PROBLEMS,
+            SamplingParams(n=3, temperature=0.7),
+            extract=extract_hash_answer,
+            grade=gsm8k_equal,
+            greedy=True,
+            chunk_size=2,
+        )
     )
     assert len(records) == 5 * 4 and all(tuple(r) == RECORD_KEYS for r in records)
     p1 = [r for r in records if r["problem_id"] == "p1"]
@@ -272,7 +280,9 @@ def test_record_without_answer_is_incorrect():
     def grade(answer, reference):
         raise AssertionError("grade must not see a missing answer")
 
-    (record,) = sample_records(ScriptedSampler(), PROBLEMS[:1], SamplingParams(n=1), extract=lambda text: None, grade=grade)
+    (record,) = sample_records(
+        ScriptedSampler(), PROBLEMS[:1], SamplingParams(n=1), extract=lambda text: None, grade=grade
+    )
     assert record["answer"] is None and record["correct"] is False
 
 
@@ -281,8 +291,15 @@ def write_shards(tmp_path, n_shards, sampler=None):
     for index in range(n_shards):
         path = tmp_path / f"shard{index}.jsonl"
         sample_shard(
-            sampler or ScriptedSampler(), PROBLEMS, SamplingParams(n=2), path,
-            n_shards=n_shards, index=index, extract=extract_hash_answer, grade=gsm8k_equal, greedy=True,
+            sampler or ScriptedSampler(),
+            PROBLEMS,
+            SamplingParams(n=2),
+            path,
+            n_shards=n_shards,
+            index=index,
+            extract=extract_hash_answer,
+            grade=gsm8k_equal,
+            greedy=True,
         )
         paths.append(path)
     return paths
@@ -294,7 +311,9 @@ def test_shards_merge_into_every_record_once(tmp_path):
     out = tmp_path / "merged.jsonl"
     assert merge_shards(paths, out, samples_per_problem=3, problem_ids=[p.problem_id for p in PROBLEMS]) == 15
     merged = read_jsonl(out)
-    assert sorted((r["problem_id"], r["sample_id"]) for r in merged) == [(f"p{i}", k) for i in range(5) for k in range(3)]
+    assert sorted((r["problem_id"], r["sample_id"]) for r in merged) == [
+        (f"p{i}", k) for i in range(5) for k in range(3)
+    ]
 
 
 def test_merge_rejects_missing_and_duplicate_records(tmp_path):
@@ -320,8 +339,15 @@ def test_a_killed_shard_leaves_no_file(tmp_path):
     path = tmp_path / "shard0.jsonl"
     with pytest.raises(RuntimeError, match="killed"):
         sample_shard(
-            ScriptedSampler(fail_after_calls=1), PROBLEMS, SamplingParams(n=2), path,
-            n_shards=1, index=0, extract=extract_hash_answer, grade=gsm8k_equal, greedy=True,
+            ScriptedSampler(fail_after_calls=1),
+            PROBLEMS,
+            SamplingParams(n=2),
+            path,
+            n_shards=1,
+            index=0,
+            extract=extract_hash_answer,
+            grade=gsm8k_equal,
+            greedy=True,
         )
     assert list(tmp_path.iterdir()) == []
 
@@ -332,7 +358,17 @@ def test_shards_from_the_hf_backend_merge(tmp_path, hf):
     paths = []
     for index in range(2):
         paths.append(tmp_path / f"s{index}.jsonl")
-        sample_shard(hf, problems, params, paths[-1], n_shards=2, index=index, extract=extract_hash_answer, grade=gsm8k_equal, greedy=True)
+        sample_shard(
+            hf,
+            problems,
+            params,
+            paths[-1],
+            n_shards=2,
+            index=index,
+            extract=extract_hash_answer,
+            grade=gsm8k_equal,
+            greedy=True,
+        )
     assert merge_shards(paths, tmp_path / "all.jsonl", samples_per_problem=3) == 12
     records = {(r["problem_id"], r["sample_id"]): r for r in read_jsonl(tmp_path / "all.jsonl")}
     probe = records[("q3", 0)]

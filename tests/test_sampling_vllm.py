@@ -23,10 +23,10 @@ import pytest
 from stepwise.answers.check import gsm8k_equal
 from stepwise.answers.extract import extract_hash_answer
 from stepwise.calculator import annotation_is_correct
+from stepwise.demo.gsm8k import generate_gsm8k
 from stepwise.sampling import Problem, SamplingParams, sample_records
 from stepwise.sampling.hf_backend import HFSampler
 from stepwise.sampling.toy_model import REFUSED_PROBE, WRONG_RESULT_PROBE
-from stepwise.demo.gsm8k import generate_gsm8k
 from tests.test_sampling import checkable_annotations, demo_prompts
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -35,6 +35,8 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 @pytest.fixture(scope="module", autouse=True)
 def _one_thread(one_torch_thread):
     """As in tests/test_sampling.py: one torch thread for the toy model (tests/conftest.py)."""
+
+
 GREEDY = SamplingParams(n=1, temperature=0.0, max_tokens=160)
 GREEDY_CALCULATOR = SamplingParams(n=1, temperature=0.0, max_tokens=160, calculator=True)
 SAMPLED = SamplingParams(n=2, temperature=0.8, max_tokens=100, seed=5, calculator=True)
@@ -53,16 +55,19 @@ VLLM_SCRIPT = textwrap.dedent(
             "vllm", model_dir, dtype="float32", max_model_len=512, gpu_memory_utilization=0.3,
             enforce_eager=True, distributed_executor_backend="uni",
         )
-        runs = {name: sampler.generate(job["prompts"], SamplingParams(**params)) for name, params in job["runs"].items()}
+        runs = {name: sampler.generate(job["prompts"], SamplingParams(**params))
+                for name, params in job["runs"].items()}
         sampled = SamplingParams(**job["sampled"])
         stopped = SamplingParams(**job["stopped"])
         result = {
             "backend": sampler.backend,
             # The token ids vLLM feeds the model for the chat prompts (rendered by stepwise.generators).
-            "chat_prompt_ids": [out.prompt_token_ids for out in sampler.llm.generate(job["chat_prompts"], use_tqdm=False)],
+            "chat_prompt_ids": [out.prompt_token_ids
+                                for out in sampler.llm.generate(job["chat_prompts"], use_tqdm=False)],
             "chat_greedy": [[asdict(g) for g in gens] for gens in sampler.generate(job["chat_prompts"], stopped)],
             "runs": {name: [[asdict(g) for g in gens] for gens in out] for name, out in runs.items()},
-            "sampled_twice": [[[asdict(g) for g in gens] for gens in sampler.generate(job["few"], sampled)] for _ in range(2)],
+            "sampled_twice": [[[asdict(g) for g in gens] for gens in sampler.generate(job["few"], sampled)]
+                              for _ in range(2)],
             "records": list(sample_records(
                 sampler, [Problem(*p) for p in job["problems"]], sampled,
                 extract=extract_hash_answer, grade=gsm8k_equal, greedy=True,
@@ -88,8 +93,10 @@ pytestmark = [pytest.mark.slow, pytest.mark.skipif(not _vllm_available(), reason
 
 
 # A chat template that writes the bos token and lays a question out as the toy model was trained on it.
-CHAT_TEMPLATE = ("{{ bos_token }}{% for m in messages %}{% if m['role'] == 'system' %}{{ m['content'] }}\n"
-                 "{% elif m['role'] == 'user' %}Question: {{ m['content'] }}\nAnswer:\n{% endif %}{% endfor %}")
+CHAT_TEMPLATE = (
+    "{{ bos_token }}{% for m in messages %}{% if m['role'] == 'system' %}{{ m['content'] }}\n"
+    "{% elif m['role'] == 'user' %}Question: {{ m['content'] }}\nAnswer:\n{% endif %}{% endfor %}"
+)
 STOPPED = SamplingParams(n=1, temperature=0.0, max_tokens=160, stop=("=",))
 
 
@@ -118,8 +125,10 @@ def chat_prompts(chat_model_dir):
     tokenizer = AutoTokenizer.from_pretrained(chat_model_dir)
     questions = [p["question"] for p in generate_gsm8k(8, 3, "test", max_steps=3, max_number=12)]
     with_system = Prompting(style="chat", system_prompt="Solve it.")
-    return [render_prompt(with_system if i % 2 else Prompting(style="chat"), get_task("gsm8k"), q, tokenizer)
-            for i, q in enumerate(questions)]
+    return [
+        render_prompt(with_system if i % 2 else Prompting(style="chat"), get_task("gsm8k"), q, tokenizer)
+        for i, q in enumerate(questions)
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -144,8 +153,17 @@ def vllm_result(job, chat_model_dir, tmp_path_factory):
     python_path = os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")]))
     env = {**os.environ, "VLLM_ENABLE_V1_MULTIPROCESSING": "0", "PYTHONPATH": python_path}
     done = subprocess.run(
-        [sys.executable, str(work / "run_vllm.py"), str(chat_model_dir), str(work / "job.json"), str(work / "out.json")],
-        capture_output=True, text=True, timeout=600, env=env,
+        [
+            sys.executable,
+            str(work / "run_vllm.py"),
+            str(chat_model_dir),
+            str(work / "job.json"),
+            str(work / "out.json"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=env,
     )
     assert done.returncode == 0, f"vLLM script failed:\n{done.stderr[-5000:]}"
     return json.loads((work / "out.json").read_text())
@@ -191,7 +209,9 @@ def test_vllm_seeded_sampling_is_reproducible(vllm_result):
 
 def test_vllm_and_hf_records_have_the_same_format(vllm_result, job, hf):
     problems = [Problem(*p) for p in job["problems"]]
-    hf_records = list(sample_records(hf, problems, SAMPLED, extract=extract_hash_answer, grade=gsm8k_equal, greedy=True))
+    hf_records = list(
+        sample_records(hf, problems, SAMPLED, extract=extract_hash_answer, grade=gsm8k_equal, greedy=True)
+    )
     vllm_records = vllm_result["records"]
     assert len(vllm_records) == len(hf_records) == len(problems) * (SAMPLED.n + 1)
 
@@ -212,13 +232,20 @@ def test_a_chat_prompt_reaches_both_backends_as_the_same_tokens(vllm_result, cha
     template_ids = []
     for index, prompt in enumerate(chat_prompts):
         question = prompt.split("Question: ", 1)[1].split("\nAnswer:\n")[0]
-        messages = ([{"role": "system", "content": "Solve it."}] if index % 2 else []) + [{"role": "user", "content": question}]
-        template_ids.append(list(hf.tokenizer.apply_chat_template(messages, tokenize=True, add_generation_prompt=True,
-                                                                  return_dict=False)))
+        messages = ([{"role": "system", "content": "Solve it."}] if index % 2 else []) + [
+            {"role": "user", "content": question}
+        ]
+        template_ids.append(
+            list(
+                hf.tokenizer.apply_chat_template(messages, tokenize=True, add_generation_prompt=True, return_dict=False)
+            )
+        )
     hf_ids = [hf.tokenizer(prompt)["input_ids"] for prompt in chat_prompts]
     assert vllm_result["chat_prompt_ids"] == hf_ids == template_ids
     assert all(ids.count(hf.tokenizer.bos_token_id) == 1 for ids in hf_ids)
-    assert "Solve it.\nQuestion:" in chat_prompts[1] and chat_prompts[0].startswith(hf.tokenizer.bos_token + "Question:")
+    assert "Solve it.\nQuestion:" in chat_prompts[1] and chat_prompts[0].startswith(
+        hf.tokenizer.bos_token + "Question:"
+    )
 
 
 def test_stop_strings_end_generations_alike_on_both_backends(vllm_result, chat_prompts, hf):

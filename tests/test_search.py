@@ -20,6 +20,7 @@ from stepwise.answers.extract import extract_hash_answer
 from stepwise.demo.gsm8k import generate_gsm8k
 from stepwise.io import DataError
 from stepwise.prompts import gsm8k_prompt
+from stepwise.registry import get_task
 from stepwise.sampling import Generation, SamplingParams
 from stepwise.sampling.hf_backend import HFSampler
 from stepwise.sampling.toy_model import REFUSED_PROBE, WRONG_RESULT_PROBE
@@ -32,7 +33,6 @@ from stepwise.search.records import read_search_records, write_search_records
 from stepwise.search.runner import SearchProblem, SearchSettings, run_search, search_record
 from stepwise.search.steps import Step, StepGenerator
 from stepwise.selection.aggregate import aggregate_steps
-from stepwise.registry import get_task
 from stepwise.training.collate import encode_solution
 from stepwise.training.prm_inputs import encode_steps
 from stepwise.training.prm_model import single_token_id
@@ -47,8 +47,18 @@ def _one_thread(one_torch_thread):
 
 
 def settings(**changes) -> SearchSettings:
-    values = dict(budgets=(8,), beam_width=4, max_steps=8, step_max_tokens=48, temperature=0.8, top_p=1.0,
-                  aggregation="last", problems=None, seed=4, lookahead=0)
+    values = dict(
+        budgets=(8,),
+        beam_width=4,
+        max_steps=8,
+        step_max_tokens=48,
+        temperature=0.8,
+        top_p=1.0,
+        aggregation="last",
+        problems=None,
+        seed=4,
+        lookahead=0,
+    )
     return SearchSettings(**{**values, **changes})
 
 
@@ -72,7 +82,7 @@ class TreeSampler:
         self.calls.append((list(prompts), params.n))
         out = []
         for prompt in prompts:
-            done = prompt[len(PROBLEM.prompt):].split("\n")[:-1]
+            done = prompt[len(PROBLEM.prompt) :].split("\n")[:-1]
             rng = random.Random(f"{params.seed}|{prompt}")
             secret = rng.randrange(params.n) if done == SECRET[: len(done)] else None
             generations = []
@@ -175,8 +185,9 @@ def test_budget_must_be_a_multiple_of_the_beam_width():
 
 def test_searches_are_deterministic_and_seeded():
     def records(seed):
-        results = run_search("dvts", 8, [PROBLEM, PROBLEM._replace(problem_id="p1")], toy_steps(), SecretGuide(),
-                             settings(seed=seed))
+        results = run_search(
+            "dvts", 8, [PROBLEM, PROBLEM._replace(problem_id="p1")], toy_steps(), SecretGuide(), settings(seed=seed)
+        )
         return [json.dumps(search_record(r, extract_hash_answer, gsm8k_equal, "42")) for r in results]
 
     assert records(4) == records(4)
@@ -240,8 +251,12 @@ def step_until_done(steps: StepGenerator, prompts: list[str], greedy: bool, seed
         live = [i for i, c in enumerate(candidates) if not c.finished]
         if not live:
             break
-        generated = steps.generate([candidates[i].prompt(prompts[i], "\n") for i in live], [1] * len(live),
-                                   None if seed is None else seed + iteration, greedy=greedy)
+        generated = steps.generate(
+            [candidates[i].prompt(prompts[i], "\n") for i in live],
+            [1] * len(live),
+            None if seed is None else seed + iteration,
+            greedy=greedy,
+        )
         for i, (step,) in zip(live, generated):
             assert "\n" not in step.text and step.end in ("step", "solution", "length")
             assert step.end != "step" or "####" not in step.text
@@ -262,7 +277,7 @@ def test_hf_steps_stop_at_the_separator_and_continue_prefixes_byte_for_byte(hf):
     for before, after in zip(recording.prompts, recording.prompts[1:]):
         for prompt in after:  # each continued prompt is an earlier one + its step + the separator
             parent = max((p for p in before if prompt.startswith(p)), key=len)
-            assert prompt.endswith("\n") and "\n" not in prompt[len(parent):-1]
+            assert prompt.endswith("\n") and "\n" not in prompt[len(parent) : -1]
     # The calculator works inside a step: the probe's wrong result is forced right, a refusal left alone.
     assert stepped[-2].text.startswith("It is 3*5 = <<3*5=15>>") and stepped[-1].text == REFUSED_PROBE[1]
 
@@ -270,8 +285,9 @@ def test_hf_steps_stop_at_the_separator_and_continue_prefixes_byte_for_byte(hf):
 def test_hf_sampled_steps_and_a_whole_search_are_deterministic(hf, toy_guides):
     steps = StepGenerator(hf, "gsm8k", temperature=0.8, top_p=1.0, max_tokens=48, calculator=True)
     prompts = demo_prompts(6, seed=2)
-    assert [c.text for c in step_until_done(steps, prompts, False, 3)] == \
-        [c.text for c in step_until_done(steps, prompts, False, 3)]
+    assert [c.text for c in step_until_done(steps, prompts, False, 3)] == [
+        c.text for c in step_until_done(steps, prompts, False, 3)
+    ]
     problems = [SearchProblem(f"q{i}", prompt, prompt, "0") for i, prompt in enumerate(prompts[:3])]
     guide = VerifierGuide(toy_guides["verifier"], GSM8K, batch_size=16)
     runs = [run_search("beam_search", 4, problems, steps, guide, settings(max_steps=4)) for _ in range(2)]
@@ -304,8 +320,11 @@ def toy_guides(toy_model_dir, tmp_path_factory) -> dict[str, Path]:
     return {"prm": out / "prm", "verifier": out / "verifier"}
 
 
-PARTIAL = ["It is 3*5 = <<3*5=15>>15.", "She has 4+4 = <<4+4=8>>8.\nThen 8*2 = <<8*2=16>>16.",
-           "She has 4+4 = <<4+4=8>>8.\nThen 8*2 = <<8*2=16>>16.\n#### 16"]
+PARTIAL = [
+    "It is 3*5 = <<3*5=15>>15.",
+    "She has 4+4 = <<4+4=8>>8.\nThen 8*2 = <<8*2=16>>16.",
+    "She has 4+4 = <<4+4=8>>8.\nThen 8*2 = <<8*2=16>>16.\n#### 16",
+]
 QUESTIONS = ["What is three times five?", "How many?", "How many?"]
 
 
@@ -316,8 +335,10 @@ def test_prm_guide_scores_partial_solutions_as_score_steps_then_aggregation(toy_
     expected = score_steps(toy_guides["prm"], [gsm8k_prompt(q) for q in QUESTIONS], PARTIAL, 8, step_format="gsm8k")
     assert scores == pytest.approx([aggregate_steps(s, aggregation) for s in expected], abs=1e-6)
     marker = single_token_id(guide.tokenizer, guide.settings.step_marker)
-    assert tokens == [len(encode_steps(guide.tokenizer, gsm8k_prompt(q), p.split("\n"), marker).input_ids)
-                      for q, p in zip(QUESTIONS, PARTIAL)]
+    assert tokens == [
+        len(encode_steps(guide.tokenizer, gsm8k_prompt(q), p.split("\n"), marker).input_ids)
+        for q, p in zip(QUESTIONS, PARTIAL)
+    ]
     assert guide.forwarded_tokens == sum(tokens) == sum(guide.token_counts(QUESTIONS, PARTIAL))
 
 
@@ -345,20 +366,44 @@ def test_verifier_guide_reads_the_last_token_of_a_prefix_and_a_finished_solution
 def test_best_of_n_picks_the_best_scored_of_the_first_n_sampled_solutions(toy_guides, tmp_path):
     samples, scores = tmp_path / "samples.jsonl", tmp_path / "scores.jsonl"
     texts = ["It is 2.\n#### 2", "It is 3.\n#### 3", "It is 4.\n#### 4", "It is 5.\n#### 5"]
-    sample_records = [{"problem_id": "q", "sample_id": 0, "greedy": True, "text": texts[3], "answer": "5",
-                       "correct": True, "num_tokens": 9, "finish_reason": "stop"}]
-    sample_records += [{"problem_id": "q", "sample_id": i + 1, "greedy": False, "text": t, "answer": t[-1],
-                        "correct": t.endswith("3"), "num_tokens": 10 + i, "finish_reason": "stop"}
-                       for i, t in enumerate(texts)]
+    sample_records = [
+        {
+            "problem_id": "q",
+            "sample_id": 0,
+            "greedy": True,
+            "text": texts[3],
+            "answer": "5",
+            "correct": True,
+            "num_tokens": 9,
+            "finish_reason": "stop",
+        }
+    ]
+    sample_records += [
+        {
+            "problem_id": "q",
+            "sample_id": i + 1,
+            "greedy": False,
+            "text": t,
+            "answer": t[-1],
+            "correct": t.endswith("3"),
+            "num_tokens": 10 + i,
+            "finish_reason": "stop",
+        }
+        for i, t in enumerate(texts)
+    ]
     samples.write_text("".join(json.dumps(r) + "\n" for r in sample_records))
     step_scores = {0: [0.9], 1: [0.1, 0.2], 2: [0.7, 0.8], 3: [0.3, 0.8], 4: [0.9, 0.1]}
-    scores.write_text("".join(json.dumps({"problem_id": "q", "sample_id": i, "toy_prm": s}) + "\n"
-                              for i, s in step_scores.items()))
+    scores.write_text(
+        "".join(json.dumps({"problem_id": "q", "sample_id": i, "toy_prm": s}) + "\n" for i, s in step_scores.items())
+    )
     guide = VerifierGuide(toy_guides["verifier"], GSM8K, batch_size=4)
     problem = SearchProblem("q", "", "How many?", "3")
     records = best_of_n_records([problem], samples, scores, [1, 2, 4], guide, "toy_prm", "last")
     assert [(r["n"], r["text"], r["score"], r["correct"]) for r in records] == [
-        (1, texts[0], 0.2, False), (2, texts[1], 0.8, True), (4, texts[1], 0.8, True)]  # 0.8 ties: the first
+        (1, texts[0], 0.2, False),
+        (2, texts[1], 0.8, True),
+        (4, texts[1], 0.8, True),
+    ]  # 0.8 ties: the first
     counts = guide.token_counts(["How many?"] * 4, texts, [True] * 4)
     assert [r["generated_tokens"] for r in records] == [10, 21, 46]
     assert [r["scored_tokens"] for r in records] == [counts[0], sum(counts[:2]), sum(counts)]
@@ -366,18 +411,31 @@ def test_best_of_n_picks_the_best_scored_of_the_first_n_sampled_solutions(toy_gu
         best_of_n_records([problem], samples, scores, [8], guide, "toy_prm", "last")
 
 
-GOOD_RECORD = {"problem_id": "q", "method": "dvts", "n": 4, "answer": "3", "correct": True, "score": 0.5,
-               "text": "#### 3", "finished": 2, "generated_tokens": 10, "scored_tokens": 20}
+GOOD_RECORD = {
+    "problem_id": "q",
+    "method": "dvts",
+    "n": 4,
+    "answer": "3",
+    "correct": True,
+    "score": 0.5,
+    "text": "#### 3",
+    "finished": 2,
+    "generated_tokens": 10,
+    "scored_tokens": 20,
+}
 
 
-@pytest.mark.parametrize(("line", "message"), [
-    ("{not json", "malformed JSON"),
-    (json.dumps({k: v for k, v in GOOD_RECORD.items() if k != "score"}), "lacks \\['score'\\]"),
-    (json.dumps({**GOOD_RECORD, "method": "greedy"}), "method='greedy'"),
-    (json.dumps({**GOOD_RECORD, "n": True}), "n=True"),
-    (json.dumps({**GOOD_RECORD, "answer": None}), "correct=True"),
-    (json.dumps(GOOD_RECORD), "a second record"),
-])
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("{not json", "malformed JSON"),
+        (json.dumps({k: v for k, v in GOOD_RECORD.items() if k != "score"}), "lacks \\['score'\\]"),
+        (json.dumps({**GOOD_RECORD, "method": "greedy"}), "method='greedy'"),
+        (json.dumps({**GOOD_RECORD, "n": True}), "n=True"),
+        (json.dumps({**GOOD_RECORD, "answer": None}), "correct=True"),
+        (json.dumps(GOOD_RECORD), "a second record"),
+    ],
+)
 def test_search_record_reader_names_file_and_line(tmp_path, line, message):
     path = tmp_path / "records.jsonl"
     path.write_text(json.dumps(GOOD_RECORD) + "\n" + line + "\n")
@@ -396,30 +454,86 @@ def test_search_records_are_written_atomically(tmp_path):
 def test_the_script_searches_a_shard_and_computes_the_baseline(toy_model_dir, toy_guides, tmp_path, monkeypatch):
     dataset = tmp_path / "test.jsonl"
     dataset.write_text("".join(json.dumps(p) + "\n" for p in generate_gsm8k(5, 7, "test", max_steps=2, max_number=9)))
-    job = {"search": {"budgets": [4], "beam_width": 4, "max_steps": 4, "step_max_tokens": 40, "temperature": 0.8,
-                      "top_p": 1.0, "aggregation": "last", "problems": 4, "seed": 1, "lookahead": 0},
-           "sampling": {"backend": "hf", "shards": 2, "batch_size": 32}, "calculator": True,
-           "calculator_notation": "gsm8k", "step_format": "gsm8k",
-           "guide": {"name": "verifier", "kind": "verifier", "batch_size": 8, "neutral_is_correct": True}}
+    job = {
+        "search": {
+            "budgets": [4],
+            "beam_width": 4,
+            "max_steps": 4,
+            "step_max_tokens": 40,
+            "temperature": 0.8,
+            "top_p": 1.0,
+            "aggregation": "last",
+            "problems": 4,
+            "seed": 1,
+            "lookahead": 0,
+        },
+        "sampling": {"backend": "hf", "shards": 2, "batch_size": 32},
+        "calculator": True,
+        "calculator_notation": "gsm8k",
+        "step_format": "gsm8k",
+        "guide": {"name": "verifier", "kind": "verifier", "batch_size": 8, "neutral_is_correct": True},
+    }
 
     def script(*args):
-        monkeypatch.setattr(sys, "argv", ["search.py", "--task", "gsm8k", "--guide", str(toy_guides["verifier"]),
-                                          "--dataset", str(dataset), "--settings", json.dumps(job), *args])
+        monkeypatch.setattr(
+            sys,
+            "argv",
+            [
+                "search.py",
+                "--task",
+                "gsm8k",
+                "--guide",
+                str(toy_guides["verifier"]),
+                "--dataset",
+                str(dataset),
+                "--settings",
+                json.dumps(job),
+                *args,
+            ],
+        )
         runpy.run_path(str(REPO_ROOT / "scripts" / "search.py"), run_name="__main__")
 
-    script("--method", "beam_search", "--model", str(toy_model_dir), "--shard", "1", "--out", str(tmp_path / "s1.jsonl"))
+    script(
+        "--method", "beam_search", "--model", str(toy_model_dir), "--shard", "1", "--out", str(tmp_path / "s1.jsonl")
+    )
     records = read_search_records(tmp_path / "s1.jsonl")
     ids = [p.problem_id for p in GSM8K.load(dataset)]
     assert [r["problem_id"] for r in records] == ids[2:4] and {r["method"] for r in records} == {"beam_search"}
     # The baseline from samples of the same problems and their verifier scores.
-    samples = [{"problem_id": pid, "sample_id": i, "greedy": False, "text": f"It is {i}.\n#### {i}", "answer": str(i),
-                "correct": i == 1, "num_tokens": 7, "finish_reason": "stop"} for pid in ids for i in range(4)]
+    samples = [
+        {
+            "problem_id": pid,
+            "sample_id": i,
+            "greedy": False,
+            "text": f"It is {i}.\n#### {i}",
+            "answer": str(i),
+            "correct": i == 1,
+            "num_tokens": 7,
+            "finish_reason": "stop",
+        }
+        for pid in ids
+        for i in range(4)
+    ]
     (tmp_path / "samples.jsonl").write_text("".join(json.dumps(s) + "\n" for s in samples))
-    (tmp_path / "scores.jsonl").write_text("".join(
-        json.dumps({"problem_id": s["problem_id"], "sample_id": s["sample_id"], "verifier": 0.5 + (s["sample_id"] == 1)})
-        + "\n" for s in samples))
-    script("--method", "best_of_n", "--samples", str(tmp_path / "samples.jsonl"), "--scores",
-           str(tmp_path / "scores.jsonl"), "--out", str(tmp_path / "bon.jsonl"))
+    (tmp_path / "scores.jsonl").write_text(
+        "".join(
+            json.dumps(
+                {"problem_id": s["problem_id"], "sample_id": s["sample_id"], "verifier": 0.5 + (s["sample_id"] == 1)}
+            )
+            + "\n"
+            for s in samples
+        )
+    )
+    script(
+        "--method",
+        "best_of_n",
+        "--samples",
+        str(tmp_path / "samples.jsonl"),
+        "--scores",
+        str(tmp_path / "scores.jsonl"),
+        "--out",
+        str(tmp_path / "bon.jsonl"),
+    )
     baseline = read_search_records(tmp_path / "bon.jsonl")
     assert [r["problem_id"] for r in baseline] == ids[:4] and all(r["correct"] and r["n"] == 4 for r in baseline)
 
@@ -450,7 +564,8 @@ VLLM_SCRIPT = textwrap.dedent(
         problems = [SearchProblem(f"q{i}", p, p, "0") for i, p in enumerate(job["prompts"][:3])]
         settings = SearchSettings(**job["settings"])
         guide = VerifierGuide(verifier_dir, get_task("gsm8k"), batch_size=16)
-        searches = [[asdict(r) for r in run_search("beam_search", 4, problems, steps, guide, settings)] for _ in range(2)]
+        searches = [[asdict(r) for r in run_search("beam_search", 4, problems, steps, guide, settings)]
+                    for _ in range(2)]
         json.dump({"backend": sampler.backend, "greedy": greedy, "greedy_prompts": sampler.prompts[:calls],
                    "sampled": sampled, "searches": searches}, open(out_path, "w"))
 
@@ -461,8 +576,9 @@ VLLM_SCRIPT = textwrap.dedent(
 
 
 @pytest.mark.slow
-def test_vllm_steps_continue_prefixes_byte_for_byte_and_search_deterministically(toy_model_dir, toy_guides, hf,
-                                                                                  tmp_path):
+def test_vllm_steps_continue_prefixes_byte_for_byte_and_search_deterministically(
+    toy_model_dir, toy_guides, hf, tmp_path
+):
     pytest.importorskip("vllm")
     prompts = demo_prompts(16) + [WRONG_RESULT_PROBE[0], REFUSED_PROBE[0]]
     job = {"prompts": prompts, "settings": {**settings(max_steps=4).__dict__, "budgets": [4]}}
@@ -470,9 +586,20 @@ def test_vllm_steps_continue_prefixes_byte_for_byte_and_search_deterministically
     (tmp_path / "job.json").write_text(json.dumps(job))
     python_path = os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")]))
     env = {**os.environ, "VLLM_ENABLE_V1_MULTIPROCESSING": "0", "PYTHONPATH": python_path}
-    done = subprocess.run([sys.executable, str(tmp_path / "run.py"), str(toy_model_dir), str(toy_guides["verifier"]),
-                           str(tmp_path / "job.json"), str(tmp_path / "out.json")],
-                          capture_output=True, text=True, timeout=600, env=env)
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(tmp_path / "run.py"),
+            str(toy_model_dir),
+            str(toy_guides["verifier"]),
+            str(tmp_path / "job.json"),
+            str(tmp_path / "out.json"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=env,
+    )
     assert done.returncode == 0, f"vLLM script failed:\n{done.stderr[-5000:]}"
     result = json.loads((tmp_path / "out.json").read_text())
     assert result["backend"] == "vllm"
@@ -482,6 +609,8 @@ def test_vllm_steps_continue_prefixes_byte_for_byte_and_search_deterministically
     for before, after in zip(result["greedy_prompts"], result["greedy_prompts"][1:]):
         for prompt in after:
             parent = max((p for p in before if prompt.startswith(p)), key=len)
-            assert prompt.endswith("\n") and "\n" not in prompt[len(parent):-1]
+            assert prompt.endswith("\n") and "\n" not in prompt[len(parent) : -1]
     assert result["sampled"][0] == result["sampled"][1] and result["searches"][0] == result["searches"][1]
-    assert all(r["generated_tokens"] > 0 and (r["best"] is None or r["best"]["finished"]) for r in result["searches"][0])
+    assert all(
+        r["generated_tokens"] > 0 and (r["best"] is None or r["best"]["finished"]) for r in result["searches"][0]
+    )

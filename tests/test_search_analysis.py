@@ -16,8 +16,18 @@ from tests.workflow import ROOT
 
 
 def record(problem_id, method, n, correct, generated, scored=0):
-    return {"problem_id": problem_id, "method": method, "n": n, "answer": "1" if correct else "2", "correct": correct,
-            "score": 0.5, "text": "...", "finished": n, "generated_tokens": generated, "scored_tokens": scored}
+    return {
+        "problem_id": problem_id,
+        "method": method,
+        "n": n,
+        "answer": "1" if correct else "2",
+        "correct": correct,
+        "score": 0.5,
+        "text": "...",
+        "finished": n,
+        "generated_tokens": generated,
+        "scored_tokens": scored,
+    }
 
 
 def write_jsonl(path, records):
@@ -36,10 +46,15 @@ def two_level_records():
     rows = []
     for n, bon_tokens, beam_tokens in ((4, 100, 60), (8, 200, 120)):
         for p in EASY:
-            rows += [record(p, "best_of_n", n, True, bon_tokens, 10 * n), record(p, "beam_search", n, False, beam_tokens, 20 * n)]
+            rows += [
+                record(p, "best_of_n", n, True, bon_tokens, 10 * n),
+                record(p, "beam_search", n, False, beam_tokens, 20 * n),
+            ]
         for p in HARD:
-            rows += [record(p, "best_of_n", n, n == 8 and p == "h1", bon_tokens, 10 * n),
-                     record(p, "beam_search", n, True, beam_tokens, 20 * n)]
+            rows += [
+                record(p, "best_of_n", n, n == 8 and p == "h1", bon_tokens, 10 * n),
+                record(p, "beam_search", n, True, beam_tokens, 20 * n),
+            ]
     return rows
 
 
@@ -51,8 +66,16 @@ def two_level_samples(uninformative_scores=True):
         correct = p in EASY
         for sample_id in range(3):
             score = 0.5 if uninformative_scores else (0.9 if correct else 0.1)
-            rows.append({"problem_id": p, "sample_id": sample_id, "greedy": sample_id == 0,
-                         "answer": "1", "correct": correct if sample_id else not correct, "guide": score})
+            rows.append(
+                {
+                    "problem_id": p,
+                    "sample_id": sample_id,
+                    "greedy": sample_id == 0,
+                    "answer": "1",
+                    "correct": correct if sample_id else not correct,
+                    "guide": score,
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -67,7 +90,12 @@ def records(tmp_path):
 def test_accuracy_standard_error_and_tokens_by_hand(records):
     table = analysis.accuracy_table(records)
     assert list(table.columns) == ["method", "n", "accuracy", "std", "generated_tokens", "scored_tokens"]
-    assert list(zip(table["method"], table["n"])) == [("best_of_n", 4), ("best_of_n", 8), ("beam_search", 4), ("beam_search", 8)]
+    assert list(zip(table["method"], table["n"])) == [
+        ("best_of_n", 4),
+        ("best_of_n", 8),
+        ("beam_search", 4),
+        ("beam_search", 8),
+    ]
     rows = table.set_index(["method", "n"])
     assert rows.loc[("best_of_n", 4), "accuracy"] == 0.5
     # sd of four ones and four zeros (ddof 1) is sqrt(8/7 * 1/4); over sqrt(8) problems
@@ -163,8 +191,17 @@ def test_samples_without_the_guides_column_name_the_score_file():
 def test_difficulty_table_by_hand(records):
     levels = analysis.difficulty_levels(analysis.problem_difficulty(two_level_samples(), "guide"), 2)
     table = analysis.difficulty_table(records, levels)
-    assert list(table.columns) == ["binning", "level", "method", "n", "problems", "accuracy", "std",
-                                   "generated_tokens", "scored_tokens"]
+    assert list(table.columns) == [
+        "binning",
+        "level",
+        "method",
+        "n",
+        "problems",
+        "accuracy",
+        "std",
+        "generated_tokens",
+        "scored_tokens",
+    ]
     oracle = table[table["binning"] == "oracle"].set_index(["level", "method", "n"])
     assert oracle.loc[(1, "best_of_n", 4), "accuracy"] == 1.0 and oracle.loc[(1, "beam_search", 4), "accuracy"] == 0.0
     assert oracle.loc[(2, "best_of_n", 8), "accuracy"] == 0.25 and oracle.loc[(2, "beam_search", 8), "accuracy"] == 1.0
@@ -190,7 +227,9 @@ def test_the_choice_never_sees_the_half_it_answers(records, monkeypatch):
     halves = analysis.split_halves(levels, seed=7)
     seen = []
     choose = analysis.choose_methods
-    monkeypatch.setattr(analysis, "choose_methods", lambda rows, lv: seen.append(set(rows["problem_id"])) or choose(rows, lv))
+    monkeypatch.setattr(
+        analysis, "choose_methods", lambda rows, lv: seen.append(set(rows["problem_id"])) or choose(rows, lv)
+    )
     answered, choices = analysis.compute_optimal(records, levels, halves)
     assert [halves[sorted(problems)].unique().tolist() for problems in seen] == [[0], [1]]
     for chosen_on, problems in enumerate(seen):
@@ -198,7 +237,9 @@ def test_the_choice_never_sees_the_half_it_answers(records, monkeypatch):
         assert not problems & set(answered_here["problem_id"])
     assert len(answered) == 2 * 8  # every problem once per budget
     # Whatever the answered half's own records say, the choice made for it stays the same.
-    flipped = records.assign(correct=records["correct"].where(records["problem_id"].map(halves) == 0, ~records["correct"]))
+    flipped = records.assign(
+        correct=records["correct"].where(records["problem_id"].map(halves) == 0, ~records["correct"])
+    )
     monkeypatch.setattr(analysis, "choose_methods", choose)
     _, choices_flipped = analysis.compute_optimal(flipped, levels, halves)
     on_half_0 = choices["chosen_on"] == 0
@@ -221,8 +262,13 @@ def test_compute_optimal_curve_choices_and_headline_by_hand(records):
     summary = tables["summary"]
     assert summary["best_of_n"] == {"n": 8, "accuracy": 0.625, "generated_tokens": 200.0}
     assert summary["oracle"] == {"reached": True, "n": 4, "accuracy": 1.0, "generated_tokens": 80.0, "token_ratio": 0.4}
-    assert summary["predicted"] == {"reached": False, "n": None, "accuracy": None, "generated_tokens": None,
-                                    "token_ratio": None}
+    assert summary["predicted"] == {
+        "reached": False,
+        "n": None,
+        "accuracy": None,
+        "generated_tokens": None,
+        "token_ratio": None,
+    }
     assert "does not reach best-of-8's 62.5%" in analysis.headline_markdown(summary)
     assert "0.40x best-of-8's 200" in analysis.headline_markdown(summary)
     assert "says nothing" not in analysis.headline_markdown(summary)
@@ -244,15 +290,37 @@ def test_search_evaluate_writes_every_output(tmp_path):
     samples = two_level_samples()
     write_jsonl(tmp_path / "samples.jsonl", samples.drop(columns="guide").to_dict("records"))
     write_jsonl(tmp_path / "scores.jsonl", samples[["problem_id", "sample_id", "guide"]].to_dict("records"))
-    outputs = {"accuracy-csv": "accuracy.csv", "accuracy-markdown": "accuracy.md", "plot": "accuracy.png",
-               "difficulty-csv": "difficulty.csv", "difficulty-markdown": "difficulty.md",
-               "compute-optimal-csv": "compute_optimal.csv", "compute-optimal-markdown": "compute_optimal.md",
-               "levels": "levels.csv", "summary": "summary.json"}
-    settings = {"methods": ["best_of_n", "beam_search"], "budgets": [4, 8], "score": "guide", "bins": 2, "seed": 0,
-                "title": "test"}
-    command = [sys.executable, str(ROOT / "scripts" / "search_evaluate.py"), "--records", str(records),
-               "--samples", str(tmp_path / "samples.jsonl"), "--scores", str(tmp_path / "scores.jsonl"),
-               "--settings", json.dumps(settings)]
+    outputs = {
+        "accuracy-csv": "accuracy.csv",
+        "accuracy-markdown": "accuracy.md",
+        "plot": "accuracy.png",
+        "difficulty-csv": "difficulty.csv",
+        "difficulty-markdown": "difficulty.md",
+        "compute-optimal-csv": "compute_optimal.csv",
+        "compute-optimal-markdown": "compute_optimal.md",
+        "levels": "levels.csv",
+        "summary": "summary.json",
+    }
+    settings = {
+        "methods": ["best_of_n", "beam_search"],
+        "budgets": [4, 8],
+        "score": "guide",
+        "bins": 2,
+        "seed": 0,
+        "title": "test",
+    }
+    command = [
+        sys.executable,
+        str(ROOT / "scripts" / "search_evaluate.py"),
+        "--records",
+        str(records),
+        "--samples",
+        str(tmp_path / "samples.jsonl"),
+        "--scores",
+        str(tmp_path / "scores.jsonl"),
+        "--settings",
+        json.dumps(settings),
+    ]
     for flag, name in outputs.items():
         command += [f"--{flag}", str(tmp_path / name)]
     subprocess.run(command, check=True, capture_output=True, cwd=ROOT)

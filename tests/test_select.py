@@ -26,8 +26,8 @@ from stepwise.selection import (
     expected_best_of_n,
     expected_pass_at_n,
     fill_answer_groups,
-    pairwise_grouper,
     n_values,
+    pairwise_grouper,
     selections_at_max_n,
 )
 
@@ -37,8 +37,9 @@ MC_TOLERANCE = 5 * 0.5 / math.sqrt(TRIALS)
 
 def table(problem_id, answers, correct, **scores) -> pd.DataFrame:
     """One problem's samples, sample_id in list order, answer groups by string equality."""
-    frame = pd.DataFrame({"problem_id": problem_id, "sample_id": range(len(answers)),
-                          "answer": answers, "correct": correct, **scores})
+    frame = pd.DataFrame(
+        {"problem_id": problem_id, "sample_id": range(len(answers)), "answer": answers, "correct": correct, **scores}
+    )
     return fill_answer_groups(frame)
 
 
@@ -48,6 +49,7 @@ def curve(frame, spec, **kwargs) -> dict[int, float]:
 
 
 # ---- brute force over all N-subsets (independent of the code under test) ----
+
 
 def brute_best_of_n(scores, correct, n) -> Fraction:
     total = Fraction(0)
@@ -80,8 +82,17 @@ def brute_vote(answers, correct, n, weights=None, scores=None, k=None) -> Fracti
 
 # ---- N list ----
 
-@pytest.mark.parametrize("max_n, expected", [(1, [1]), (2, [1, 2]), (6, [1, 2, 4, 6]), (8, [1, 2, 4, 8]),
-                                             (1860, [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 1860])])
+
+@pytest.mark.parametrize(
+    "max_n, expected",
+    [
+        (1, [1]),
+        (2, [1, 2]),
+        (6, [1, 2, 4, 6]),
+        (8, [1, 2, 4, 8]),
+        (1860, [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 1860]),
+    ],
+)
 def test_n_values(max_n, expected):
     assert n_values(max_n) == expected
 
@@ -98,11 +109,14 @@ TIED_SCORES = [0.3, 0.5, 0.5, 0.5, 0.9, 0.9, 0.1]
 TIED_CORRECT = [True, False, True, True, False, True, False]
 
 
-@pytest.mark.parametrize("scores, correct", [
-    (TIED_SCORES, TIED_CORRECT),
-    ([0.7, 0.2, 0.9, 0.4, 0.6, 0.1, 0.8], [False, True, False, True, True, False, True]),  # no ties
-    ([0.5] * 5, [True, False, False, True, False]),  # one tie group
-])
+@pytest.mark.parametrize(
+    "scores, correct",
+    [
+        (TIED_SCORES, TIED_CORRECT),
+        ([0.7, 0.2, 0.9, 0.4, 0.6, 0.1, 0.8], [False, True, False, True, True, False, True]),  # no ties
+        ([0.5] * 5, [True, False, False, True, False]),  # one tie group
+    ],
+)
 def test_exact_best_of_n_equals_enumeration(scores, correct):
     ns = np.arange(1, len(scores) + 1)
     exact = expected_best_of_n(np.array(scores), np.array(correct), ns)
@@ -112,8 +126,9 @@ def test_exact_best_of_n_equals_enumeration(scores, correct):
 
 def test_exact_best_of_n_hand_values():
     # Only the top-scoring of 4 samples is correct: it is picked iff it is in the subset, P = N/4.
-    assert expected_best_of_n(np.array([1.0, 2, 3, 4]), np.array([0, 0, 0, 1]), np.arange(1, 5)) == \
-        pytest.approx([0.25, 0.5, 0.75, 1.0])
+    assert expected_best_of_n(np.array([1.0, 2, 3, 4]), np.array([0, 0, 0, 1]), np.arange(1, 5)) == pytest.approx(
+        [0.25, 0.5, 0.75, 1.0]
+    )
     # All scores tied: the pick is a uniform sample of the subset, hence of all samples: 2/5 for every N.
     assert expected_best_of_n(np.zeros(5), np.array([1, 1, 0, 0, 0]), np.arange(1, 6)) == pytest.approx([0.4] * 5)
 
@@ -148,8 +163,9 @@ def test_exact_formulas_hold_at_m_2000_against_integer_arithmetic():
 
 
 def test_curves_use_exact_values_with_exact_std():
-    frame = pd.concat([table("p", [None] * 7, TIED_CORRECT, orm=TIED_SCORES),
-                       table("q", [None] * 7, [True] * 7, orm=[0.0] * 7)])
+    frame = pd.concat(
+        [table("p", [None] * 7, TIED_CORRECT, orm=TIED_SCORES), table("q", [None] * 7, [True] * 7, orm=[0.0] * 7)]
+    )
     result = accuracy_curves(frame, [MethodSpec("best_of_n", score="orm")], ns=[1, 3, 7])
     for n in (1, 3, 7):
         q_p = float(brute_best_of_n(TIED_SCORES, TIED_CORRECT, n))
@@ -161,8 +177,9 @@ def test_curves_use_exact_values_with_exact_std():
 
 def test_monte_carlo_agrees_with_exact_best_of_n_and_its_std():
     rng = np.random.default_rng(3)
-    frames = [table(p, [None] * 12, list(rng.random(12) < 0.5), orm=list(np.round(rng.random(12), 1)))
-              for p in range(8)]
+    frames = [
+        table(p, [None] * 12, list(rng.random(12) < 0.5), orm=list(np.round(rng.random(12), 1))) for p in range(8)
+    ]
     frame = pd.concat(frames)
     spec = [MethodSpec("best_of_n", score="orm")]
     exact = accuracy_curves(frame, spec)
@@ -173,6 +190,7 @@ def test_monte_carlo_agrees_with_exact_best_of_n_and_its_std():
 
 
 # ---- voting ----
+
 
 def test_majority_ties_and_missing_answers_against_enumeration():
     answers = ["A", "B", None, "B", "A", None, "C"]
@@ -201,8 +219,7 @@ def test_weighted_majority_against_enumeration():
     frame = table("p", answers, correct, orm=weights)
     simulated = curve(frame, MethodSpec("weighted_majority", score="orm"), ns=list(range(1, 7)), trials=TRIALS)
     for n in range(1, 7):
-        assert simulated[n] == pytest.approx(float(brute_vote(answers, correct, n, weights=weights)),
-                                             abs=MC_TOLERANCE)
+        assert simulated[n] == pytest.approx(float(brute_vote(answers, correct, n, weights=weights)), abs=MC_TOLERANCE)
     # N = 6 by hand: A sums to 0.45 < B's 0.9, so B (correct) wins although A has more votes.
     assert simulated[6] == 1.0
 
@@ -214,29 +231,49 @@ def test_top_k_vote_against_enumeration():
     frame = table("p", answers, correct, orm=scores)
     simulated = curve(frame, MethodSpec("top_k_vote", score="orm", k=3), ns=list(range(1, 8)), trials=TRIALS)
     for n in range(1, 8):
-        assert simulated[n] == pytest.approx(float(brute_vote(answers, correct, n, scores=scores, k=3)),
-                                             abs=MC_TOLERANCE)
+        assert simulated[n] == pytest.approx(
+            float(brute_vote(answers, correct, n, scores=scores, k=3)), abs=MC_TOLERANCE
+        )
 
 
 def test_methods_disagree_as_designed_at_max_n():
     # By hand: majority picks C (3 votes, wrong); best-of-N picks sample 0 (A, 0.95, wrong);
     # weighted sums A 0.95, B 1.75, C 0.45 -> B; the top 3 by score are A, B, B -> B.
-    frame = table("p", ["A", "B", "B", "C", "C", "C"], [False, True, True, False, False, False],
-                  orm=[0.95, 0.9, 0.85, 0.1, 0.15, 0.2])
-    specs = [MethodSpec("greedy"), MethodSpec("pass_at_n"), MethodSpec("majority"),
-             MethodSpec("best_of_n", score="orm"), MethodSpec("weighted_majority", score="orm"),
-             MethodSpec("top_k_vote", score="orm", k=3)]
+    frame = table(
+        "p",
+        ["A", "B", "B", "C", "C", "C"],
+        [False, True, True, False, False, False],
+        orm=[0.95, 0.9, 0.85, 0.1, 0.15, 0.2],
+    )
+    specs = [
+        MethodSpec("greedy"),
+        MethodSpec("pass_at_n"),
+        MethodSpec("majority"),
+        MethodSpec("best_of_n", score="orm"),
+        MethodSpec("weighted_majority", score="orm"),
+        MethodSpec("top_k_vote", score="orm", k=3),
+    ]
     picked = selections_at_max_n(frame, specs).set_index("method")
     assert list(picked.columns) == ["problem_id", "sample_id", "answer", "correct"]
-    expected = {"greedy": (0, "A", False), "pass_at_n": (1, "B", True), "majority": (3, "C", False),
-                "best_of_n:orm": (0, "A", False), "weighted_majority:orm": (1, "B", True),
-                "top_3_vote:orm": (1, "B", True)}
+    expected = {
+        "greedy": (0, "A", False),
+        "pass_at_n": (1, "B", True),
+        "majority": (3, "C", False),
+        "best_of_n:orm": (0, "A", False),
+        "weighted_majority:orm": (1, "B", True),
+        "top_3_vote:orm": (1, "B", True),
+    }
     for label, (sample_id, answer, correct) in expected.items():
         assert tuple(picked.loc[label, ["sample_id", "answer", "correct"]]) == (sample_id, answer, correct)
     curves = accuracy_curves(frame, specs, ns=[6])
     assert dict(zip(curves["method"], curves["accuracy"])) == {
-        "greedy": 0.0, "pass_at_n": 1.0, "majority": 0.0, "best_of_n:orm": 0.0,
-        "weighted_majority:orm": 1.0, "top_3_vote:orm": 1.0}
+        "greedy": 0.0,
+        "pass_at_n": 1.0,
+        "majority": 0.0,
+        "best_of_n:orm": 0.0,
+        "weighted_majority:orm": 1.0,
+        "top_3_vote:orm": 1.0,
+    }
 
 
 def test_greedy_uses_greedy_column_or_first_sample():
@@ -248,6 +285,7 @@ def test_greedy_uses_greedy_column_or_first_sample():
 
 
 # ---- invariants on a random table ----
+
 
 @pytest.fixture(scope="module")
 def random_table() -> pd.DataFrame:
@@ -262,9 +300,14 @@ def random_table() -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
-ALL_METHODS = [MethodSpec("greedy"), MethodSpec("pass_at_n"), MethodSpec("majority"),
-               MethodSpec("best_of_n", score="orm"), MethodSpec("weighted_majority", score="orm"),
-               MethodSpec("top_k_vote", score="orm", k=4)]
+ALL_METHODS = [
+    MethodSpec("greedy"),
+    MethodSpec("pass_at_n"),
+    MethodSpec("majority"),
+    MethodSpec("best_of_n", score="orm"),
+    MethodSpec("weighted_majority", score="orm"),
+    MethodSpec("top_k_vote", score="orm", k=4),
+]
 
 
 def test_invariants(random_table):
@@ -295,8 +338,9 @@ def test_top_k_vote_special_cases(random_table):
     specs = [MethodSpec("majority"), MethodSpec("top_k_vote", score="orm", k=16)]
     result = accuracy_curves(random_table, specs, trials=100).pivot(index="n", columns="method", values="accuracy")
     assert (result["majority"] == result["top_16_vote:orm"]).all()  # k >= N: all samples vote
-    distinct = random_table.assign(orm=np.random.default_rng(5).random(len(random_table)),
-                                   correct=lambda t: t["answer"] == "ans0")
+    distinct = random_table.assign(
+        orm=np.random.default_rng(5).random(len(random_table)), correct=lambda t: t["answer"] == "ans0"
+    )
     specs = [MethodSpec("best_of_n", score="orm"), MethodSpec("top_k_vote", score="orm", k=1)]
     result = accuracy_curves(distinct, specs, trials=100, exact=False)
     per_method = result.pivot(index="n", columns="method", values="accuracy")
@@ -312,9 +356,16 @@ def test_seed_reproducibility(random_table):
 
 # ---- answer groups ----
 
+
 def test_fill_answer_groups_exact_and_with_equivalence():
-    frame = pd.DataFrame({"problem_id": ["p"] * 5 + ["q"], "sample_id": [0, 1, 2, 3, 4, 0],
-                          "answer": ["0.5", ".5", None, "0.5", "2", "0.5"], "correct": [True] * 6})
+    frame = pd.DataFrame(
+        {
+            "problem_id": ["p"] * 5 + ["q"],
+            "sample_id": [0, 1, 2, 3, 4, 0],
+            "answer": ["0.5", ".5", None, "0.5", "2", "0.5"],
+            "correct": [True] * 6,
+        }
+    )
     exact = fill_answer_groups(frame)["answer_group"]
     assert exact[0] == exact[3] != exact[1] and pd.isna(exact[2]) and exact[4] not in (exact[0], exact[1])
     calls = []
@@ -336,6 +387,7 @@ def test_fill_answer_groups_rejects_non_string():
 
 # ---- PRM step aggregation ----
 
+
 def test_step_aggregations_by_hand():
     steps = [0.9, 0.5, 0.8]
     assert aggregate_steps(steps, "prod") == pytest.approx(0.36)
@@ -352,8 +404,10 @@ def test_add_solution_scores():
     assert add_solution_scores(frame, "prm", "min", out_column="s")["s"].tolist() == [0.5, 0.2]
 
 
-@pytest.mark.parametrize("steps, message", [([], "non-empty"), ([0.5, 1.5], r"\[0, 1\]"),
-                                            ("0.5", "list"), ([0.5, float("nan")], r"\[0, 1\]")])
+@pytest.mark.parametrize(
+    "steps, message",
+    [([], "non-empty"), ([0.5, 1.5], r"\[0, 1\]"), ("0.5", "list"), ([0.5, float("nan")], r"\[0, 1\]")],
+)
 def test_add_solution_scores_rejects_bad_steps(steps, message):
     frame = pd.DataFrame({"problem_id": [1, 7], "sample_id": [0, 3], "prm": [[0.5], steps]})
     with pytest.raises(DataError, match=message) as error:
@@ -368,20 +422,24 @@ def test_unknown_aggregation():
 
 # ---- bad input ----
 
+
 def good_frame() -> pd.DataFrame:
     return table("p", ["A", "B", None], [True, False, False], orm=[0.1, 0.2, 0.3])
 
 
-@pytest.mark.parametrize("change, message", [
-    (lambda f: f.drop(columns="correct"), "'correct'"),
-    (lambda f: f.drop(columns="answer_group"), "fill_answer_groups"),
-    (lambda f: f.assign(sample_id=[0, 0, 1]), "duplicate sample: problem_id='p', sample_id=0"),
-    (lambda f: f.assign(orm=[0.1, float("nan"), 0.3]), "'orm'.*sample_id=1"),
-    (lambda f: f.assign(correct=[True, "yes", False]), "'correct'.*sample_id=1"),
-    (lambda f: f.assign(correct=[True, False, True]), "no answer.*sample_id=2"),
-    (lambda f: f.assign(answer_group=[0.5, 1, None]), "integer.*sample_id=0"),
-    (lambda f: f.assign(greedy=[True, True, False]), "exactly one"),
-])
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (lambda f: f.drop(columns="correct"), "'correct'"),
+        (lambda f: f.drop(columns="answer_group"), "fill_answer_groups"),
+        (lambda f: f.assign(sample_id=[0, 0, 1]), "duplicate sample: problem_id='p', sample_id=0"),
+        (lambda f: f.assign(orm=[0.1, float("nan"), 0.3]), "'orm'.*sample_id=1"),
+        (lambda f: f.assign(correct=[True, "yes", False]), "'correct'.*sample_id=1"),
+        (lambda f: f.assign(correct=[True, False, True]), "no answer.*sample_id=2"),
+        (lambda f: f.assign(answer_group=[0.5, 1, None]), "integer.*sample_id=0"),
+        (lambda f: f.assign(greedy=[True, True, False]), "exactly one"),
+    ],
+)
 def test_bad_tables_are_named(change, message):
     specs = [MethodSpec("majority"), MethodSpec("best_of_n", score="orm")]
     with pytest.raises(DataError, match=message):
@@ -393,16 +451,19 @@ def test_n_beyond_samples_is_an_error():
         accuracy_curves(good_frame(), [MethodSpec("pass_at_n")], ns=[1, 4])
 
 
-@pytest.mark.parametrize("config, message", [
-    ({"method": "oracle"}, "unknown selection method"),
-    ({"method": "best_of_n"}, "needs a score"),
-    ({"method": "majority", "score": "orm"}, "takes no score"),
-    ({"method": "top_k_vote", "score": "orm"}, "integer k"),
-    ({"method": "top_k_vote", "score": "orm", "k": 0}, "integer k"),
-    ({"method": "greedy", "k": 3}, "takes no k"),
-    ({"method": "greedy", "temperature": 1}, "unknown key"),
-    ({"score": "orm"}, "missing key 'method'"),
-])
+@pytest.mark.parametrize(
+    "config, message",
+    [
+        ({"method": "oracle"}, "unknown selection method"),
+        ({"method": "best_of_n"}, "needs a score"),
+        ({"method": "majority", "score": "orm"}, "takes no score"),
+        ({"method": "top_k_vote", "score": "orm"}, "integer k"),
+        ({"method": "top_k_vote", "score": "orm", "k": 0}, "integer k"),
+        ({"method": "greedy", "k": 3}, "takes no k"),
+        ({"method": "greedy", "temperature": 1}, "unknown key"),
+        ({"score": "orm"}, "missing key 'method'"),
+    ],
+)
 def test_method_config_errors(config, message):
     with pytest.raises(DataError, match=message):
         MethodSpec.from_config(config)

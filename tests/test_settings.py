@@ -31,12 +31,15 @@ def test_good_config_builds_the_dataclass_and_keeps_defaults():
     assert settings_from_config(Example, {"steps": 2}, "x.y", rate=1.0) == Example(1.0, 2)
 
 
-@pytest.mark.parametrize("values, message", [
-    ({"rate": 1.0, "stpes": 2}, r"x\.y: unknown key\(s\) \['stpes'\]; valid keys: rate, steps"),
-    ({"steps": 2}, r"x\.y: missing key\(s\) \['rate'\]"),
-    ({"rate": 1.0, "steps": 0}, r"x\.y: steps must be at least 1"),
-    ([1, 2], r"x\.y: expected a mapping"),
-])
+@pytest.mark.parametrize(
+    "values, message",
+    [
+        ({"rate": 1.0, "stpes": 2}, r"x\.y: unknown key\(s\) \['stpes'\]; valid keys: rate, steps"),
+        ({"steps": 2}, r"x\.y: missing key\(s\) \['rate'\]"),
+        ({"rate": 1.0, "steps": 0}, r"x\.y: steps must be at least 1"),
+        ([1, 2], r"x\.y: expected a mapping"),
+    ],
+)
 def test_bad_config_names_the_section_and_key(values, message):
     with pytest.raises(DataError, match=message):
         settings_from_config(Example, values, "x.y")
@@ -62,12 +65,17 @@ def test_every_config_section_parses_with_the_one_parser(config):
     settings_from_config(VerifierSettings, config["math"]["orm"], "math.orm")
     settings_from_config(PRMSettings, {**config["prm800k"]["prm"], "neutral": "positive"}, "prm800k.prm")
     settings_from_config(PRMSettings, config["shepherd"]["prm"], "shepherd.prm")
-    settings_from_config(TinyArchitecture, {k: v for k, v in config["model"]["tiny"].items() if k != "seed"},
-                         "model.tiny")
+    settings_from_config(
+        TinyArchitecture, {k: v for k, v in config["model"]["tiny"].items() if k != "seed"}, "model.tiny"
+    )
     GeneratorDataSettings.from_config(config["math"]["generator_data"])
     PreprocessSettings.from_config(config["prm800k"]["preprocess"])
-    for task, section in (("gsm8k", "verifier_samples"), ("gsm8k", "test_samples"), ("math", "train_samples"),
-                          ("math", "test_samples")):
+    for task, section in (
+        ("gsm8k", "verifier_samples"),
+        ("gsm8k", "test_samples"),
+        ("math", "train_samples"),
+        ("math", "test_samples"),
+    ):
         SamplingParams.from_config(config[task][section], calculator_notation="gsm8k")
     with pytest.raises(DataError, match=r"sample set: unknown key\(s\) \['temprature'\]"):
         SamplingParams.from_config({"n": 2, "temprature": 0.5}, calculator_notation="gsm8k")
@@ -95,8 +103,10 @@ def test_dataclass_defaults_agree_with_the_schema():
         return merged
 
     checks = [
-        (SFTSettings, section(defs["sft"])), (VerifierSettings, section(defs["verifier"])),
-        (PRMSettings, section(defs["prm"])), (TinyArchitecture, top["model"]["properties"]["tiny"]),
+        (SFTSettings, section(defs["sft"])),
+        (VerifierSettings, section(defs["verifier"])),
+        (PRMSettings, section(defs["prm"])),
+        (TinyArchitecture, top["model"]["properties"]["tiny"]),
         (GeneratorDataSettings, top["math"]["properties"]["generator_data"]),
         (PreprocessSettings, top["prm800k"]["properties"]["preprocess"]),
     ]
@@ -107,7 +117,9 @@ def test_dataclass_defaults_agree_with_the_schema():
             if field.name in defaults and field.default is not dataclasses.MISSING:
                 value = list(field.default) if isinstance(field.default, tuple) else field.default
                 if value != defaults[field.name]:
-                    mismatches.append(f"{cls.__name__}.{field.name}: dataclass {value!r}, schema {defaults[field.name]!r}")
+                    mismatches.append(
+                        f"{cls.__name__}.{field.name}: dataclass {value!r}, schema {defaults[field.name]!r}"
+                    )
     assert not mismatches, mismatches
 
 

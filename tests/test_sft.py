@@ -18,17 +18,28 @@ from stepwise.training.sft import SFTSettings, build_sft_trainer, train_sft
 pytestmark = pytest.mark.slow
 
 EOS = "<|endoftext|>"
-TOY_ARCHITECTURE = TinyArchitecture(vocab_size=400, hidden_size=48, intermediate_size=96, num_hidden_layers=2,
-                                    num_attention_heads=2, num_key_value_heads=2, max_position_embeddings=256)
+TOY_ARCHITECTURE = TinyArchitecture(
+    vocab_size=400,
+    hidden_size=48,
+    intermediate_size=96,
+    num_hidden_layers=2,
+    num_attention_heads=2,
+    num_key_value_heads=2,
+    max_position_embeddings=256,
+)
 COLOURS = ["red", "blue", "green", "yellow"]
 ANIMALS = ["cat", "horse", "owl", "zebra"]
 
 
 def toy_examples() -> list[dict[str, str]]:
     """Four prompt-completion pairs of different lengths whose completions must be memorised."""
-    return [{"prompt": gsm8k_prompt(f"What does the {animal} like?"),
-             "completion": f"{' and '.join(COLOURS[: index + 1])} hats.\n#### {index}{EOS}"}
-            for index, animal in enumerate(ANIMALS)]
+    return [
+        {
+            "prompt": gsm8k_prompt(f"What does the {animal} like?"),
+            "completion": f"{' and '.join(COLOURS[: index + 1])} hats.\n#### {index}{EOS}",
+        }
+        for index, animal in enumerate(ANIMALS)
+    ]
 
 
 def make_tiny_model(out_dir: Path, texts: list[str], seed: int = 0) -> Path:
@@ -82,7 +93,7 @@ def _greedy_completion(model_dir: Path, prompt: str) -> str:
     inputs = tokenizer(prompt, return_tensors="pt")
     with torch.no_grad():
         out = model.generate(**inputs, max_new_tokens=40, do_sample=False, eos_token_id=tokenizer.eos_token_id)
-    return tokenizer.decode(out[0, inputs["input_ids"].shape[1]:], skip_special_tokens=False)
+    return tokenizer.decode(out[0, inputs["input_ids"].shape[1] :], skip_special_tokens=False)
 
 
 def _completion_loss(model_dir: Path, examples: list[dict[str, str]]) -> float:
@@ -100,8 +111,15 @@ def _completion_loss(model_dir: Path, examples: list[dict[str, str]]) -> float:
 
 
 def test_sft_lowers_loss_and_memorises_completions(toy_model, tmp_path):
-    settings = SFTSettings(epochs=60, learning_rate=1e-2, batch_size=4, max_length=128, warmup_ratio=0.0,
-                           lr_scheduler="constant", save_steps=20)
+    settings = SFTSettings(
+        epochs=60,
+        learning_rate=1e-2,
+        batch_size=4,
+        max_length=128,
+        warmup_ratio=0.0,
+        lr_scheduler="constant",
+        save_steps=20,
+    )
     out = tmp_path / "sft"
     metrics = train_sft(toy_model, toy_examples(), out, settings)
     assert metrics["tokens_per_second"] > 0
@@ -114,13 +132,21 @@ def test_sft_lowers_loss_and_memorises_completions(toy_model, tmp_path):
 
 def test_restarted_job_resumes_from_last_checkpoint(toy_model, tmp_path, caplog):
     out = tmp_path / "sft"
-    interrupted = build_sft_trainer(toy_model, toy_examples(), out, SFTSettings(
-        epochs=1, learning_rate=3e-3, batch_size=1, max_length=128, save_steps=2))
+    interrupted = build_sft_trainer(
+        toy_model,
+        toy_examples(),
+        out,
+        SFTSettings(epochs=1, learning_rate=3e-3, batch_size=1, max_length=128, save_steps=2),
+    )
     interrupted.train()  # 4 steps; checkpoints at steps 2 and 4, the last one kept
     assert (out / "checkpoint-4").is_dir()
     with caplog.at_level(logging.INFO, logger="stepwise.training.sft"):
-        metrics = train_sft(toy_model, toy_examples(), out, SFTSettings(
-            epochs=2, learning_rate=3e-3, batch_size=1, max_length=128, save_steps=2))
+        metrics = train_sft(
+            toy_model,
+            toy_examples(),
+            out,
+            SFTSettings(epochs=2, learning_rate=3e-3, batch_size=1, max_length=128, save_steps=2),
+        )
     assert "resuming from" in caplog.text and "checkpoint-4" in caplog.text
     assert metrics["epoch"] == pytest.approx(2.0)
     assert (out / "model.safetensors").is_file() and not list(out.glob("checkpoint-*"))
@@ -156,8 +182,14 @@ def test_checkpoints_of_another_run_are_discarded(tmp_path, caplog):
     assert not (tmp_path / "stray" / "checkpoint-1").exists()
 
 
-@pytest.mark.parametrize("bad, key", [({"prompt": "q"}, "completion"), ({"prompt": 3, "completion": "a"}, "prompt"),
-                                      ({"prompt": "q", "completion": ""}, "completion")])
+@pytest.mark.parametrize(
+    "bad, key",
+    [
+        ({"prompt": "q"}, "completion"),
+        ({"prompt": 3, "completion": "a"}, "prompt"),
+        ({"prompt": "q", "completion": ""}, "completion"),
+    ],
+)
 def test_bad_examples_are_named(toy_model, tmp_path, bad, key):
     with pytest.raises(DataError, match=rf"example 1: .*'{key}'"):
         build_sft_trainer(toy_model, [toy_examples()[0], bad], tmp_path / "out", FAST)

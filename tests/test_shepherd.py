@@ -18,6 +18,7 @@ from stepwise.data.stepwise_formats import read_math_shepherd, read_trl, write_m
 from stepwise.demo.gsm8k import generate_gsm8k
 from stepwise.io import DataError, write_jsonl
 from stepwise.prompts import gsm8k_prompt
+from stepwise.registry import get_task
 from stepwise.sampling import Generation, SamplingParams
 from stepwise.sampling.hf_backend import HFSampler
 from stepwise.sampling.shards import Problem, sample_records
@@ -26,7 +27,6 @@ from stepwise.shepherd import Candidate, Completer, candidates_from_samples, lab
 from stepwise.shepherd.compare import compare_strategies, comparison_markdown
 from stepwise.shepherd.records import labelled_record, read_labelled, to_example
 from stepwise.shepherd.stats import classification_quality, label_quality, label_stats
-from stepwise.registry import get_task
 
 PROMPT = gsm8k_prompt("How many?")
 TOKENS_PER_CONTINUATION = 3
@@ -140,8 +140,9 @@ def test_searches_of_many_solutions_run_in_batched_rounds():
 
 
 def test_records_and_both_formats_round_trip_through_datasets(tmp_path):
-    labelled = label_linear([candidate(wrong_from(3, 5)), candidate(["a ok", "#### 42"], 1)],
-                            completer(FakeSampler(reach=0.5), n=4))
+    labelled = label_linear(
+        [candidate(wrong_from(3, 5)), candidate(["a ok", "#### 42"], 1)], completer(FakeSampler(reach=0.5), n=4)
+    )
     write_jsonl(tmp_path / "labels.jsonl", (labelled_record(x) for x in labelled))
     records = read_labelled(tmp_path / "labels.jsonl")
     hard = [to_example(r, "hard") for r in records]
@@ -153,7 +154,8 @@ def test_records_and_both_formats_round_trip_through_datasets(tmp_path):
         rows = datasets.load_dataset("json", data_files=str(tmp_path / name), split="train")
         assert [(tuple(r["completions"]), tuple(r["labels"])) for r in rows] == [(e.steps, e.labels) for e in expected]
         assert [(e.steps, e.labels) for e in read_trl(tmp_path / name, allow_soft=soft)] == [
-            (e.steps, e.labels) for e in expected]
+            (e.steps, e.labels) for e in expected
+        ]
     rows = datasets.load_dataset("json", data_files=str(tmp_path / "ms.jsonl"), split="train")
     assert all("ки" in r["input"] and ("+" in r["label"] or "-" in r["label"]) for r in rows)
     back = read_math_shepherd(tmp_path / "ms.jsonl")
@@ -223,9 +225,15 @@ def test_comparison_needs_the_same_solutions_and_steps_in_each_mode():
 def test_bad_inputs_name_file_and_line(tmp_path):
     problems = {"p0": Problem("p0", PROMPT, "42")}
     with pytest.raises(DataError, match=r"samples\.jsonl:2: .*unknown problem 'p9'"):
-        candidates_from_samples([(1, {"problem_id": "p0", "sample_id": 0, "text": "a\n#### 42", "correct": True}),
-                                 (2, {"problem_id": "p9", "sample_id": 0, "text": "a", "correct": False})],
-                                problems, "gsm8k", path="samples.jsonl")
+        candidates_from_samples(
+            [
+                (1, {"problem_id": "p0", "sample_id": 0, "text": "a\n#### 42", "correct": True}),
+                (2, {"problem_id": "p9", "sample_id": 0, "text": "a", "correct": False}),
+            ],
+            problems,
+            "gsm8k",
+            path="samples.jsonl",
+        )
     with pytest.raises(DataError, match="record 1.*'correct'"):
         candidates_from_samples([(1, {"problem_id": "p0", "sample_id": 0, "text": "a"})], problems, "gsm8k")
     record = labelled_record(label_binary([candidate(wrong_from(2, 3))], completer(FakeSampler()))[0])
@@ -245,14 +253,16 @@ def toy_sampler(tmp_path_factory):
 def test_both_strategies_end_to_end_with_the_toy_generator(toy_sampler):
     task = get_task("gsm8k")
     demo = generate_gsm8k(6, 0, "train", max_steps=3, max_number=12)
-    problems = [Problem(f"p{i}", gsm8k_prompt(r["question"]), r["answer"].rpartition("#### ")[2]) for i, r in
-                enumerate(demo)]
+    problems = [
+        Problem(f"p{i}", gsm8k_prompt(r["question"]), r["answer"].rpartition("#### ")[2]) for i, r in enumerate(demo)
+    ]
     params = SamplingParams(n=2, temperature=1.0, max_tokens=64, seed=0)
     with task.checker() as checker:
         samples = list(sample_records(toy_sampler, problems, params, extract=task.extract, grade=checker.equal))
         candidates = candidates_from_samples(enumerate(samples, 1), {p.problem_id: p for p in problems}, "gsm8k")
-        completer_ = Completer(toy_sampler, SamplingParams(n=2, temperature=1.0, max_tokens=64, seed=1),
-                               task.extract, checker.equal)
+        completer_ = Completer(
+            toy_sampler, SamplingParams(n=2, temperature=1.0, max_tokens=64, seed=1), task.extract, checker.equal
+        )
         linear = label_linear(candidates, completer_)
         binary = label_binary(candidates, completer_)
     assert len(linear) == len(binary) == len(candidates) > 0
@@ -280,7 +290,8 @@ def test_solutions_sharing_a_prefix_are_completed_once_and_labelled_alike():
     labelled = label_binary([*shared, other], completer(sampler, n=4))
     assert len(sampler.prompts) == len(set(sampler.prompts))
     alone = [label_binary([c], completer(FakeSampler(), n=4))[0] for c in (*shared, other)]
-    assert [l.hard for l in labelled] == [l.hard for l in alone] == [(False, False, False)] * 2 + [(True, False, False)]
+    expected = [(False, False, False)] * 2 + [(True, False, False)]
+    assert [label.hard for label in labelled] == [label.hard for label in alone] == expected
     assert labelled[1].tokens == labelled[1].completions == 0  # the first sample's continuations served it
     assert labelled[0].tokens == alone[0].tokens > 0 and labelled[2].tokens == alone[2].tokens
-    assert sum(l.completions for l in labelled) == 4 * len(sampler.prompts)
+    assert sum(label.completions for label in labelled) == 4 * len(sampler.prompts)

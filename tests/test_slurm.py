@@ -35,9 +35,20 @@ SYSTEM_CONF = Path("/etc/slurm/slurm.conf")
 OURS = "# one-node test cluster of tests/test_slurm.py\n"
 DAEMONS = ("munged", "mungekey", "slurmctld", "slurmd", "sbatch", "squeue")
 TARGET = "results/t/models/base.json"
-OUTPUTS = ("data/gsm8k_train.jsonl", "data/math_train.jsonl", "models/tiny", "models/pretrained", "models/base.json")  # under results/t
-JOBS = {"rule_raw_dataset_wildcards_gsm8k_train", "rule_raw_dataset_wildcards_math_train", "rule_tiny_model",
-        "rule_pretrain_tiny_model", "rule_base_model"}
+OUTPUTS = (
+    "data/gsm8k_train.jsonl",
+    "data/math_train.jsonl",
+    "models/tiny",
+    "models/pretrained",
+    "models/base.json",
+)  # under results/t
+JOBS = {
+    "rule_raw_dataset_wildcards_gsm8k_train",
+    "rule_raw_dataset_wildcards_math_train",
+    "rule_tiny_model",
+    "rule_pretrain_tiny_model",
+    "rule_base_model",
+}
 
 
 def missing_requirements() -> list[str]:
@@ -61,7 +72,9 @@ def free_port() -> int:
 
 def slurm_conf(base: Path, host: str) -> str:
     memory_mb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2**20
-    return OURS + f"""ClusterName=stepwise-test
+    return (
+        OURS
+        + f"""ClusterName=stepwise-test
 SlurmctldHost={host}(127.0.0.1)
 SlurmctldPort={free_port()}
 SlurmdPort={free_port()}
@@ -88,6 +101,7 @@ MinJobAge=3600
 NodeName={host} NodeAddr=127.0.0.1 CPUs={os.cpu_count()} RealMemory={memory_mb * 9 // 10} State=UNKNOWN
 PartitionName=test Nodes={host} Default=YES MaxTime=INFINITE State=UP
 """
+    )
 
 
 @pytest.fixture(scope="module")
@@ -105,9 +119,13 @@ def slurm_cluster(tmp_path_factory):
     SYSTEM_CONF.parent.mkdir(parents=True, exist_ok=True)
     SYSTEM_CONF.write_text(slurm_conf(base, host))
     subprocess.run(["mungekey", "--create", f"--keyfile={base}/munge/munge.key"], check=True)
-    munge = [f"--socket={base}/munge/munge.socket", f"--key-file={base}/munge/munge.key",
-             f"--pid-file={base}/munge/munged.pid", f"--seed-file={base}/munge/munged.seed",
-             f"--log-file={base}/munge/munged.log"]
+    munge = [
+        f"--socket={base}/munge/munge.socket",
+        f"--key-file={base}/munge/munge.key",
+        f"--pid-file={base}/munge/munged.pid",
+        f"--seed-file={base}/munge/munged.seed",
+        f"--log-file={base}/munge/munged.log",
+    ]
     daemons = []
     try:
         daemons.append(subprocess.Popen(["munged", "--foreground", "--force", *munge]))
@@ -143,14 +161,17 @@ def wait_for(condition, what: str, base: Path, timeout: float = 60.0) -> None:
 
 def on_this_node(resources: dict) -> dict:
     """The paper config's job resources, mapped to this CPU-only test node: no GPUs, 1 core, 1 GB."""
-    return {stage: {**{k: v for k, v in spec.items() if k != "gpu_model"}, "gpu": 0, "threads": 1, "mem_mb": 1000}
-            for stage, spec in resources.items()}
+    return {
+        stage: {**{k: v for k, v in spec.items() if k != "gpu_model"}, "gpu": 0, "threads": 1, "mem_mb": 1000}
+        for stage, spec in resources.items()
+    }
 
 
 def slurm_jobs(workdir: Path) -> dict[str, tuple[str, str]]:
     """Snakemake's jobs Slurm ran from ``workdir``: comment (rule and wildcards) -> (job id, state)."""
-    listing = subprocess.run(["squeue", "--states=all", "-h", "-o", "%i|%Z|%k|%T"], capture_output=True, text=True,
-                             check=True).stdout
+    listing = subprocess.run(
+        ["squeue", "--states=all", "-h", "-o", "%i|%Z|%k|%T"], capture_output=True, text=True, check=True
+    ).stdout
     rows = [line.split("|") for line in listing.splitlines()]
     return {comment: (job_id, state) for job_id, folder, comment, state in rows if Path(folder) == workdir}
 
@@ -167,9 +188,24 @@ def test_profile_runs_the_demo_jobs_on_slurm_with_the_same_outputs(slurm_cluster
     cluster = tmp_path / "slurm"
     cluster.mkdir()
     write_config(cluster, deep_update(TINY_CONFIG, {"resources": on_this_node(paper["resources"])}))
-    snakemake(cluster, "--profile", str(ROOT / "profiles" / "slurm"), "--jobs", "4", "--retries", "0",
-              "--slurm-no-account", "--slurm-status-command", "squeue", "--slurm-keep-successful-logs",
-              "--slurm-init-seconds-before-status-checks", "1", "--seconds-between-status-checks", "2", TARGET)
+    snakemake(
+        cluster,
+        "--profile",
+        str(ROOT / "profiles" / "slurm"),
+        "--jobs",
+        "4",
+        "--retries",
+        "0",
+        "--slurm-no-account",
+        "--slurm-status-command",
+        "squeue",
+        "--slurm-keep-successful-logs",
+        "--slurm-init-seconds-before-status-checks",
+        "1",
+        "--seconds-between-status-checks",
+        "2",
+        TARGET,
+    )
 
     jobs = slurm_jobs(cluster)
     assert set(jobs) == JOBS, jobs

@@ -6,7 +6,8 @@ from stepwise.models.tiny import train_tokenizer
 
 CORPUS = [
     f"She buys {a} pens at ${b} each. {a}*{b} = <<{a}*{b}={a * b}>>{a * b} dollars.\n#### {a * b}"
-    for a in range(2, 20) for b in range(2, 20)
+    for a in range(2, 20)
+    for b in range(2, 20)
 ]
 
 

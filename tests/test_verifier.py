@@ -66,8 +66,17 @@ def toy_model(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module", params=["mse", "bce"])
 def trained(toy_model, tmp_path_factory, request) -> Path:
     out = tmp_path_factory.mktemp("verifier") / f"trained-{request.param}"
-    settings = VerifierSettings(epochs=3, learning_rate=3e-3, batch_size=16, max_length=128, loss=request.param,
-                                lm_weight=0.1, dropout=0.1, balance="weight", lr_scheduler="constant")
+    settings = VerifierSettings(
+        epochs=3,
+        learning_rate=3e-3,
+        batch_size=16,
+        max_length=128,
+        loss=request.param,
+        lm_weight=0.1,
+        dropout=0.1,
+        balance="weight",
+        lr_scheduler="constant",
+    )
     train_verifier(toy_model, toy_examples(range(30), seed=1), out, settings)
     return out
 
@@ -105,7 +114,9 @@ def test_mean_reduction_averages_solution_tokens_only(trained):
     ids = torch.tensor([encoded.input_ids])
     with torch.no_grad():
         values, _ = model(ids, torch.ones_like(ids))
-    assert token_scores(values[0, encoded.solution_start :], settings.loss).mean().item() == pytest.approx(mean, abs=1e-5)
+    assert token_scores(values[0, encoded.solution_start :], settings.loss).mean().item() == pytest.approx(
+        mean, abs=1e-5
+    )
     assert score_solutions(trained, [other_prompt], [example["completion"]], reduction="mean")[0] != pytest.approx(mean)
 
 
@@ -146,8 +157,9 @@ def _killed_after_first_checkpoint(toy_model, examples, checkpoints: Path, monke
     assert not (checkpoints.parent / "killed" / CONFIG_FILE).exists()
 
 
-def test_a_restarted_run_resumes_from_its_checkpoint_and_ends_as_an_unbroken_one(toy_model, tmp_path, monkeypatch,
-                                                                                 caplog):
+def test_a_restarted_run_resumes_from_its_checkpoint_and_ends_as_an_unbroken_one(
+    toy_model, tmp_path, monkeypatch, caplog
+):
     examples = toy_examples(range(4), seed=1)  # 16 examples: 4 steps of 4, a checkpoint after steps 2 and 4
     run = {"model": fingerprint(toy_model), "settings": asdict(RESUMABLE)}
     checkpoints = claim_checkpoint_dir(tmp_path / "checkpoints", run)
@@ -181,12 +193,20 @@ def test_a_restart_with_other_settings_starts_afresh(toy_model, tmp_path, monkey
 
 
 def _batch(tokenizer, examples):
-    collate = RightPaddingCollator(tokenizer.pad_token_id, token_fields={"solution_mask": 0}, example_fields=("label", "weight"))
+    collate = RightPaddingCollator(
+        tokenizer.pad_token_id, token_fields={"solution_mask": 0}, example_fields=("label", "weight")
+    )
     features = []
     for example in examples:
         encoded = encode_solution(tokenizer, example["prompt"], example["completion"])
-        features.append({"input_ids": encoded.input_ids, "solution_mask": encoded.solution_mask(),
-                         "label": example["label"], "weight": 1.0})
+        features.append(
+            {
+                "input_ids": encoded.input_ids,
+                "solution_mask": encoded.solution_mask(),
+                "label": example["label"],
+                "weight": 1.0,
+            }
+        )
     return collate(features)
 
 
@@ -195,7 +215,11 @@ def test_question_tokens_are_masked_out_of_both_losses(toy_model):
     model = TokenVerifier(lm).eval()
     completion = "Ann so 3 pens.\nThat is ok."
     short = {"prompt": gsm8k_prompt("Ann has 3 pens?"), "completion": completion, "label": 1}
-    long = {"prompt": gsm8k_prompt("Ann, Bob and Cy have 3 pens and 4 cups and more?"), "completion": completion, "label": 1}
+    long = {
+        "prompt": gsm8k_prompt("Ann, Bob and Cy have 3 pens and 4 cups and more?"),
+        "completion": completion,
+        "label": 1,
+    }
     batch = _batch(tokenizer, [short, long])
     # The same solution tokens carry the loss whatever the question.
     selected = [batch["input_ids"][row][batch["solution_mask"][row].bool()].tolist() for row in range(2)]
@@ -229,7 +253,9 @@ def test_value_loss_targets_the_label_at_every_solution_token(toy_model):
 def test_balance_modes():
     examples = [{"prompt": "q", "completion": "c", "label": int(i < 2)} for i in range(8)]
     kept, weights = balance_examples(examples, "weight", seed=0)
-    assert sum(w for e, w in zip(kept, weights) if e["label"]) == pytest.approx(sum(w for e, w in zip(kept, weights) if not e["label"]))
+    assert sum(w for e, w in zip(kept, weights) if e["label"]) == pytest.approx(
+        sum(w for e, w in zip(kept, weights) if not e["label"])
+    )
     kept, weights = balance_examples(examples, "subsample", seed=0)
     assert sorted(e["label"] for e in kept) == [0, 0, 1, 1] and weights == [1.0] * 4
     assert balance_examples(examples, "none", seed=0) == (examples, [1.0] * 8)
@@ -265,9 +291,14 @@ def test_truncation_keeps_the_end_of_the_solution(toy_model):
     assert cut.solution_start == full.solution_start - 4 and cut.segment_ends == [len(cut.input_ids) - 1]
 
 
-@pytest.mark.parametrize("bad, message", [({"prompt": "q", "completion": "c"}, "'label'"),
-                                          ({"prompt": "q", "completion": "c", "label": 2}, "'label'"),
-                                          ({"prompt": "q", "label": 1}, "'completion'")])
+@pytest.mark.parametrize(
+    "bad, message",
+    [
+        ({"prompt": "q", "completion": "c"}, "'label'"),
+        ({"prompt": "q", "completion": "c", "label": 2}, "'label'"),
+        ({"prompt": "q", "label": 1}, "'completion'"),
+    ],
+)
 def test_bad_examples_are_named(bad, message):
     with pytest.raises(DataError, match=rf"example 1: {message}"):
         check_verifier_examples([{"prompt": "q", "completion": "c", "label": True}, bad])

@@ -38,7 +38,10 @@ def test_dry_run_lists_a_data_job_per_dataset(tmp_path):
         ({"demo": {"sed": 1}}, "'sed' was unexpected"),
         ({"data": {"gsm8k_test": {"source": "dmeo"}}}, "['data']['gsm8k_test']['source']"),
         ({"data": {"math500": {"source": "url"}}}, "'url' is a required property"),
-        ({"data": {"math500": {"source": "url", "url": "https://x.org/a", "sha256": "abc"}}}, "['data']['math500']['sha256']"),
+        (
+            {"data": {"math500": {"source": "url", "url": "https://x.org/a", "sha256": "abc"}}},
+            "['data']['math500']['sha256']",
+        ),
         ({"demo": {"gsm8k": {"train": -3}}}, "['demo']['gsm8k']['train']"),
         ({"demo": {"math": {"test": "ten"}}}, "['demo']['math']['test']"),
         ({"run": "has space"}, "['run']"),
@@ -62,7 +65,9 @@ def test_demo_data_rules_write_every_dataset(tiny_run, tiny_run_copy):
     before = {path.name: sha256(path) for path in data.glob("*.jsonl")}
     assert len(before) == len(DATASETS)
     snakemake(tiny_run_copy.workdir, "--cores", "2", "raw_data", "--forcerun", "raw_dataset")
-    assert all(path.stat().st_mtime > (tiny_run.results / "data" / path.name).stat().st_mtime for path in data.glob("*.jsonl"))
+    assert all(
+        path.stat().st_mtime > (tiny_run.results / "data" / path.name).stat().st_mtime for path in data.glob("*.jsonl")
+    )
     assert {path.name: sha256(path) for path in data.glob("*.jsonl")} == before
 
 
@@ -100,7 +105,9 @@ def test_path_source_copies_the_real_mirror(tmp_path, shared_data):
 @pytest.mark.realdata
 def test_checksum_mismatch_fails_and_keeps_other_outputs(tmp_path, shared_data):
     source = str(shared_data / "gsm8k" / "test.jsonl")
-    write_config(tmp_path, {**SMALL_DEMO, "data": {"gsm8k_test": {"source": "path", "path": source, "sha256": "0" * 64}}})
+    write_config(
+        tmp_path, {**SMALL_DEMO, "data": {"gsm8k_test": {"source": "path", "path": source, "sha256": "0" * 64}}}
+    )
     snakemake(tmp_path, "--cores", "1", "results/t/data/gsm8k_train.jsonl")
     kept = tmp_path / "results/t/data/gsm8k_train.jsonl"
     before = sha256(kept)

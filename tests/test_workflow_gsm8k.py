@@ -24,8 +24,18 @@ pytestmark = pytest.mark.slow
 
 # The table's rows in order: the votes, the verifier's methods, the Math-Shepherd PRM's (gsm8k.evaluation.aggregations
 # in config.yaml), the configured scorer of .test/config.yaml, pass@n.
-METHODS = ["greedy", "majority", "weighted_majority", "verifier", "topk_vote",
-           "shepherd_prm_min", "shepherd_prm_prod", "shepherd_prm_last", "chance", "pass@n"]
+METHODS = [
+    "greedy",
+    "majority",
+    "weighted_majority",
+    "verifier",
+    "topk_vote",
+    "shepherd_prm_min",
+    "shepherd_prm_prod",
+    "shepherd_prm_last",
+    "chance",
+    "pass@n",
+]
 BEST_OF_N = ["verifier", "shepherd_prm_min", "shepherd_prm_prod", "shepherd_prm_last", "chance"]  # by one score column
 POOLED = set(METHODS) - {"greedy", "pass@n"}  # selection methods that draw from the N samples
 KEYS = ["problem_id", "sample_id"]
@@ -82,8 +92,12 @@ def test_accuracy_table_is_consistent_with_the_samples(tiny_run):
 def test_samples_and_selections_are_complete(tiny_run):
     for split, problems, per_problem in (("train", 24, 2), ("test", 12, 5)):
         samples = read_samples(tiny_run.results / f"gsm8k/samples/{split}.jsonl")
-        assert samples.groupby("problem_id").size().eq(per_problem).all() and samples["problem_id"].nunique() == problems
-        assert {"problem_id", "sample_id", "greedy", "text", "answer", "correct", "num_tokens", "finish_reason"} <= set(samples)
+        assert (
+            samples.groupby("problem_id").size().eq(per_problem).all() and samples["problem_id"].nunique() == problems
+        )
+        assert {"problem_id", "sample_id", "greedy", "text", "answer", "correct", "num_tokens", "finish_reason"} <= set(
+            samples
+        )
     selections = pd.read_csv(tiny_run.results / "gsm8k/selections.csv")
     assert selections.groupby("method").size().eq(12).all() and set(selections["method"]) == set(METHODS)
 
@@ -92,7 +106,9 @@ def test_report_contains_every_table_and_plot(tiny_run, tiny_report):
     archive = zipfile.ZipFile(tiny_report)
     reported = {archive.read(name) for name in archive.namelist() if name.startswith("report/data/raw/")}
     plots = list(tiny_run.results.rglob("*.png"))
-    tables = [path for path in tiny_run.results.rglob("*.csv") if path.name != "selections.csv"]  # that one: a row per problem
+    tables = [
+        path for path in tiny_run.results.rglob("*.csv") if path.name != "selections.csv"
+    ]  # that one: a row per problem
     assert len(plots) >= 3 and len(tables) >= 3  # each task's, and the combined table's
     for path in plots + tables:  # the very file, byte for byte
         assert path.read_bytes() in reported, f"{path.relative_to(tiny_run.workdir)} is not in the report"
@@ -111,12 +127,22 @@ def test_a_verifier_setting_reruns_only_the_verifier_and_what_follows(tiny_run_c
     write_config(workdir, deep_update(tiny_run_copy.config, {"gsm8k": {"verifier": {"learning_rate": 2.0e-3}}}))
     downstream = {"gsm8k_train_verifier": 1, "gsm8k_score_verifier": 1, "evaluate": 1, "gsm8k_verifier": 1}
     assert planned_jobs(workdir, "gsm8k_verifier") == downstream  # not SFT, not sampling, not the other scorers
-    everything = {"gsm8k_train_verifier": 1, "gsm8k_score_verifier": 1, "evaluate": 1, "combined_accuracy": 1,
-                  "claims": 1, "run_config": 1, "all": 1}
+    everything = {
+        "gsm8k_train_verifier": 1,
+        "gsm8k_score_verifier": 1,
+        "evaluate": 1,
+        "combined_accuracy": 1,
+        "claims": 1,
+        "run_config": 1,
+        "all": 1,
+    }
     search = tiny_run_copy.config["search"]
     if search["guides"].get("gsm8k") == "verifier" and "gsm8k" in search["tasks"]:  # it guides GSM8K's search too
-        everything |= {"search_shard": len(search["methods"]) * tiny_run_copy.config["sampling"]["shards"],
-                       "search_best_of_n": 1, "search_evaluate": 1}
+        everything |= {
+            "search_shard": len(search["methods"]) * tiny_run_copy.config["sampling"]["shards"],
+            "search_best_of_n": 1,
+            "search_evaluate": 1,
+        }
     assert planned_jobs(workdir) == everything
     # Judged by file times alone (README: --rerun-triggers), nothing is stale.
     assert planned_jobs(workdir, "gsm8k_verifier", "--rerun-triggers", "mtime") == {}
@@ -131,12 +157,23 @@ def test_killed_sampling_reruns_only_the_missing_shards(tiny_run_copy):
     assert planned_jobs(workdir, target) == {"sample_shard": 4, "merge_samples": 1}  # the generator is kept
     shards = [workdir / f"results/t/gsm8k/samples/train/shard-{k}.jsonl" for k in range(4)]
     logs = [workdir / f"results/t/logs/gsm8k/samples/train/shard-{k}.log" for k in range(4)]
-    command = [sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"), "--directory", str(workdir),
-               "--cores", "1", target]
+    command = [
+        sys.executable,
+        "-m",
+        "snakemake",
+        "-s",
+        str(ROOT / "Snakefile"),
+        "--directory",
+        str(workdir),
+        "--cores",
+        "1",
+        target,
+    ]
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     start = time.time_ns()
-    run = subprocess.Popen(command, cwd=workdir, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                           start_new_session=True)
+    run = subprocess.Popen(
+        command, cwd=workdir, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+    )
 
     def written_now(path) -> bool:  # not the tiny run's shard-0 and shard-1 (of 2 shards), which are stale
         return path.exists() and path.stat().st_mtime_ns >= start
@@ -174,7 +211,9 @@ def test_gsm8k_rules_run_on_real_gsm8k(real_data_run, shared_data):
     own = [method for method in METHODS if not method.startswith("shepherd_prm") and method != "chance"]
     assert list(dict.fromkeys(table["method"])) == own and table["accuracy"].between(0, 1).all()
     samples = read_samples(real_data_run.results / "gsm8k/samples/test.jsonl")
-    problems = load_gsm8k_problems(shared_data / "gsm8k/test.jsonl")[: real_data_run.config["gsm8k"]["test_samples"]["problems"]]
+    problems = load_gsm8k_problems(shared_data / "gsm8k/test.jsonl")[
+        : real_data_run.config["gsm8k"]["test_samples"]["problems"]
+    ]
     assert list(dict.fromkeys(samples["problem_id"])) == [p.problem_id for p in problems]
     assert samples.groupby("problem_id").size().eq(5).all()  # greedy and test_samples.n = 4
     scores = read_samples(real_data_run.results / "gsm8k/scores/test/verifier.jsonl")  # rescored

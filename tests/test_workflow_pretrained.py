@@ -27,9 +27,9 @@ pytestmark = pytest.mark.slow
 # Each task's chat template lays the user's turn out as the task's prompt, the system turn on a line before it.
 TEMPLATES = {
     "gsm8k": "{% for m in messages %}{% if m['role'] == 'system' %}{{ m['content'] }}\n{% elif m['role'] == 'user' %}"
-             "Question: {{ m['content'] }}\nAnswer:\n{% endif %}{% endfor %}",
+    "Question: {{ m['content'] }}\nAnswer:\n{% endif %}{% endfor %}",
     "math": "{% for m in messages %}{% if m['role'] == 'system' %}{{ m['content'] }}\n{% elif m['role'] == 'user' %}"
-            "Problem: {{ m['content'] }}\nSolution:\n{% endif %}{% endfor %}",
+    "Problem: {{ m['content'] }}\nSolution:\n{% endif %}{% endfor %}",
 }
 STEP_FORMATS = {"gsm8k": "gsm8k", "math": "paragraphs"}
 
@@ -46,9 +46,16 @@ def chat_model(run, task, folder):
 
 def test_chat_models_as_generators_through_the_dag(tiny_run_copy, tmp_path):
     run, results = tiny_run_copy, tiny_run_copy.results
-    generators = {task: {"source": "pretrained", "model": str(chat_model(run, task, tmp_path / f"{task}-chat")),
-                         "prompt": "chat", "system_prompt": None, "step_format": STEP_FORMATS[task]}
-                  for task in ("gsm8k", "math")}
+    generators = {
+        task: {
+            "source": "pretrained",
+            "model": str(chat_model(run, task, tmp_path / f"{task}-chat")),
+            "prompt": "chat",
+            "system_prompt": None,
+            "step_format": STEP_FORMATS[task],
+        }
+        for task in ("gsm8k", "math")
+    }
     # Test-time search reads the generator folder as sampling does (tests/test_workflow_search.py runs it): off here,
     # to keep the suite's time.
     overrides = {**{task: {"generator": g} for task, g in generators.items()}, "search": {"tasks": []}}
@@ -66,11 +73,15 @@ def test_chat_models_as_generators_through_the_dag(tiny_run_copy, tmp_path):
         assert (prompting.style, prompting.step_format, prompting.free_form_answers) == ("chat", step_format, True)
         samples = read_jsonl(results / task / "samples" / "test.jsonl")
         # Answers read from the text the free-form way: the model still writes its task's answer line.
-        assert sum(s["correct"] for s in samples) > 0 and sum(s["answer"] is not None for s in samples) > len(samples) / 2
+        assert (
+            sum(s["correct"] for s in samples) > 0 and sum(s["answer"] is not None for s in samples) > len(samples) / 2
+        )
         # The PRMs' step scores follow the generator's step format.
         for scorer in ("prm800k_prm", "shepherd_prm") if task == "math" else ("shepherd_prm",):
             scored = read_jsonl(results / task / "step_scores" / "test" / f"{scorer}.jsonl")
-            assert [len(r[scorer]) for r in scored] == [len(split_steps(s["text"], step_format) or [""]) for s in samples]
+            assert [len(r[scorer]) for r in scored] == [
+                len(split_steps(s["text"], step_format) or [""]) for s in samples
+            ]
         table = pd.read_csv(results / task / "accuracy.csv")
         assert {"greedy", "majority", get_task(task).outcome_verifier, "shepherd_prm_min"} <= set(table["method"])
         shepherd = json.loads((results / "shepherd" / task / "stats.json").read_text())

@@ -19,8 +19,8 @@ from stepwise.answers.extract import extract_answer, extract_hash_answer
 from stepwise.data.prm800k import load_prm800k
 from stepwise.data.stepwise_formats import read_trl
 from stepwise.registry import load_math_problems
-from stepwise.steps import split_steps
 from stepwise.scoring.marked import steps_to_score
+from stepwise.steps import split_steps
 from tests.workflow import TINY_CONFIG, deep_update, mirror_data, planned_jobs, snakemake, write_config
 
 pytestmark = pytest.mark.slow
@@ -87,8 +87,12 @@ def test_score_files_hold_the_keys_and_their_scorer_columns_only(tiny_run):
     results = tiny_run.results
     prm_columns = ["prm800k_prm", *PRM800K]
     expected = {
-        "test": {"orm": ["orm"], "prm800k_prm": prm_columns, "shepherd_prm": ["shepherd_prm", *SHEPHERD],
-                 "chance": ["chance"]},
+        "test": {
+            "orm": ["orm"],
+            "prm800k_prm": prm_columns,
+            "shepherd_prm": ["shepherd_prm", *SHEPHERD],
+            "chance": ["chance"],
+        },
         "train": {"prm800k_prm": prm_columns},
     }
     for split, files in expected.items():
@@ -176,7 +180,7 @@ def test_config_values_are_checked_and_fewshot_prompts_the_base_model(tmp_path):
 
 @pytest.mark.realdata
 def test_prm800k_rules_run_on_real_math500_and_prm800k_records(real_data_run, shared_data):
-    """The real MATH-500 problems and PRM800K records, on the models the tiny run trained (the PRM800K PRM retrained)."""
+    """The real MATH-500 problems and PRM800K records, on the tiny run's models (the PRM800K PRM retrained)."""
     results = real_data_run.results
     table = pd.read_csv(results / "math/accuracy.csv")
     own = [method for method in METHODS if method not in SHEPHERD and method != "chance"]
@@ -184,7 +188,9 @@ def test_prm800k_rules_run_on_real_math500_and_prm800k_records(real_data_run, sh
     samples = read(results / "math/samples/test.jsonl")
     for scorer in ("orm", "prm800k_prm"):  # rescored
         samples = samples.merge(read(results / f"math/scores/test/{scorer}.jsonl"), on=KEYS, validate="one_to_one")
-    problems = load_math_problems(shared_data / "math500/test.jsonl")[: real_data_run.config["math"]["test_samples"]["problems"]]
+    problems = load_math_problems(shared_data / "math500/test.jsonl")[
+        : real_data_run.config["math"]["test_samples"]["problems"]
+    ]
     assert list(dict.fromkeys(samples["problem_id"])) == [p.problem_id for p in problems]
     assert len(samples) == len(problems) * 5  # greedy and test_samples.n = 4, each with its scores
     # Not the demo: the step metrics are on the PRM800K test split's human labels (one trajectory per record).
@@ -195,9 +201,12 @@ def test_prm800k_rules_run_on_real_math500_and_prm800k_records(real_data_run, sh
     stats = json.loads((results / "prm800k/stats.json").read_text())
     assert stats["math500_problems"] == 500  # the real MATH-500, held out of the PRM's training records
     assert stats["train"]["files"]["prm800k_phase1_train"] == len(
-        (shared_data / "prm800k/prm800k-phase1-train.sample.jsonl").read_text().splitlines())
+        (shared_data / "prm800k/prm800k-phase1-train.sample.jsonl").read_text().splitlines()
+    )
     # The PRM800K PRM retrained on the new records; the generator it starts from is the tiny run's.
-    written = {name: (results / "models" / name / "config.json").stat().st_mtime for name in ("prm800k_prm", "math_generator")}
+    written = {
+        name: (results / "models" / name / "config.json").stat().st_mtime for name in ("prm800k_prm", "math_generator")
+    }
     assert written["math_generator"] < (results / "data/math500.jsonl").stat().st_mtime < written["prm800k_prm"]
 
 
@@ -207,8 +216,10 @@ def test_sft_data_from_the_real_training_files(tmp_path, shared_data):
     steps; and the tiny model's tokenizer, built from them, writes them back as they were."""
     math_lines = (shared_data / "math500" / "test.jsonl").read_text().splitlines()[100:160]  # stand in for MATH train
     (tmp_path / "real-math_train.jsonl").write_text("\n".join(math_lines) + "\n")
-    data = {"gsm8k_train": mirror_data(shared_data)["gsm8k_train"],
-            "math_train": {"source": "path", "path": str(tmp_path / "real-math_train.jsonl")}}
+    data = {
+        "gsm8k_train": mirror_data(shared_data)["gsm8k_train"],
+        "math_train": {"source": "path", "path": str(tmp_path / "real-math_train.jsonl")},
+    }
     write_config(tmp_path, deep_update(TINY_CONFIG, {"data": data, "math": {"generator_data": {"problems": None}}}))
     targets = ["results/t/gsm8k/sft_data.jsonl", "results/t/math/sft_data.jsonl", "results/t/models/tiny"]
     assert planned_jobs(tmp_path, *targets) == {"raw_dataset": 2, "sft_data": 2, "tiny_model": 1}  # nothing trained
@@ -226,7 +237,8 @@ def test_sft_data_from_the_real_training_files(tmp_path, shared_data):
     assert all(question in prompt for question, prompt in zip((p["question"] for p in gsm8k), sft_data["prompt"]))
     assert sft_data["completion"].tolist() == [p["answer"] for p in gsm8k]
     assert [extract_hash_answer(text) for text in sft_data["completion"][:50]] == [
-        p["answer"].split("####")[-1].strip() for p in gsm8k[:50]]
+        p["answer"].split("####")[-1].strip() for p in gsm8k[:50]
+    ]
     # The MATH generator learns from the real reference solutions, rewritten into steps.
     sft_data = read(tmp_path / targets[1])
     answers = [json.loads(line)["answer"] for line in math_lines]

@@ -27,9 +27,9 @@ def hand_f1(labels, step_scores, threshold):
     for scores in step_scores:
         flagged = [i for i, s in enumerate(scores) if s < threshold]
         predictions.append(flagged[0] if flagged else -1)
-    errors = [(l, p) for l, p in zip(labels, predictions) if l != -1]
-    corrects = [p for l, p in zip(labels, predictions) if l == -1]
-    a = sum(l == p for l, p in errors) / len(errors) if errors else 0.0
+    errors = [(label, p) for label, p in zip(labels, predictions) if label != -1]
+    corrects = [p for label, p in zip(labels, predictions) if label == -1]
+    a = sum(label == p for label, p in errors) / len(errors) if errors else 0.0
     b = sum(p == -1 for p in corrects) / len(corrects) if corrects else 0.0
     return 0.0 if a + b == 0 else 2 * a * b / (a + b)
 
@@ -42,7 +42,9 @@ def test_the_demo_subsets_and_every_prms_f1(tiny_run):
     threshold = tiny_run.config["processbench"]["threshold"]
     for task, step_format in TASK_STEP_FORMATS.items():
         records = read_processbench(results / "sets" / f"{task}.json")
-        samples = {(s["problem_id"], s["sample_id"]): s for s in read_jsonl(tiny_run.results / task / "samples/test.jsonl")}
+        samples = {
+            (s["problem_id"], s["sample_id"]): s for s in read_jsonl(tiny_run.results / task / "samples/test.jsonl")
+        }
         per_problem = tiny_run.config["processbench"]["samples_per_problem"]
         assert len(records) <= per_problem * len({key[0] for key in samples})
         # Each record is a test sample's steps, its label the first step the demo's truth judges wrong.
@@ -60,8 +62,9 @@ def test_the_demo_subsets_and_every_prms_f1(tiny_run):
             assert [s["id"] for s in scored] == [r.id for r in records]
             assert [len(s["step_scores"]) for s in scored] == [len(r.steps) for r in records]
             row = table[(table["prm"] == prm) & (table["rule"] == "fixed") & (table["subset"] == task)]
-            assert row["f1"].item() == pytest.approx(hand_f1([r.label for r in records],
-                                                             [s["step_scores"] for s in scored], threshold))
+            assert row["f1"].item() == pytest.approx(
+                hand_f1([r.label for r in records], [s["step_scores"] for s in scored], threshold)
+            )
     for prm in prms:
         fixed = table[(table["prm"] == prm) & (table["rule"] == "fixed")].set_index("subset")["f1"]
         assert fixed["mean"] == pytest.approx((fixed["gsm8k"] + fixed["math"]) / 2)
@@ -74,15 +77,22 @@ def test_the_demo_subsets_and_every_prms_f1(tiny_run):
 def test_the_benchmarks_own_subset_from_the_mirror(tiny_run_copy, shared_data):
     run = tiny_run_copy
     source = shared_data / "processbench" / "gsm8k.json"
-    subsets = {"gsm8k": {"path": str(source),
-                         "sha256": "fb1c59dfd1e83e1c5a48dbe598db27e4bc0b8bc524a09445f2d4b69178f61349"}}
+    subsets = {
+        "gsm8k": {"path": str(source), "sha256": "fb1c59dfd1e83e1c5a48dbe598db27e4bc0b8bc524a09445f2d4b69178f61349"}
+    }
     write_config(run.workdir, deep_update(run.config, {"processbench": {"source": "path", "subsets": subsets}}))
     # The PRMs stay; the benchmark's subset replaces the demo's two.
     assert planned_jobs(run.workdir, "processbench") == {
-        "processbench_benchmark_set": 1, "processbench_score": 3, "processbench_evaluate": 1, "processbench": 1}
+        "processbench_benchmark_set": 1,
+        "processbench_score": 3,
+        "processbench_evaluate": 1,
+        "processbench": 1,
+    }
     snakemake(run.workdir, "--cores", "2", "processbench", timeout=1800)
     table = pd.read_csv(run.results / "processbench" / "f1.csv")
     assert set(table["subset"]) == {"gsm8k", "mean", "record_weighted"}
     counts = table[(table["subset"] == "gsm8k") & (table["rule"] == "fixed")][["n_error", "n_correct"]]
     assert (counts.to_numpy() == [[207, 193]] * 3).all()  # the subset's 400 records, 193 without an error
-    assert json.loads(source.read_text())[0]["id"] == read_processbench(run.results / "processbench/sets/gsm8k.json")[0].id
+    assert (
+        json.loads(source.read_text())[0]["id"] == read_processbench(run.results / "processbench/sets/gsm8k.json")[0].id
+    )

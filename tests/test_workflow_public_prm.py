@@ -20,19 +20,34 @@ pytestmark = pytest.mark.slow
 def test_a_public_prm_scores_the_demo_by_config_alone(tiny_run_copy, tmp_path):
     run, results = tiny_run_copy, tiny_run_copy.results
     folder = build_step_tag_prm(tmp_path / "math-shepherd-style-prm")
-    entry = {"name": "tagged_prm", "kind": "public_prm", "tasks": ["math"], "model": str(folder),
-             "convention": "step_tag", "batch_size": 16}
+    entry = {
+        "name": "tagged_prm",
+        "kind": "public_prm",
+        "tasks": ["math"],
+        "model": str(folder),
+        "convention": "step_tag",
+        "batch_size": 16,
+    }
     config = write_config(run.workdir, deep_update(run.config, {"scorers": [*run.config["scorers"], entry]}))
     assert planned_jobs(run.workdir) == {
-        "public_prm_step_scores": 1, "aggregate_step_scores": 1, "evaluate": 1, "combined_accuracy": 1, "claims": 1,
-        "processbench_public_score": 2, "processbench_evaluate": 1, "run_config": 1, "all": 1}
+        "public_prm_step_scores": 1,
+        "aggregate_step_scores": 1,
+        "evaluate": 1,
+        "combined_accuracy": 1,
+        "claims": 1,
+        "processbench_public_score": 2,
+        "processbench_evaluate": 1,
+        "run_config": 1,
+        "all": 1,
+    }
     snakemake(run.workdir, "--cores", "2")
 
     # Its step scores are the adapter's, on the problems' own texts and the samples split in MATH's step format.
     samples = read_jsonl(results / "math/samples/test.jsonl")
     problems = get_task("math").problem_texts(results / "data/math500.jsonl")
     expected = PublicPRM.load(PublicPRMSettings.from_entry(entry)).score(
-        [problems[s["problem_id"]] for s in samples], [s["text"] for s in samples], "prm800k")
+        [problems[s["problem_id"]] for s in samples], [s["text"] for s in samples], "prm800k"
+    )
     written = read_jsonl(results / "math/step_scores/test/tagged_prm.jsonl")
     assert [(r["problem_id"], r["sample_id"]) for r in written] == [(s["problem_id"], s["sample_id"]) for s in samples]
     for record, want in zip(written, expected, strict=True):

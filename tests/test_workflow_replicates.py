@@ -28,7 +28,9 @@ def test_a_second_replicate_reruns_only_the_random_parts_and_is_summarised(tiny_
     tasks = len(run.config["shepherd"]["tasks"])
     # Replicate 2's generators, samples, verifiers, PRMs and labels; not the data, the base model,
     # the SFT data or PRM800K's preprocessing, and nothing of replicate 1.
-    assert planned["sft_generator"] == 2 and planned["prm800k_train_prm"] == 1 and planned["shepherd_train_prm"] == tasks
+    assert (
+        planned["sft_generator"] == 2 and planned["prm800k_train_prm"] == 1 and planned["shepherd_train_prm"] == tasks
+    )
     assert planned["evaluate"] == 2 and planned["replicate_accuracy"] == 2 and planned["combined_accuracy"] == 1
     assert planned["claims"] == 1  # over both replicates
     for shared in ("raw_dataset", "tiny_model", "pretrain_tiny_model", "base_model", "sft_data", "prm800k_preprocess"):
@@ -61,8 +63,10 @@ def test_a_second_replicate_reruns_only_the_random_parts_and_is_summarised(tiny_
     claims = pd.read_csv(first / "claims.csv", dtype={"replicate": str})
     assert set(claims["replicate"]) == {"1", "2", "mean"}
     assert set(claims.loc[claims["replicate"] == "mean", "replicates"]) == {2}
-    accuracy = [pd.read_csv(folder / "gsm8k" / "accuracy.csv").set_index(["method", "n"])["accuracy"]
-                for folder in (first, second)]
+    accuracy = [
+        pd.read_csv(folder / "gsm8k" / "accuracy.csv").set_index(["method", "n"])["accuracy"]
+        for folder in (first, second)
+    ]
     n = run.config["claims"]["n"]
     verifier = claims[claims["claim"] == "verifier_vs_greedy"].set_index("replicate")
     for number, table in enumerate(accuracy, start=1):  # each replicate's own table

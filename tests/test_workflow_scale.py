@@ -151,18 +151,30 @@ def distributions(module: str) -> frozenset[str]:
 def workflow_rules(tmp_path_factory):
     """Snakemake's own view of every rule (name, shell command, conda env) on the demo config."""
     from snakemake.api import SnakemakeApi
-    from snakemake.settings.types import (ConfigSettings, DeploymentSettings, OutputSettings, ResourceSettings,
-                                          StorageSettings)
+    from snakemake.settings.types import (
+        ConfigSettings,
+        DeploymentSettings,
+        OutputSettings,
+        ResourceSettings,
+        StorageSettings,
+    )
 
     workdir = tmp_path_factory.mktemp("rules")
     write_config(workdir)
     with SnakemakeApi(OutputSettings()) as api:
-        workflow = api.workflow(snakefile=ROOT / "Snakefile", workdir=workdir, resource_settings=ResourceSettings(),
-                                config_settings=ConfigSettings(), storage_settings=StorageSettings(),
-                                deployment_settings=DeploymentSettings())
+        workflow = api.workflow(
+            snakefile=ROOT / "Snakefile",
+            workdir=workdir,
+            resource_settings=ResourceSettings(),
+            config_settings=ConfigSettings(),
+            storage_settings=StorageSettings(),
+            deployment_settings=DeploymentSettings(),
+        )
         # The API has no public listing of rules with their conda envs: read the workflow it loaded.
-        return [(rule.name, rule.shellcmd or "", rule.conda_env, Path(rule.snakefile).parent)
-                for rule in workflow._workflow.rules]
+        return [
+            (rule.name, rule.shellcmd or "", rule.conda_env, Path(rule.snakefile).parent)
+            for rule in workflow._workflow.rules
+        ]
 
 
 def scripts_of(shell: str) -> list[Path]:
@@ -185,7 +197,8 @@ def test_every_rule_that_runs_python_names_an_env_that_provides_its_imports(work
         for script in scripts:
             for module in third_party_imports(script):
                 assert distributions(module) & available, (
-                    f"rule {name}: {script.name} imports {module}, which {env_file.name} does not list")
+                    f"rule {name}: {script.name} imports {module}, which {env_file.name} does not list"
+                )
 
 
 # Rules that the session's tiny run of the default target (tests/conftest.py) has no job of: the
@@ -194,10 +207,21 @@ def test_every_rule_that_runs_python_names_an_env_that_provides_its_imports(work
 # Targets, rules of real data, the summary over replicates (tests/test_workflow_replicates.py runs it on a copy)
 # public PRMs' scoring (tests/test_workflow_public_prm.py adds one to a copy) and pretrained generators
 # (tests/test_workflow_pretrained.py names two on a copy).
-NOT_IN_THE_TINY_RUN = {"raw_data", "gsm8k_verifier", "prm800k", "math_shepherd", "processbench", "test_time_search",
-                       "sft_data_fewshot",
-                       "prm800k_score_heldout", "prm800k_step_metrics_on_labels", "replicate_accuracy",
-                       "public_prm_step_scores", "processbench_public_score", "pretrained_generator"}
+NOT_IN_THE_TINY_RUN = {
+    "raw_data",
+    "gsm8k_verifier",
+    "prm800k",
+    "math_shepherd",
+    "processbench",
+    "test_time_search",
+    "sft_data_fewshot",
+    "prm800k_score_heldout",
+    "prm800k_step_metrics_on_labels",
+    "replicate_accuracy",
+    "public_prm_step_scores",
+    "processbench_public_score",
+    "pretrained_generator",
+}
 
 
 @pytest.mark.slow
@@ -233,8 +257,11 @@ def dry_run_jobs(workdir: Path, *args: str) -> list[tuple[str, str, str]]:
     """``(rule, resources, shell command)`` of every job a dry run lists that runs a command."""
     out = snakemake(workdir, "-n", "--printshellcmds", *args).stdout
     jobs = re.findall(r"^rule (\w+):\n((?:    .*\n)*)Shell command: (.*)$", out, re.M)
-    return [(rule, " ".join(re.findall(r"^    resources: (.*)$", block, re.M)), shell)
-            for rule, block, shell in jobs if shell != "None"]
+    return [
+        (rule, " ".join(re.findall(r"^    resources: (.*)$", block, re.M)), shell)
+        for rule, block, shell in jobs
+        if shell != "None"
+    ]
 
 
 def gpus(resources: str) -> int:
@@ -275,15 +302,22 @@ def test_paper_config_lists_the_whole_dag_with_gpus_and_downloads_nothing(tmp_pa
     assert any("Qwen/Qwen2.5-1.5B" in shell for rule, _, shell in jobs if rule == "base_model")
     # The three public PRMs: each scores the MATH-500 samples and the four ProcessBench subsets on a GPU.
     public = {entry["model"]: entry["name"] for entry in yaml.safe_load(PAPER.read_text())["scorers"]}
-    assert set(public) == {"peiyi9979/math-shepherd-mistral-7b-prm", "RLHFlow/Llama3.1-8B-PRM-Deepseek-Data",
-                           "Qwen/Qwen2.5-Math-PRM-7B"}
+    assert set(public) == {
+        "peiyi9979/math-shepherd-mistral-7b-prm",
+        "RLHFlow/Llama3.1-8B-PRM-Deepseek-Data",
+        "Qwen/Qwen2.5-Math-PRM-7B",
+    }
     for rule, count in (("public_prm_step_scores", 1), ("processbench_public_score", 4)):
         for model in public:
             assert sum(rule == r and model in shell for r, _, shell in jobs) == count, (rule, model)
-    assert all(gpus(resources) == 1 for rule, resources, _ in jobs
-               if rule in ("public_prm_step_scores", "processbench_public_score"))
+    assert all(
+        gpus(resources) == 1
+        for rule, resources, _ in jobs
+        if rule in ("public_prm_step_scores", "processbench_public_score")
+    )
     assert {f"{name}_{aggregation}" for name in public.values() for aggregation in ("min", "prod", "last")} <= {
-        method["label"] for method in evaluation_methods(merged_paper_config(), "math")}
+        method["label"] for method in evaluation_methods(merged_paper_config(), "math")
+    }
     assert not (tmp_path / "results").exists()  # nothing fetched, nothing written
 
 
@@ -312,8 +346,9 @@ TRAINING_RULES = {"sft_generator", "gsm8k_train_verifier", "math_train_orm", "pr
 @pytest.mark.slow
 def test_training_jobs_train_data_parallel_and_keep_checkpoints_of_their_own(tmp_path):
     write_config(tmp_path)
-    jobs = [(rule, shell) for rule, _, shell in dry_run_jobs(tmp_path, "--configfile", str(PAPER))
-            if rule in TRAINING_RULES]
+    jobs = [
+        (rule, shell) for rule, _, shell in dry_run_jobs(tmp_path, "--configfile", str(PAPER)) if rule in TRAINING_RULES
+    ]
     assert {rule for rule, _ in jobs} == TRAINING_RULES
     folders = []
     for rule, shell in jobs:

@@ -73,8 +73,14 @@ def test_a_configured_scorer_joins_the_tables(tiny_run, tiny_run_copy):
     workdir = tiny_run_copy.workdir
     coin = {"name": "coin", "kind": "random", "tasks": ["math"], "seed": 1}
     write_config(workdir, deep_update(tiny_run_copy.config, {"scorers": [CHANCE, coin]}))
-    assert planned_jobs(workdir) == {"random_scores": 1, "evaluate": 1, "combined_accuracy": 1, "claims": 1,
-                                     "run_config": 1, "all": 1}
+    assert planned_jobs(workdir) == {
+        "random_scores": 1,
+        "evaluate": 1,
+        "combined_accuracy": 1,
+        "claims": 1,
+        "run_config": 1,
+        "all": 1,
+    }
     snakemake(workdir, "--cores", "2")
     results = tiny_run_copy.results
     coin_scores = read(results / "math/scores/test/coin.jsonl")

@@ -31,7 +31,9 @@ def test_every_task_is_searched_by_every_method_at_every_budget(tiny_run):
     for task in search["tasks"]:
         folder = tiny_run.results / "search" / task
         records = search_records(tiny_run, task)
-        samples = pd.read_json(tiny_run.results / task / "samples" / "test.jsonl", lines=True, dtype={"problem_id": str})
+        samples = pd.read_json(
+            tiny_run.results / task / "samples" / "test.jsonl", lines=True, dtype={"problem_id": str}
+        )
         problems = set(samples["problem_id"])
         # One record per problem, method and budget, over exactly the sampled test problems.
         expected = {(method, n) for method in ["best_of_n", *search["methods"]] for n in search["budgets"]}
@@ -63,8 +65,11 @@ def test_every_task_is_searched_by_every_method_at_every_budget(tiny_run):
         assert levels["pass_at_1"].to_dict() == pytest.approx(pass_at_1.to_dict())
         easier = levels.sort_values("pass_at_1", ascending=False)
         assert easier["oracle"].is_monotonic_increasing
-        scores = pd.read_json(tiny_run.results / task / "scores" / "test" / f"{search['guides'][task]}.jsonl",
-                              lines=True, dtype={"problem_id": str})
+        scores = pd.read_json(
+            tiny_run.results / task / "scores" / "test" / f"{search['guides'][task]}.jsonl",
+            lines=True,
+            dtype={"problem_id": str},
+        )
         column = search_score_column(tiny_run.config, task)
         pooled = samples[~samples["greedy"]].merge(scores, on=["problem_id", "sample_id"], validate="one_to_one")
         mean_score = pooled.groupby("problem_id")[column].mean()
@@ -87,7 +92,10 @@ def test_every_task_is_searched_by_every_method_at_every_budget(tiny_run):
                 assert point["accuracy"] >= best_of_n["accuracy"]
                 assert point["token_ratio"] == pytest.approx(point["generated_tokens"] / best_of_n["generated_tokens"])
             else:
-                assert point["token_ratio"] is None and (curve[curve["binning"] == binning]["accuracy"] < best_of_n["accuracy"]).all()
+                assert (
+                    point["token_ratio"] is None
+                    and (curve[curve["binning"] == binning]["accuracy"] < best_of_n["accuracy"]).all()
+                )
         for name in ("accuracy.md", "difficulty.md", "compute_optimal.md", "accuracy.png"):
             assert (folder / name).stat().st_size > 0
 
@@ -117,10 +125,16 @@ def test_the_demo_searches_both_tasks_by_both_methods(tmp_path):
     search, shards = config["search"], config["sampling"]["shards"]
     planned = planned_jobs(tmp_path, "test_time_search")
     tasks = len(search["tasks"])
-    assert {"search_shard": tasks * len(search["methods"]) * shards, "search_best_of_n": tasks,
-            "search_evaluate": tasks, "test_time_search": 1}.items() <= planned.items(), planned
+    assert {
+        "search_shard": tasks * len(search["methods"]) * shards,
+        "search_best_of_n": tasks,
+        "search_evaluate": tasks,
+        "test_time_search": 1,
+    }.items() <= planned.items(), planned
     everything = planned_jobs(tmp_path)  # `all` asks for the same outputs
-    assert {rule: planned[rule] for rule in ("search_shard", "search_best_of_n", "search_evaluate")}.items() <= everything.items()
+    assert {
+        rule: planned[rule] for rule in ("search_shard", "search_best_of_n", "search_evaluate")
+    }.items() <= everything.items()
 
 
 def test_paper_config_searches_math500_on_gpus(tmp_path):
@@ -133,7 +147,11 @@ def test_paper_config_searches_math500_on_gpus(tmp_path):
     shard_jobs = [(resources, shell) for rule, resources, shell in jobs if rule == "search_shard"]
     assert len(shard_jobs) == len(search["methods"]) * shards
     for resources, shell in shard_jobs:  # generator and PRM on the job's one GPU, vLLM taking its share
-        assert gpus(resources) == 1 and "stepwise.launch --gpus 1" in shell and "--guide results/paper-qwen2.5-1.5b/models/prm800k_prm" in shell
+        assert (
+            gpus(resources) == 1
+            and "stepwise.launch --gpus 1" in shell
+            and "--guide results/paper-qwen2.5-1.5b/models/prm800k_prm" in shell
+        )
         settings = json.loads(shell.split("--settings '")[1].split("'")[0])
         assert settings["sampling"]["backend"] == "vllm"
         assert settings["sampling"]["gpu_memory_utilization"] == search["gpu_memory_utilization"] < 1

@@ -1,4 +1,4 @@
-"""The Math-Shepherd experiment (target `math_shepherd`) of the whole DAG on the tiny test config, run for real by Snakemake.
+"""The Math-Shepherd experiment (target `math_shepherd`) of the whole DAG on the tiny test config, run by Snakemake.
 
 The run is the session's shared one (tests/conftest.py: ``tiny_run``), with the
 experiment on for both tasks and the strategy comparison (.test/config.yaml).
@@ -15,8 +15,8 @@ import pandas as pd
 import pytest
 
 from stepwise.data.stepwise_formats import read_math_shepherd, read_trl
-from stepwise.steps import split_steps
 from stepwise.scoring.marked import steps_to_score
+from stepwise.steps import split_steps
 from tests.workflow import TINY_CONFIG, deep_update, planned_jobs, snakemake, write_config
 
 TASKS = ("gsm8k", "math")
@@ -65,13 +65,17 @@ def test_labels_load_in_both_formats_and_cover_the_configured_problems(tiny_run,
         loaded = datasets.load_dataset("json", data_files=str(out / name), split="train")
         assert len(loaded) == len(trl)
     assert datasets.load_dataset("json", data_files=str(out / "trl.jsonl"), split="train")["labels"] == [
-        list(e.labels) for e in trl]
+        list(e.labels) for e in trl
+    ]
 
     # Every sample of the first shepherd.problems training problems, split into its steps.
     samples = read(workdir / f"results/t/{task}/samples/train.jsonl")
     first = list(dict.fromkeys(samples["problem_id"]))[: SHEPHERD["problems"]]
-    expected = {(p, s): tuple(split_steps(text, STEP_FORMATS[task]))
-                for p, s, text in samples[KEYS + ["text"]].itertuples(index=False) if p in first}
+    expected = {
+        (p, s): tuple(split_steps(text, STEP_FORMATS[task]))
+        for p, s, text in samples[KEYS + ["text"]].itertuples(index=False)
+        if p in first
+    }
     expected = {key: steps for key, steps in expected.items() if steps}
     assert {(e.extra["problem_id"], e.extra["sample_id"]): e.steps for e in trl} == expected
 

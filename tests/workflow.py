@@ -22,7 +22,6 @@ TEST_CONFIG = ROOT / ".test" / "config.yaml"
 MIRROR_CONFIG = ROOT / "configs" / "data-shared-mirror.yaml"
 
 
-
 def deep_update(base: dict, overrides: dict) -> dict:
     """Recursively merge ``overrides`` into a copy of ``base`` (as --configfile does)."""
     merged = dict(base)
@@ -48,7 +47,9 @@ def snakemake(workdir: Path, *args: str, check: bool = True, timeout: int = 600)
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     result = subprocess.run(command, cwd=workdir, capture_output=True, text=True, timeout=timeout, env=env)
     if check and result.returncode != 0:
-        raise AssertionError(f"snakemake {' '.join(args)} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
+        raise AssertionError(
+            f"snakemake {' '.join(args)} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}"
+        )
     return result
 
 

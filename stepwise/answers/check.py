@@ -68,8 +68,8 @@ def parse_gsm8k_number(text: str | None) -> Fraction | None:
     if text is None:
         return None
     last = None
-    for last in _GSM8K_NUMBER.finditer(text.replace("\u2212", "-")):
-        pass
+    for match in _GSM8K_NUMBER.finditer(text.replace("\u2212", "-")):
+        last = match
     if last is None:
         return None
     integer = (last["integer"] or "0").replace(",", "")
@@ -136,8 +136,12 @@ def _parse_answer(answer: str) -> list:
     """math-verify's reading of one extracted answer: the answer boxed, read by the LaTeX extraction alone."""
     from math_verify import LatexExtractionConfig, parse
 
-    return parse("\\boxed{" + answer + "}", extraction_config=[LatexExtractionConfig(boxed_match_priority=0)],
-                 extraction_mode="first_match", parsing_timeout=None)
+    return parse(
+        "\\boxed{" + answer + "}",
+        extraction_config=[LatexExtractionConfig(boxed_match_priority=0)],
+        extraction_mode="first_match",
+        parsing_timeout=None,
+    )
 
 
 def _answer_form(answer: str) -> tuple[str, float | None]:
@@ -464,12 +468,15 @@ class AnswerChecker:
         # The problems advance together: each round checks, in one parallel batch, the candidate
         # groups of every problem's next new answer (one problem's answers depend on each other).
         while True:
-            asks = [(grouping, grouping.next_new(lambda a, r: not forms[a].differs(forms[r])))
-                    for grouping in groupings]
+            asks = [
+                (grouping, grouping.next_new(lambda a, r: not forms[a].differs(forms[r]))) for grouping in groupings
+            ]
             asks = [(grouping, ask) for grouping, ask in asks if ask is not None]
             if not asks:
                 break
-            pairs = [(answer, grouping.representatives[i]) for grouping, (answer, candidates) in asks for i in candidates]
+            pairs = [
+                (answer, grouping.representatives[i]) for grouping, (answer, candidates) in asks for i in candidates
+            ]
             verdicts = iter(self.check_many(pairs))
             for grouping, (answer, candidates) in asks:
                 grouping.join(answer, [i for i in candidates if next(verdicts)])
@@ -565,8 +572,11 @@ class AnswerChecker:
                     results[index] = outcome
             if not pending:
                 break
-            logger.warning("answer-checking pool broke; %d unfinished calls %s", len(pending),
-                           "retried on a new pool" if attempt == 0 else "failed")
+            logger.warning(
+                "answer-checking pool broke; %d unfinished calls %s",
+                len(pending),
+                "retried on a new pool" if attempt == 0 else "failed",
+            )
             self.stats.pool_restarts += 1
             self.close()
         self.stats.errors += len(pending)
@@ -618,7 +628,5 @@ def _validated_pair(index: int, pair: Sequence) -> tuple[str | None, str]:
     except (TypeError, ValueError):
         raise TypeError(f"pair {index}: expected a (pred, ref) pair, got {pair!r:.80}") from None
     if not (pred is None or isinstance(pred, str)) or not isinstance(ref, str):
-        raise TypeError(
-            f"pair {index}: expected (str | None, str), got ({type(pred).__name__}, {type(ref).__name__})"
-        )
+        raise TypeError(f"pair {index}: expected (str | None, str), got ({type(pred).__name__}, {type(ref).__name__})")
     return pred, ref

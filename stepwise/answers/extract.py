@@ -93,8 +93,8 @@ def extract_boxed(text: str) -> str | None:
 def extract_prm800k_answer(text: str) -> str | None:
     """The first non-blank line after the last ``# Answer`` line (PRM800K format)."""
     last = None
-    for last in ANSWER_LINE.finditer(text):
-        pass
+    for match in ANSWER_LINE.finditer(text):
+        last = match
     if last is None:
         return None
     for line in text[last.end() :].split("\n"):
@@ -110,8 +110,8 @@ def extract_the_answer_is(text: str) -> str | None:
     ``"The answer is: $\\frac12$."`` gives ``\\frac12``.
     """
     last = None
-    for last in _THE_ANSWER_IS.finditer(text):
-        pass
+    for match in _THE_ANSWER_IS.finditer(text):
+        last = match
     if last is None:
         return None
     answer = text[last.end() :].split("\n", 1)[0].strip()
@@ -180,8 +180,13 @@ def free_form_answer(text: str) -> str | None:
     tail = text[-FREE_FORM_TAIL_CHARS:].replace("\\$", "")
     if _has_split_inline_math(tail) and not any(command in tail for command in BOX_COMMANDS):
         return None  # math-verify reads no math there, and the last plain number may not be the answer
-    parsed = parse(tail, extraction_config=[LatexExtractionConfig(boxed_match_priority=0), ExprExtractionConfig()],
-                   extraction_mode="first_match", fallback_mode="first_match", parsing_timeout=None)
+    parsed = parse(
+        tail,
+        extraction_config=[LatexExtractionConfig(boxed_match_priority=0), ExprExtractionConfig()],
+        extraction_mode="first_match",
+        fallback_mode="first_match",
+        parsing_timeout=None,
+    )
     matched = [item for item in parsed if isinstance(item, str)]
     return _non_empty(_SENTENCE_END.sub("", matched[0])) if matched else None
 

@@ -278,9 +278,7 @@ def parse_prm800k_record(
         steps.append(_parse_step(at, raw, f"label.steps[{i}]"))
     for i, step in enumerate(steps[:-1]):
         if step.continuation() is None:
-            raise at.error(
-                f"label.steps[{i}] has neither chosen_completion nor human_completion, but steps follow it"
-            )
+            raise at.error(f"label.steps[{i}] has neither chosen_completion nor human_completion, but steps follow it")
     finish_reason = at.field(label, "finish_reason", str, "label")
     if finish_reason not in FINISH_REASONS:
         expected = ", ".join(FINISH_REASONS)

@@ -34,8 +34,14 @@ class ProcessBenchRecord:
     final_answer_correct: bool | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {"id": self.id, "generator": self.generator, "problem": self.problem, "steps": list(self.steps),
-                "final_answer_correct": self.final_answer_correct, "label": self.label}
+        return {
+            "id": self.id,
+            "generator": self.generator,
+            "problem": self.problem,
+            "steps": list(self.steps),
+            "final_answer_correct": self.final_answer_correct,
+            "label": self.label,
+        }
 
 
 def parse_record(record: Any, path: str | os.PathLike, index: int) -> ProcessBenchRecord:

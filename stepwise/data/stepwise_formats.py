@@ -154,9 +154,7 @@ def from_trl(record: dict[str, Any], *, allow_soft: bool = False, path=None, lin
 # ---------------------------------------------------------------- Math-Shepherd
 
 
-def to_math_shepherd(
-    example: StepwiseExample, tag: str = DEFAULT_STEP_TAG, *, path=None, line=None
-) -> dict[str, Any]:
+def to_math_shepherd(example: StepwiseExample, tag: str = DEFAULT_STEP_TAG, *, path=None, line=None) -> dict[str, Any]:
     """The Math-Shepherd record of an example with hard labels (see the module docstring)."""
     check_example(example, tag, allow_soft=False, path=path, line=line)
     tagged = [f"{step} {tag}" for step in example.steps]
@@ -168,9 +166,7 @@ def to_math_shepherd(
     return _merge_extra(fields, example.extra, path, line)
 
 
-def from_math_shepherd(
-    record: dict[str, Any], tag: str = DEFAULT_STEP_TAG, *, path=None, line=None
-) -> StepwiseExample:
+def from_math_shepherd(record: dict[str, Any], tag: str = DEFAULT_STEP_TAG, *, path=None, line=None) -> StepwiseExample:
     """Validate a Math-Shepherd record (ours or the public layout) and return it as an example."""
     text = require_field(record, "input", str, path=path, line=line)
     marked = require_field(record, "label", str, path=path, line=line)

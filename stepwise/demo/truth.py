@@ -115,8 +115,9 @@ def true_step_labels(
     truths = []
     for solution in solutions:
         if solution["problem_id"] not in programs:
-            raise DataError(f"problem {solution['problem_id']!r} has no demo ground truth "
-                            "(only demo problems can be judged)")
+            raise DataError(
+                f"problem {solution['problem_id']!r} has no demo ground truth (only demo problems can be judged)"
+            )
         truths.append(judge_steps(programs[solution["problem_id"]], solution["steps"], step_format))
     return truths
 
@@ -150,8 +151,10 @@ def _judge_latex_step(step: str, values: set[Fraction], answer: Fraction, usable
         if latex_value(extract_prm800k_answer(step) or "") != answer:
             return False
         step = step[: marker.start()]
-    return all(rhs in values and (lhs is None or lhs == rhs) and _uses_only(used, usable)
-               for lhs, rhs, used in stated_results(step))
+    return all(
+        rhs in values and (lhs is None or lhs == rhs) and _uses_only(used, usable)
+        for lhs, rhs, used in stated_results(step)
+    )
 
 
 def stated_results(text: str) -> list[tuple[Fraction | None, Fraction, list[Fraction]]]:

@@ -45,8 +45,11 @@ def resolve_model(name: str, revision: str | None = None, key: str = "model.base
         files = HfApi().list_repo_files(name, revision=revision)
         # One copy of the weights: safetensors where the repository has them, else PyTorch .bin files.
         weights = "*.safetensors" if any(f.endswith(".safetensors") for f in files) else "*.bin"
-        folder = snapshot_download(name, revision=revision,
-                                   allow_patterns=["*.json", weights, "*.model", "*.txt", "*.py", "*.jinja", "*.tiktoken"])
+        folder = snapshot_download(
+            name,
+            revision=revision,
+            allow_patterns=["*.json", weights, "*.model", "*.txt", "*.py", "*.jinja", "*.tiktoken"],
+        )
     except Exception as err:  # offline, unknown id, gated repo...: all end the same way
         raise ModelNotFoundError(
             f"{key} = {name!r}: not a local folder and it could not be downloaded from the "

@@ -113,5 +113,11 @@ def build_tiny_model(texts: Iterable[str], out_dir: str | os.PathLike, arch: Tin
     model.save_pretrained(out_dir)
     tokenizer.save_pretrained(out_dir)
     params = sum(p.numel() for p in model.parameters())
-    log.info("tiny model: %s, %d tokens in vocabulary, %.2fM parameters -> %s", asdict(arch), len(tokenizer), params / 1e6, out_dir)
+    log.info(
+        "tiny model: %s, %d tokens in vocabulary, %.2fM parameters -> %s",
+        asdict(arch),
+        len(tokenizer),
+        params / 1e6,
+        out_dir,
+    )
     return params

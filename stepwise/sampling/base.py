@@ -56,7 +56,7 @@ class SamplingParams:
             raise ValueError(f"calculator_notation must be one of {NOTATIONS}, got {self.calculator_notation!r}")
 
     @classmethod
-    def from_config(cls, run: dict, calculator_notation: str, where: str = "sample set") -> "SamplingParams":
+    def from_config(cls, run: dict, calculator_notation: str, where: str = "sample set") -> SamplingParams:
         """From a sample set's config section (its ``problems`` and ``greedy`` are the sampling job's, not
         these parameters'); ``calculator_notation``: the task's (stepwise.registry)."""
         from stepwise.settings import settings_from_config

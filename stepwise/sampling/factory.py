@@ -40,7 +40,9 @@ def make_sampler(
         raise ValueError(f"unknown sampling backend {backend!r}; choose auto, vllm or hf")
     if backend != "hf":
         try:
-            return _start_vllm(model_dir, batch_size=batch_size, dtype=dtype, max_model_len=max_model_len, **vllm_kwargs)
+            return _start_vllm(
+                model_dir, batch_size=batch_size, dtype=dtype, max_model_len=max_model_len, **vllm_kwargs
+            )
         except Exception as err:  # vLLM fails in many ways (import, platform, memory)
             if backend == "vllm":
                 raise

@@ -66,7 +66,13 @@ class HFSampler:
         self.max_model_len = max_model_len or self.model.config.max_position_embeddings
         self.eos_ids = _eos_ids(self.model, self.tokenizer)
         self.calc = CalculatorTokens(self.tokenizer)
-        log.info("hf sampler: %s on %s (%s), batches of %d sequences", model_dir, self.device, self.model.dtype, self.batch_size)
+        log.info(
+            "hf sampler: %s on %s (%s), batches of %d sequences",
+            model_dir,
+            self.device,
+            self.model.dtype,
+            self.batch_size,
+        )
 
     def generate(self, prompts: list[str], params: SamplingParams) -> list[list[Generation]]:
         """``params.n`` generations per prompt, in prompt order."""
@@ -76,7 +82,13 @@ class HFSampler:
         copies = 1 if params.greedy else params.n
         per_batch = max(1, self.batch_size // copies)
         batches = [order[start : start + per_batch] for start in range(0, len(order), per_batch)]
-        log.info("hf: %d prompts x %d samples in %d batches (calculator %s)", len(prompts), params.n, len(batches), "on" if params.calculator else "off")
+        log.info(
+            "hf: %d prompts x %d samples in %d batches (calculator %s)",
+            len(prompts),
+            params.n,
+            len(batches),
+            "on" if params.calculator else "off",
+        )
         completed_before = self.calc.completed
         results: list[list[Generation]] = [[] for _ in prompts]
         for batch_index, batch in enumerate(tqdm(batches, desc="hf sampling", unit="batch", disable=None)):
@@ -93,11 +105,14 @@ class HFSampler:
         for index, ids in enumerate(encoded):
             if len(ids) + max_tokens > self.max_model_len:
                 raise ValueError(
-                    f"prompt {index} has {len(ids)} tokens; with max_tokens={max_tokens} it exceeds max_model_len={self.max_model_len}"
+                    f"prompt {index} has {len(ids)} tokens; with max_tokens={max_tokens} it exceeds "
+                    f"max_model_len={self.max_model_len}"
                 )
 
     @torch.inference_mode()
-    def _generate_batch(self, encoded: list[list[int]], params: SamplingParams, copies: int, seed: int | None) -> list[Generation]:
+    def _generate_batch(
+        self, encoded: list[list[int]], params: SamplingParams, copies: int, seed: int | None
+    ) -> list[Generation]:
         batch = self.tokenizer.pad({"input_ids": encoded}, return_tensors="pt").to(self.device)
         prompt_length = batch["input_ids"].shape[1]
         config = GenerationConfig(
@@ -112,7 +127,9 @@ class HFSampler:
             **({} if params.greedy else {"temperature": params.temperature, "top_p": params.top_p, "top_k": 0}),
         )
         processors = LogitsProcessorList(
-            [CalculatorLogitsProcessor(self.calc, prompt_length, params.calculator_notation)] if params.calculator else []
+            [CalculatorLogitsProcessor(self.calc, prompt_length, params.calculator_notation)]
+            if params.calculator
+            else []
         )
         with torch.random.fork_rng(devices=[torch.cuda.current_device()] if self.device == "cuda" else []):
             if seed is not None:

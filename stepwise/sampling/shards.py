@@ -179,11 +179,16 @@ def _check_complete(
         expected = set(problem_ids)
         absent, unexpected = expected - sample_ids.keys(), sample_ids.keys() - expected
         if absent or unexpected:
-            raise DataError(f"problems missing: {sorted(absent, key=str)[:10]}; unexpected: {sorted(unexpected, key=str)[:10]}{where}")
+            raise DataError(
+                f"problems missing: {sorted(absent, key=str)[:10]}; "
+                f"unexpected: {sorted(unexpected, key=str)[:10]}{where}"
+            )
     if not sample_ids:
         return
     count = samples_per_problem or max(len(ids) for ids in sample_ids.values())
     full = set(range(count))
     for problem_id, ids in sample_ids.items():
         if ids != full:
-            raise DataError(f"problem {problem_id!r} has sample ids {sorted(ids, key=str)[:20]}, expected 0..{count - 1}{where}")
+            raise DataError(
+                f"problem {problem_id!r} has sample ids {sorted(ids, key=str)[:20]}, expected 0..{count - 1}{where}"
+            )

@@ -46,7 +46,9 @@ class VLLMCalculatorProcessor(LogitsProcessor):
         from transformers import AutoTokenizer
 
         model_config = vllm_config.model_config
-        tokenizer = AutoTokenizer.from_pretrained(model_config.tokenizer, trust_remote_code=model_config.trust_remote_code)
+        tokenizer = AutoTokenizer.from_pretrained(
+            model_config.tokenizer, trust_remote_code=model_config.trust_remote_code
+        )
         self.calc = CalculatorTokens(tokenizer)
         self.sequences: dict[int, SequenceForcing] = {}
 
@@ -103,7 +105,12 @@ class VLLMSampler:
 
     def generate(self, prompts: list[str], params: SamplingParams) -> list[list[Generation]]:
         """``params.n`` generations per prompt, in prompt order."""
-        log.info("vllm: %d prompts x %d samples (calculator %s)", len(prompts), params.n, "on" if params.calculator else "off")
+        log.info(
+            "vllm: %d prompts x %d samples (calculator %s)",
+            len(prompts),
+            params.n,
+            "on" if params.calculator else "off",
+        )
         outputs = self.llm.generate(prompts, [vllm_params(params, prompt) for prompt in prompts], use_tqdm=True)
         return [[_to_generation(completion) for completion in output.outputs] for output in outputs]
 

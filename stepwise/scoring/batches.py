@@ -1,4 +1,4 @@
-"""Scoring with a trained verifier or PRM: batches of similar length, without gradients, on the GPU when there is one."""
+"""Scoring with a trained verifier or PRM: batches of similar length, no gradients, on the GPU when there is one."""
 
 from __future__ import annotations
 
@@ -19,7 +19,8 @@ def scoring_dtype() -> torch.dtype:
 
 
 def on_scoring_device(model: nn.Module, dtype: torch.dtype | None = None) -> torch.device:
-    """Move ``model`` to the GPU or keep it on the CPU, in ``dtype`` (default :func:`scoring_dtype`); return the device."""
+    """Move ``model`` to the GPU or keep it on the CPU, in ``dtype`` (default :func:`scoring_dtype`); return the
+    device."""
     device = default_device()
     model.to(device, dtype=dtype or scoring_dtype())
     return device

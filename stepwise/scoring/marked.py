@@ -78,8 +78,12 @@ def read_marked_steps(
             features.append({"input_ids": solution.input_ids[start:end], "step_mask": mask})
             owners.append((index, window_steps))
     if windowed:
-        log.info("%d of %d solutions are longer than max_length = %d tokens: scored in windows",
-                 windowed, len(encoded), max_length)
+        log.info(
+            "%d of %d solutions are longer than max_length = %d tokens: scored in windows",
+            windowed,
+            len(encoded),
+            max_length,
+        )
     collator = RightPaddingCollator(pad_token_id, token_fields={"step_mask": 0})
 
     def scores(batch: dict[str, torch.Tensor]) -> list[list[float]]:

@@ -65,9 +65,22 @@ def encode_solutions(tokenizer, settings, prompts: Sequence[str], all_steps: Seq
     return encoded
 
 
-def read_step_scores(model, tokenizer, settings, encoded: Sequence, batch_size: int, neutral_is_correct: bool,
-                     description: str = "PRM step scoring") -> list[list[float]]:
+def read_step_scores(
+    model,
+    tokenizer,
+    settings,
+    encoded: Sequence,
+    batch_size: int,
+    neutral_is_correct: bool,
+    description: str = "PRM step scoring",
+) -> list[list[float]]:
     """P(step correct) at every step end of :func:`encode_solutions`' inputs, in windows of the PRM's max length."""
-    return read_marked_steps(model, encoded, lambda p: correct_probability(p, neutral_is_correct),
-                             max_length=settings.max_length, batch_size=batch_size,
-                             pad_token_id=tokenizer.pad_token_id, description=description)
+    return read_marked_steps(
+        model,
+        encoded,
+        lambda p: correct_probability(p, neutral_is_correct),
+        max_length=settings.max_length,
+        batch_size=batch_size,
+        pad_token_id=tokenizer.pad_token_id,
+        description=description,
+    )

@@ -61,8 +61,10 @@ def count_check(input_ids: Sequence[int], token_id: int, steps: Sequence[str], w
     """The positions of ``token_id`` in ``input_ids``, which must be one per step."""
     positions = [i for i, token in enumerate(input_ids) if token == token_id]
     if len(positions) != len(steps):
-        raise DataError(f"{len(positions)} {what} tokens in the input of a solution of {len(steps)} steps: a step "
-                        f"or the problem contains the {what}, or it merged with the text around it")
+        raise DataError(
+            f"{len(positions)} {what} tokens in the input of a solution of {len(steps)} steps: a step "
+            f"or the problem contains the {what}, or it merged with the text around it"
+        )
     return positions
 
 
@@ -94,11 +96,15 @@ def encode_token_classification(tokenizer, problem: str, steps: Sequence[str], f
         if separator_id is None:
             raise DataError(f"the separator {separator!r} is not a single token of this tokenizer")
         answer = separator.join(steps) + separator
-        input_ids = chat_ids(tokenizer, with_system(fmt["system_prompt"], [
-            {"role": "user", "content": problem}, {"role": "assistant", "content": answer}]))
+        input_ids = chat_ids(
+            tokenizer,
+            with_system(
+                fmt["system_prompt"], [{"role": "user", "content": problem}, {"role": "assistant", "content": answer}]
+            ),
+        )
         return EncodedSteps(input_ids, count_check(input_ids, separator_id, steps, f"separator {separator!r}"))
     separator_ids = tokenizer.encode(separator, add_special_tokens=False)
-    input_ids = ([tokenizer.bos_token_id] if tokenizer.bos_token_id is not None else [])
+    input_ids = [tokenizer.bos_token_id] if tokenizer.bos_token_id is not None else []
     input_ids += tokenizer(problem, add_special_tokens=False)["input_ids"]
     ends = []
     for step in steps:
@@ -121,13 +127,18 @@ def encode_chat_turns(tokenizer, problem: str, steps: Sequence[str], fmt: Mappin
     input_ids = chat_ids(tokenizer, messages)
     for number, end in enumerate(ends):
         if end + 1 >= len(input_ids) or input_ids[end + 1] != correct_id:
-            raise DataError(f"step {number}: the chat template does not put the assistant's {correct!r} right after "
-                            "the generation prompt; this convention cannot read this model")
+            raise DataError(
+                f"step {number}: the chat template does not put the assistant's {correct!r} right after "
+                "the generation prompt; this convention cannot read this model"
+            )
     return EncodedSteps(input_ids, ends)
 
 
-ENCODERS = {"step_tag": encode_step_tag, "token_classification": encode_token_classification,
-            "chat_turns": encode_chat_turns}
+ENCODERS = {
+    "step_tag": encode_step_tag,
+    "token_classification": encode_token_classification,
+    "chat_turns": encode_chat_turns,
+}
 
 
 # ---------------------------------------------------------------- models
@@ -150,10 +161,17 @@ def check_remote_code(folder: Path, settings: PublicPRMSettings) -> None:
     """A model folder with its own code (``auto_map``) loads only with ``trust_remote_code: true``."""
     for name in ("config.json", "tokenizer_config.json"):
         path = folder / name
-        if path.is_file() and "auto_map" in json.loads(path.read_text(encoding="utf-8")) and not settings.trust_remote_code:
-            raise DataError(f"scorers: {settings.name}: the model {settings.model!r} runs its own code ({name} has an "
-                            "auto_map); it loads only with trust_remote_code: true in this scorer's entry (set it "
-                            "if you trust that code)", path)
+        if (
+            path.is_file()
+            and "auto_map" in json.loads(path.read_text(encoding="utf-8"))
+            and not settings.trust_remote_code
+        ):
+            raise DataError(
+                f"scorers: {settings.name}: the model {settings.model!r} runs its own code ({name} has an "
+                "auto_map); it loads only with trust_remote_code: true in this scorer's entry (set it "
+                "if you trust that code)",
+                path,
+            )
 
 
 def torch_dtype(name: str) -> torch.dtype:
@@ -185,24 +203,36 @@ class PublicPRM:
             model = auto.from_pretrained(folder, dtype=dtype, trust_remote_code=trust)
             classes = getattr(model.config, "num_labels", None)
             if classes is not None and fmt["positive_label"] >= classes:
-                raise DataError(f"scorers: {settings.name}: format.positive_label {fmt['positive_label']} but the "
-                                f"model has {classes} classes")
+                raise DataError(
+                    f"scorers: {settings.name}: format.positive_label {fmt['positive_label']} but the "
+                    f"model has {classes} classes"
+                )
             reader, correct_class = TokenClassifierReader(model), fmt["positive_label"]
         else:
             lm = AutoModelForCausalLM.from_pretrained(folder, dtype=dtype, trust_remote_code=trust)
             reader, correct_class = ProcessRewardModel(lm, label_ids(tokenizer, settings)), 0
         max_length = settings.max_length or getattr(reader_config(reader), "max_position_embeddings", None)
         if not max_length:
-            raise DataError(f"scorers: {settings.name}: the model's config has no max_position_embeddings; set max_length")
-        log.info("%s: %s (%s convention, %s, max_length %d) from %s", settings.name, settings.model,
-                 settings.convention, dtype, max_length, folder)
+            raise DataError(
+                f"scorers: {settings.name}: the model's config has no max_position_embeddings; set max_length"
+            )
+        log.info(
+            "%s: %s (%s convention, %s, max_length %d) from %s",
+            settings.name,
+            settings.model,
+            settings.convention,
+            dtype,
+            max_length,
+            folder,
+        )
         return cls(settings, reader.eval(), tokenizer, correct_class, max_length, dtype)
 
     def encode(self, problem: str, steps: Sequence[str]) -> EncodedSteps:
         return ENCODERS[self.settings.convention](self.tokenizer, problem, steps, self.settings.format)
 
-    def score(self, problems: Sequence[str], solutions: Sequence[str | Sequence[str]],
-              step_format: str | None = None) -> list[list[float]]:
+    def score(
+        self, problems: Sequence[str], solutions: Sequence[str | Sequence[str]], step_format: str | None = None
+    ) -> list[list[float]]:
         """P(step correct) for every step of every solution (a list of steps, or a text split in
         ``step_format``), in input order."""
         if len(problems) != len(solutions):
@@ -214,10 +244,16 @@ class PublicPRM:
             except DataError as err:
                 raise DataError(f"scorers: {self.settings.name}: solution {index}: {err}") from None
         pad = self.tokenizer.pad_token_id if self.tokenizer.pad_token_id is not None else self.tokenizer.eos_token_id
-        return read_marked_steps(self.reader, encoded, lambda p: p[..., self.correct_class],
-                                 max_length=self.max_length, batch_size=self.settings.batch_size,
-                                 pad_token_id=pad if pad is not None else 0, description=f"{self.settings.name} step scoring",
-                                 dtype=self.dtype)
+        return read_marked_steps(
+            self.reader,
+            encoded,
+            lambda p: p[..., self.correct_class],
+            max_length=self.max_length,
+            batch_size=self.settings.batch_size,
+            pad_token_id=pad if pad is not None else 0,
+            description=f"{self.settings.name} step scoring",
+            dtype=self.dtype,
+        )
 
 
 def reader_config(reader: nn.Module):

@@ -17,14 +17,21 @@ from stepwise.registry import Task
 StepScorer = Callable[[Sequence[str], Sequence[str | Sequence[str]], str | None], list[list[float]]]
 
 
-def trained_prm_scorer(prm_dir: str | os.PathLike, task: Task, batch_size: int,
-                       neutral_is_correct: bool = True) -> StepScorer:
+def trained_prm_scorer(
+    prm_dir: str | os.PathLike, task: Task, batch_size: int, neutral_is_correct: bool = True
+) -> StepScorer:
     """A PRM the workflow trained, reading the problems as ``task`` prompts them."""
     from stepwise.scoring.prm import score_steps
 
     def score(problems, solutions, step_format=None):
-        return score_steps(prm_dir, [task.prompt(problem) for problem in problems], solutions, batch_size,
-                           step_format=step_format, neutral_is_correct=neutral_is_correct)
+        return score_steps(
+            prm_dir,
+            [task.prompt(problem) for problem in problems],
+            solutions,
+            batch_size,
+            step_format=step_format,
+            neutral_is_correct=neutral_is_correct,
+        )
 
     return score
 

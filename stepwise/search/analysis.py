@@ -63,8 +63,11 @@ def read_records(paths: Iterable[str | os.PathLike]) -> pd.DataFrame:
         for record in read_search_records(path):
             key = (record["problem_id"], record["method"], record["n"])
             if key in first:
-                raise DataError(f"a second record of problem_id={key[0]!r}, method={key[1]}, n={key[2]} "
-                                f"(the first is in {first[key]})", path)
+                raise DataError(
+                    f"a second record of problem_id={key[0]!r}, method={key[1]}, n={key[2]} "
+                    f"(the first is in {first[key]})",
+                    path,
+                )
             first[key] = path
             rows.append({column: record[column] for column in RECORD_COLUMNS})
     return pd.DataFrame(rows, columns=RECORD_COLUMNS)
@@ -76,14 +79,18 @@ def check_complete(records: pd.DataFrame, methods: Sequence[str], budgets: Seque
     found = set(zip(records["method"], records["n"]))
     expected = {(method, n) for method in methods for n in budgets}
     if found != expected:
-        raise DataError(f"search records: expected every method of {list(methods)} at every budget of "
-                        f"{list(budgets)}; missing {sorted(expected - found)}, unexpected {sorted(found - expected)}")
+        raise DataError(
+            f"search records: expected every method of {list(methods)} at every budget of "
+            f"{list(budgets)}; missing {sorted(expected - found)}, unexpected {sorted(found - expected)}"
+        )
     problems = set(records["problem_id"])
     for (method, n), rows in records.groupby(["method", "n"]):
         missing = sorted(problems - set(rows["problem_id"]))
         if missing:
-            raise DataError(f"search records: {method} at n={n} lacks {len(missing)} of the {len(problems)} "
-                            f"problems, e.g. {missing[0]!r} (a shard missing?)")
+            raise DataError(
+                f"search records: {method} at n={n} lacks {len(missing)} of the {len(problems)} "
+                f"problems, e.g. {missing[0]!r} (a shard missing?)"
+            )
 
 
 # ---------------------------------------------------------------- accuracy and compute
@@ -98,15 +105,23 @@ def summarise(frame: pd.DataFrame, keys: Sequence[str]) -> pd.DataFrame:
     """Per group of ``keys``: the number of problems, accuracy, its standard error and mean tokens."""
     frame = frame.assign(correct=frame["correct"].astype(float))
     grouped = frame.groupby(list(keys), sort=True)
-    summary = grouped.agg(problems=("correct", "size"), accuracy=("correct", "mean"),
-                          generated_tokens=("generated_tokens", "mean"), scored_tokens=("scored_tokens", "mean"))
+    summary = grouped.agg(
+        problems=("correct", "size"),
+        accuracy=("correct", "mean"),
+        generated_tokens=("generated_tokens", "mean"),
+        scored_tokens=("scored_tokens", "mean"),
+    )
     summary["std"] = grouped["correct"].agg(standard_error)
     return summary.reset_index()
 
 
 def _method_order(frame: pd.DataFrame) -> pd.DataFrame:
     """Rows in the order of :data:`METHOD_ORDER`, then by budget."""
-    return frame.assign(_order=frame["method"].map(METHOD_ORDER.index)).sort_values(["_order", "n"], kind="stable").drop(columns="_order")
+    return (
+        frame.assign(_order=frame["method"].map(METHOD_ORDER.index))
+        .sort_values(["_order", "n"], kind="stable")
+        .drop(columns="_order")
+    )
 
 
 def accuracy_table(records: pd.DataFrame) -> pd.DataFrame:
@@ -117,13 +132,17 @@ def accuracy_table(records: pd.DataFrame) -> pd.DataFrame:
 # ---------------------------------------------------------------- difficulty
 
 
-def samples_with_score(records: Sequence[Mapping[str, Any]], score: str, scores_path: str | os.PathLike) -> pd.DataFrame:
+def samples_with_score(
+    records: Sequence[Mapping[str, Any]], score: str, scores_path: str | os.PathLike
+) -> pd.DataFrame:
     """The task's test samples joined to the guide's score file (:func:`stepwise.scores.join_score_files`)
     as a table with the guide's column ``score``, which the score file must have."""
     unscored = next((record for record in records if score not in record), None)
     if unscored is not None:
-        raise DataError(f"no column {score!r} for problem_id={unscored['problem_id']!r}, "
-                        f"sample_id={unscored['sample_id']}", scores_path)
+        raise DataError(
+            f"no column {score!r} for problem_id={unscored['problem_id']!r}, sample_id={unscored['sample_id']}",
+            scores_path,
+        )
     return samples_frame(records, [score])
 
 
@@ -160,8 +179,12 @@ def quantile_levels(ease: pd.Series, bins: int) -> pd.Series:
 
 def difficulty_levels(difficulty: pd.DataFrame, bins: int) -> pd.DataFrame:
     """The ``oracle`` (pass@1) and ``predicted`` (guide's mean score) level of every problem."""
-    return pd.DataFrame({"oracle": quantile_levels(difficulty["pass_at_1"], bins),
-                         "predicted": quantile_levels(difficulty["mean_score"], bins)})
+    return pd.DataFrame(
+        {
+            "oracle": quantile_levels(difficulty["pass_at_1"], bins),
+            "predicted": quantile_levels(difficulty["mean_score"], bins),
+        }
+    )
 
 
 def difficulty_table(records: pd.DataFrame, levels: pd.DataFrame) -> pd.DataFrame:
@@ -209,7 +232,9 @@ def choose_methods(records: pd.DataFrame, levels: pd.Series) -> dict[tuple[int, 
 def _best_method(records: pd.DataFrame) -> str:
     summary = summarise(records, ["method"])
     summary["_order"] = summary["method"].map(METHOD_ORDER.index)
-    ranked = summary.sort_values(["accuracy", "generated_tokens", "_order"], ascending=[False, True, True], kind="stable")
+    ranked = summary.sort_values(
+        ["accuracy", "generated_tokens", "_order"], ascending=[False, True, True], kind="stable"
+    )
     return ranked["method"].iloc[0]
 
 
@@ -226,10 +251,12 @@ def compute_optimal(records: pd.DataFrame, levels: pd.Series, halves: pd.Series)
         chooser = records[records["problem_id"].map(halves) == chosen_on]
         held_out = records[records["problem_id"].map(halves) != chosen_on]
         chosen = choose_methods(chooser, levels)
-        choices += [{"n": n, "level": level, "chosen_on": chosen_on, "method": method}
-                    for (n, level), method in chosen.items()]
-        wanted = held_out["method"] == [chosen[(n, level)] for n, level in
-                                        zip(held_out["n"], held_out["problem_id"].map(levels))]
+        choices += [
+            {"n": n, "level": level, "chosen_on": chosen_on, "method": method} for (n, level), method in chosen.items()
+        ]
+        wanted = held_out["method"] == [
+            chosen[(n, level)] for n, level in zip(held_out["n"], held_out["problem_id"].map(levels))
+        ]
         answers.append(held_out[wanted])
     answered = pd.concat(answers).sort_values(["n", "problem_id"]).reset_index(drop=True)
     return answered, pd.DataFrame(choices).sort_values(["n", "level", "chosen_on"]).reset_index(drop=True)
@@ -245,8 +272,10 @@ def compute_optimal_tables(records: pd.DataFrame, levels: pd.DataFrame, seed: in
         answered, chosen = compute_optimal(records, levels[binning], halves)
         curves.append(summarise(answered, ["n"]).assign(binning=binning))
         choices.append(chosen.assign(binning=binning))
-    return (pd.concat(curves)[CURVE_COLUMNS].reset_index(drop=True),
-            pd.concat(choices)[CHOICE_COLUMNS].reset_index(drop=True))
+    return (
+        pd.concat(curves)[CURVE_COLUMNS].reset_index(drop=True),
+        pd.concat(choices)[CHOICE_COLUMNS].reset_index(drop=True),
+    )
 
 
 def headline(accuracy: pd.DataFrame, curve: pd.DataFrame) -> dict[str, Any]:
@@ -258,40 +287,64 @@ def headline(accuracy: pd.DataFrame, curve: pd.DataFrame) -> dict[str, Any]:
     if baseline.empty:
         raise DataError(f"no {BASELINE} records: the headline ratio compares with best-of-N")
     largest = baseline.loc[baseline["n"].idxmax()]
-    summary = {"best_of_n": {"n": int(largest["n"]), "accuracy": float(largest["accuracy"]),
-                             "generated_tokens": float(largest["generated_tokens"])}}
+    summary = {
+        "best_of_n": {
+            "n": int(largest["n"]),
+            "accuracy": float(largest["accuracy"]),
+            "generated_tokens": float(largest["generated_tokens"]),
+        }
+    }
     for binning, points in curve.groupby("binning", sort=False):
         reaching = points[points["accuracy"] >= largest["accuracy"]].sort_values(["generated_tokens", "n"])
         if reaching.empty:
-            summary[binning] = {"reached": False, "n": None, "accuracy": None, "generated_tokens": None, "token_ratio": None}
+            summary[binning] = {
+                "reached": False,
+                "n": None,
+                "accuracy": None,
+                "generated_tokens": None,
+                "token_ratio": None,
+            }
             continue
         point = reaching.iloc[0]
         ratio = point["generated_tokens"] / largest["generated_tokens"] if largest["generated_tokens"] > 0 else None
-        summary[binning] = {"reached": True, "n": int(point["n"]), "accuracy": float(point["accuracy"]),
-                            "generated_tokens": float(point["generated_tokens"]),
-                            "token_ratio": None if ratio is None else float(ratio)}
+        summary[binning] = {
+            "reached": True,
+            "n": int(point["n"]),
+            "accuracy": float(point["accuracy"]),
+            "generated_tokens": float(point["generated_tokens"]),
+            "token_ratio": None if ratio is None else float(ratio),
+        }
     return summary
 
 
 # ---------------------------------------------------------------- the whole evaluation
 
 
-def evaluate_search(records: pd.DataFrame, samples: pd.DataFrame, score: str, *, bins: int, seed: int) -> dict[str, Any]:
+def evaluate_search(
+    records: pd.DataFrame, samples: pd.DataFrame, score: str, *, bins: int, seed: int
+) -> dict[str, Any]:
     """Every table of a task's search evaluation from its records and its scored test samples
     (``problem_id, greedy, correct`` and the guide's column ``score``): ``accuracy``, ``difficulty``,
     ``compute_optimal``, ``choices`` (frames), ``levels`` (per problem) and ``summary`` (a dict)."""
     difficulty = problem_difficulty(samples, score)
     unsampled = sorted(set(records["problem_id"]) - set(difficulty.index))
     if unsampled:
-        raise DataError(f"{len(unsampled)} searched problems have no test samples to judge their difficulty, "
-                        f"e.g. {unsampled[0]!r}")
+        raise DataError(
+            f"{len(unsampled)} searched problems have no test samples to judge their difficulty, e.g. {unsampled[0]!r}"
+        )
     difficulty = difficulty.loc[sorted(set(records["problem_id"]))]
     levels = difficulty_levels(difficulty, bins)
     accuracy = accuracy_table(records)
     curve, choices = compute_optimal_tables(records, levels, seed)
     summary = {"problems": len(difficulty), "bins": bins, "seed": seed, **headline(accuracy, curve)}
-    return {"accuracy": accuracy, "difficulty": difficulty_table(records, levels), "compute_optimal": curve,
-            "choices": choices, "levels": difficulty.join(levels), "summary": summary}
+    return {
+        "accuracy": accuracy,
+        "difficulty": difficulty_table(records, levels),
+        "compute_optimal": curve,
+        "choices": choices,
+        "levels": difficulty.join(levels),
+        "summary": summary,
+    }
 
 
 # ---------------------------------------------------------------- Markdown and plot
@@ -302,16 +355,23 @@ def _percent(row: Mapping[str, Any]) -> str:
 
 
 def _table(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> list[str]:
-    return ["| " + " | ".join(header) + " |", "|" + "---|" * len(header),
-            *("| " + " | ".join(str(cell) for cell in row) + " |" for row in rows)]
+    return [
+        "| " + " | ".join(header) + " |",
+        "|" + "---|" * len(header),
+        *("| " + " | ".join(str(cell) for cell in row) + " |" for row in rows),
+    ]
 
 
 def accuracy_markdown(accuracy: pd.DataFrame, summary: Mapping[str, Any]) -> str:
     """The accuracy table (percent ± standard error over problems, tokens per problem) and the headline ratio."""
     lines = [f"Accuracy (%) ± standard error over {summary['problems']} problems; tokens are means per problem.", ""]
-    lines += _table(["method", "N", "accuracy", "generated tokens", "scored tokens"],
-                    ([row["method"], row["n"], _percent(row), f"{row['generated_tokens']:.0f}",
-                      f"{row['scored_tokens']:.0f}"] for _, row in accuracy.iterrows()))
+    lines += _table(
+        ["method", "N", "accuracy", "generated tokens", "scored tokens"],
+        (
+            [row["method"], row["n"], _percent(row), f"{row['generated_tokens']:.0f}", f"{row['scored_tokens']:.0f}"]
+            for _, row in accuracy.iterrows()
+        ),
+    )
     return "\n".join([*lines, "", headline_markdown(summary)]) + "\n"
 
 
@@ -323,14 +383,20 @@ def headline_markdown(summary: Mapping[str, Any]) -> str:
         point = summary[binning]
         if point["reached"]:
             ratio = "n/a" if point["token_ratio"] is None else f"{point['token_ratio']:.2f}x"
-            sentences.append(f"- {binning} levels: compute-optimal reaches {100 * point['accuracy']:.1f}% at N={point['n']} "
-                             f"with {point['generated_tokens']:.0f} generated tokens per problem, {ratio} best-of-{base['n']}'s "
-                             f"{base['generated_tokens']:.0f} ({100 * base['accuracy']:.1f}%).")
+            sentences.append(
+                f"- {binning} levels: compute-optimal reaches {100 * point['accuracy']:.1f}% at N={point['n']} "
+                f"with {point['generated_tokens']:.0f} generated tokens per problem, {ratio} best-of-{base['n']}'s "
+                f"{base['generated_tokens']:.0f} ({100 * base['accuracy']:.1f}%)."
+            )
         else:
-            sentences.append(f"- {binning} levels: compute-optimal does not reach best-of-{base['n']}'s "
-                             f"{100 * base['accuracy']:.1f}% at any budget.")
+            sentences.append(
+                f"- {binning} levels: compute-optimal does not reach best-of-{base['n']}'s "
+                f"{100 * base['accuracy']:.1f}% at any budget."
+            )
     if base["accuracy"] == 0:
-        sentences.append(f"- best-of-{base['n']} solves no problem here, so any budget matches it: the ratio says nothing.")
+        sentences.append(
+            f"- best-of-{base['n']} solves no problem here, so any budget matches it: the ratio says nothing."
+        )
     return "\n".join(sentences)
 
 
@@ -343,38 +409,62 @@ def difficulty_markdown(difficulty: pd.DataFrame) -> str:
         lines += [f"## {binning.capitalize()} levels ({what}; 1 easiest)", ""]
         cells = table.set_index(["method", "n", "level"])
         rows = _method_order(table[["method", "n"]].drop_duplicates())
-        lines += _table(["method", "N", *(f"level {level} ({size} problems)" for level, size in sizes.items())],
-                        ([method, n, *(_percent(cells.loc[(method, n, level)]) for level in sizes.index)]
-                         for method, n in zip(rows["method"], rows["n"])))
+        lines += _table(
+            ["method", "N", *(f"level {level} ({size} problems)" for level, size in sizes.items())],
+            (
+                [method, n, *(_percent(cells.loc[(method, n, level)]) for level in sizes.index)]
+                for method, n in zip(rows["method"], rows["n"])
+            ),
+        )
         lines.append("")
     return "\n".join(lines)
 
 
 def compute_optimal_markdown(curve: pd.DataFrame, choices: pd.DataFrame, summary: Mapping[str, Any]) -> str:
     """The compute-optimal curve per binning, the method chosen per budget and level, and the headline."""
-    lines = ["Per budget and difficulty level, the method with the best accuracy on one half of the problems "
-             "answers the other half's (two-fold: each half chosen on the other).", ""]
-    lines += _table(["levels", "N", "accuracy", "generated tokens", "scored tokens"],
-                    ([row["binning"], row["n"], _percent(row), f"{row['generated_tokens']:.0f}",
-                      f"{row['scored_tokens']:.0f}"] for _, row in curve.iterrows()))
+    lines = [
+        "Per budget and difficulty level, the method with the best accuracy on one half of the problems "
+        "answers the other half's (two-fold: each half chosen on the other).",
+        "",
+    ]
+    lines += _table(
+        ["levels", "N", "accuracy", "generated tokens", "scored tokens"],
+        (
+            [row["binning"], row["n"], _percent(row), f"{row['generated_tokens']:.0f}", f"{row['scored_tokens']:.0f}"]
+            for _, row in curve.iterrows()
+        ),
+    )
     lines += ["", "Chosen methods (chosen on half 0 / on half 1):", ""]
     levels = sorted(choices["level"].unique())
-    chosen = {tuple(key): method for *key, method in choices[["binning", "n", "level", "chosen_on", "method"]].itertuples(index=False)}
+    chosen = {
+        tuple(key): method
+        for *key, method in choices[["binning", "n", "level", "chosen_on", "method"]].itertuples(index=False)
+    }
 
     def cell(binning, n, level):  # a level no problem of the binning has: empty
-        return f"{chosen[(binning, n, level, 0)]} / {chosen[(binning, n, level, 1)]}" if (binning, n, level, 0) in chosen else ""
+        return (
+            f"{chosen[(binning, n, level, 0)]} / {chosen[(binning, n, level, 1)]}"
+            if (binning, n, level, 0) in chosen
+            else ""
+        )
 
     keys = choices[["binning", "n"]].drop_duplicates()
-    lines += _table(["levels", "N", *(f"level {level}" for level in levels)],
-                    ([binning, n, *(cell(binning, n, level) for level in levels)]
-                     for binning, n in zip(keys["binning"], keys["n"])))
+    lines += _table(
+        ["levels", "N", *(f"level {level}" for level in levels)],
+        (
+            [binning, n, *(cell(binning, n, level) for level in levels)]
+            for binning, n in zip(keys["binning"], keys["n"])
+        ),
+    )
     return "\n".join([*lines, "", headline_markdown(summary)]) + "\n"
 
 
 COMPUTE_OPTIMAL_LABEL = "compute-optimal ({} levels)"
 
 
-def plot_accuracy_against_tokens(accuracy: pd.DataFrame, curve: pd.DataFrame, out: str | os.PathLike, title: str) -> None:
+def plot_accuracy_against_tokens(
+    accuracy: pd.DataFrame, curve: pd.DataFrame, out: str | os.PathLike, title: str
+) -> None:
     """Accuracy against generated tokens per problem (log scale), a line per method through its budgets
     (each point labelled N, ± one standard error shaded) and the compute-optimal curves, dashed."""
     import matplotlib
@@ -392,11 +482,22 @@ def plot_accuracy_against_tokens(accuracy: pd.DataFrame, curve: pd.DataFrame, ou
         style = dict(styles[label], **({} if method else {"linestyle": "--"}))
         ax.plot(rows["generated_tokens"], 100 * rows["accuracy"], label=label, **style)
         if method:  # the methods' error bands; the compute-optimal curves' would only repeat theirs
-            ax.fill_between(rows["generated_tokens"], 100 * (rows["accuracy"] - rows["std"]),
-                            100 * (rows["accuracy"] + rows["std"]), color=style["color"], alpha=0.1)
+            ax.fill_between(
+                rows["generated_tokens"],
+                100 * (rows["accuracy"] - rows["std"]),
+                100 * (rows["accuracy"] + rows["std"]),
+                color=style["color"],
+                alpha=0.1,
+            )
             for _, row in rows.iterrows():
-                ax.annotate(f"N={row['n']}", (row["generated_tokens"], 100 * row["accuracy"]), fontsize=7,
-                            textcoords="offset points", xytext=(3, 3), color=style["color"])
+                ax.annotate(
+                    f"N={row['n']}",
+                    (row["generated_tokens"], 100 * row["accuracy"]),
+                    fontsize=7,
+                    textcoords="offset points",
+                    xytext=(3, 3),
+                    color=style["color"],
+                )
     ax.set_xscale("log")
     ax.set_xlabel("generated tokens per problem")
     ax.set_ylabel("accuracy (%)")

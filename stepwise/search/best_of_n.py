@@ -36,9 +36,15 @@ def guide_score(record: Mapping[str, Any], name: str, aggregation: str, path: st
     return float(value)
 
 
-def best_of_n_records(problems: Sequence[SearchProblem], samples_path: str | os.PathLike,
-                      scores_path: str | os.PathLike, budgets: Sequence[int], guide: Guide, guide_name: str,
-                      aggregation: str) -> list[dict[str, Any]]:
+def best_of_n_records(
+    problems: Sequence[SearchProblem],
+    samples_path: str | os.PathLike,
+    scores_path: str | os.PathLike,
+    budgets: Sequence[int],
+    guide: Guide,
+    guide_name: str,
+    aggregation: str,
+) -> list[dict[str, Any]]:
     """One record per problem and budget (:mod:`stepwise.search.records`), problem by problem."""
     wanted = {problem.problem_id for problem in problems}
     sampled: dict[str, list[dict[str, Any]]] = {}
@@ -51,22 +57,32 @@ def best_of_n_records(problems: Sequence[SearchProblem], samples_path: str | os.
     scores = {}
     for line, record in iter_jsonl(scores_path):
         if record.get("problem_id") in wanted:
-            scores[(record["problem_id"], record.get("sample_id"))] = guide_score(record, guide_name, aggregation,
-                                                                                 scores_path, line)
+            scores[(record["problem_id"], record.get("sample_id"))] = guide_score(
+                record, guide_name, aggregation, scores_path, line
+            )
     largest = max(budgets)
     chosen: list[tuple[SearchProblem, list[dict[str, Any]]]] = []
     for problem in problems:
         samples = sorted(sampled.get(problem.problem_id, []), key=lambda s: s["sample_id"])[:largest]
         if len(samples) < largest:
-            raise DataError(f"problem {problem.problem_id!r} has {len(samples)} sampled solutions; best-of-{largest} "
-                            "needs that many", samples_path)
+            raise DataError(
+                f"problem {problem.problem_id!r} has {len(samples)} sampled solutions; best-of-{largest} "
+                "needs that many",
+                samples_path,
+            )
         missing = [s["sample_id"] for s in samples if (problem.problem_id, s["sample_id"]) not in scores]
         if missing:
-            raise DataError(f"no guide score for problem {problem.problem_id!r}, sample ids {missing[:10]}", scores_path)
+            raise DataError(
+                f"no guide score for problem {problem.problem_id!r}, sample ids {missing[:10]}", scores_path
+            )
         chosen.append((problem, samples))
-    tokens = iter(guide.token_counts([p.text for p, samples in chosen for _ in samples],
-                                     [s["text"] for _, samples in chosen for s in samples],
-                                     [True] * sum(len(samples) for _, samples in chosen)))
+    tokens = iter(
+        guide.token_counts(
+            [p.text for p, samples in chosen for _ in samples],
+            [s["text"] for _, samples in chosen for s in samples],
+            [True] * sum(len(samples) for _, samples in chosen),
+        )
+    )
     records = []
     for problem, samples in chosen:
         scored = [next(tokens) for _ in samples]
@@ -74,16 +90,18 @@ def best_of_n_records(problems: Sequence[SearchProblem], samples_path: str | os.
             first = samples[:n]
             pick = max(range(n), key=lambda i: (scores[(problem.problem_id, first[i]["sample_id"])], -i))
             sample = first[pick]
-            records.append({
-                "problem_id": problem.problem_id,
-                "method": "best_of_n",
-                "n": n,
-                "answer": sample["answer"],
-                "correct": bool(sample["correct"]),
-                "score": scores[(problem.problem_id, sample["sample_id"])],
-                "text": sample["text"],
-                "finished": sum(s["finish_reason"] == "stop" for s in first),
-                "generated_tokens": sum(s["num_tokens"] for s in first),
-                "scored_tokens": sum(scored[:n]),
-            })
+            records.append(
+                {
+                    "problem_id": problem.problem_id,
+                    "method": "best_of_n",
+                    "n": n,
+                    "answer": sample["answer"],
+                    "correct": bool(sample["correct"]),
+                    "score": scores[(problem.problem_id, sample["sample_id"])],
+                    "text": sample["text"],
+                    "finished": sum(s["finish_reason"] == "stop" for s in first),
+                    "generated_tokens": sum(s["num_tokens"] for s in first),
+                    "scored_tokens": sum(scored[:n]),
+                }
+            )
     return records

@@ -52,21 +52,24 @@ class Guide:
             self.tokenizer.pad_token = self.tokenizer.eos_token
         self.forwarded_tokens = 0
 
-    def score(self, problems: Sequence[str], partial_solutions: Sequence[str],
-              finished: Sequence[bool] | None = None) -> list[float]:
+    def score(
+        self, problems: Sequence[str], partial_solutions: Sequence[str], finished: Sequence[bool] | None = None
+    ) -> list[float]:
         """The guide's score of each partial solution (``finished``: which are whole solutions)."""
         return self.evaluate(problems, partial_solutions, finished)[0]
 
-    def evaluate(self, problems: Sequence[str], partial_solutions: Sequence[str],
-                 finished: Sequence[bool] | None = None) -> tuple[list[float], list[int]]:
+    def evaluate(
+        self, problems: Sequence[str], partial_solutions: Sequence[str], finished: Sequence[bool] | None = None
+    ) -> tuple[list[float], list[int]]:
         """``(scores, tokens forwarded for each)``; adds the tokens to ``forwarded_tokens``."""
         inputs, tokens = self._checked_encode(problems, partial_solutions, finished)
         scores = self._forward(inputs) if inputs else []
         self.forwarded_tokens += sum(tokens)
         return scores, tokens
 
-    def token_counts(self, problems: Sequence[str], solutions: Sequence[str],
-                     finished: Sequence[bool] | None = None) -> list[int]:
+    def token_counts(
+        self, problems: Sequence[str], solutions: Sequence[str], finished: Sequence[bool] | None = None
+    ) -> list[int]:
         """The tokens the guide would forward to score each solution (no model needed)."""
         return self._checked_encode(problems, solutions, finished)[1]
 
@@ -86,8 +89,16 @@ class Guide:
 class PRMGuide(Guide):
     """A trained PRM's step scores of a partial solution so far, aggregated (``last`` by default)."""
 
-    def __init__(self, folder: str | os.PathLike, task, batch_size: int, *, step_format: str,
-                 aggregation: str = "last", neutral_is_correct: bool = True):
+    def __init__(
+        self,
+        folder: str | os.PathLike,
+        task,
+        batch_size: int,
+        *,
+        step_format: str,
+        aggregation: str = "last",
+        neutral_is_correct: bool = True,
+    ):
         super().__init__(folder, task, batch_size)
         self.settings, _ = read_settings(folder, prm_model.CONFIG_FILE, prm_model.KIND, PRMSettings)
         self.step_format = step_format
@@ -100,15 +111,27 @@ class PRMGuide(Guide):
         return prm_model.load_prm(self.folder)[0]
 
     def _encode(self, problems, solutions, finished):
-        encoded = encode_solutions(self.tokenizer, self.settings, [self.task.prompt(p) for p in problems],
-                                   solution_steps(solutions, self.step_format))
-        tokens = [sum(end - start for start, end, _ in step_windows(e.step_ends, self.settings.max_length))
-                  for e in encoded]
+        encoded = encode_solutions(
+            self.tokenizer,
+            self.settings,
+            [self.task.prompt(p) for p in problems],
+            solution_steps(solutions, self.step_format),
+        )
+        tokens = [
+            sum(end - start for start, end, _ in step_windows(e.step_ends, self.settings.max_length)) for e in encoded
+        ]
         return encoded, tokens
 
     def _forward(self, encoded):
-        step_scores = read_step_scores(self.model, self.tokenizer, self.settings, encoded, self.batch_size,
-                                       self.neutral_is_correct, description="PRM guide")
+        step_scores = read_step_scores(
+            self.model,
+            self.tokenizer,
+            self.settings,
+            encoded,
+            self.batch_size,
+            self.neutral_is_correct,
+            description="PRM guide",
+        )
         return [aggregate_steps(scores, self.aggregation) for scores in step_scores]
 
 
@@ -127,7 +150,9 @@ class VerifierGuide(Guide):
         finished = [False] * len(solutions) if finished is None else finished
         features = []
         for problem, solution, whole in zip(problems, solutions, finished, strict=True):
-            ids = encode_solution(self.tokenizer, self.task.prompt(problem), solution, self.settings.max_length).input_ids
+            ids = encode_solution(
+                self.tokenizer, self.task.prompt(problem), solution, self.settings.max_length
+            ).input_ids
             # encode_solution appends eos to a solution; a partial one is read at its own last token
             appended_eos = ids[-1] == self.tokenizer.eos_token_id and not solution.endswith(self.tokenizer.eos_token)
             features.append({"input_ids": ids[:-1] if appended_eos and not whole else ids})
@@ -135,13 +160,19 @@ class VerifierGuide(Guide):
 
     def _forward(self, features):
         collate = RightPaddingCollator(self.tokenizer.pad_token_id)
-        return score_in_batches(self.model, features, collate,
-                                lambda batch: score_batch(self.model, batch, self.settings.loss, "last").tolist(),
-                                self.batch_size, "verifier guide")
+        return score_in_batches(
+            self.model,
+            features,
+            collate,
+            lambda batch: score_batch(self.model, batch, self.settings.loss, "last").tolist(),
+            self.batch_size,
+            "verifier guide",
+        )
 
 
-def guide_from_settings(folder: str | os.PathLike, task, guide: Mapping[str, Any], *, step_format: str,
-                        aggregation: str) -> Guide:
+def guide_from_settings(
+    folder: str | os.PathLike, task, guide: Mapping[str, Any], *, step_format: str, aggregation: str
+) -> Guide:
     """The guide in ``folder`` from the settings' ``guide`` entry: its ``kind`` (prm, verifier), ``batch_size``
     and, for a PRM, ``neutral_is_correct``; ``aggregation``: how a PRM's step scores so far make one score."""
     from stepwise.cli import required
@@ -149,8 +180,14 @@ def guide_from_settings(folder: str | os.PathLike, task, guide: Mapping[str, Any
     kind, batch_size = required(guide, "kind", "batch_size", where="--settings guide")
     if kind == "prm":
         (neutral_is_correct,) = required(guide, "neutral_is_correct", where="--settings guide")
-        return PRMGuide(folder, task, batch_size, step_format=step_format, aggregation=aggregation,
-                        neutral_is_correct=neutral_is_correct)
+        return PRMGuide(
+            folder,
+            task,
+            batch_size,
+            step_format=step_format,
+            aggregation=aggregation,
+            neutral_is_correct=neutral_is_correct,
+        )
     if kind == "verifier":
         return VerifierGuide(folder, task, batch_size)
     raise DataError(f"--settings guide: unknown kind {kind!r}; expected one of {GUIDE_KINDS}")

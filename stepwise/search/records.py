@@ -23,8 +23,18 @@ from typing import Any
 from stepwise.io import DataError, iter_jsonl, write_jsonl
 
 METHODS = ("beam_search", "dvts", "best_of_n", "lookahead")
-RECORD_KEYS = ("problem_id", "method", "n", "answer", "correct", "score", "text", "finished", "generated_tokens",
-               "scored_tokens")
+RECORD_KEYS = (
+    "problem_id",
+    "method",
+    "n",
+    "answer",
+    "correct",
+    "score",
+    "text",
+    "finished",
+    "generated_tokens",
+    "scored_tokens",
+)
 
 
 def _is_int(value: Any) -> bool:
@@ -45,7 +55,8 @@ def record_problem(record: Any) -> str | None:
         "n": _is_int(record["n"]) and record["n"] >= 1,
         "answer": record["answer"] is None or isinstance(record["answer"], str),
         "correct": isinstance(record["correct"], bool) and (record["answer"] is not None or not record["correct"]),
-        "score": record["score"] is None or (isinstance(record["score"], (int, float)) and not isinstance(record["score"], bool)),
+        "score": record["score"] is None
+        or (isinstance(record["score"], (int, float)) and not isinstance(record["score"], bool)),
         "text": record["text"] is None or isinstance(record["text"], str),
         **{key: _is_int(record[key]) and record[key] >= 0 for key in ("finished", "generated_tokens", "scored_tokens")},
     }
@@ -75,8 +86,11 @@ def read_search_records(path: str | os.PathLike) -> list[dict[str, Any]]:
             raise DataError(problem, path, line)
         key = (record["problem_id"], record["method"], record["n"])
         if key in seen:
-            raise DataError(f"a second record for problem_id={key[0]!r}, method={key[1]}, n={key[2]} "
-                            f"(first at line {seen[key]})", path, line)
+            raise DataError(
+                f"a second record for problem_id={key[0]!r}, method={key[1]}, n={key[2]} (first at line {seen[key]})",
+                path,
+                line,
+            )
         seen[key] = line
         records.append(record)
     return records

@@ -65,7 +65,8 @@ class SearchSettings:
 
 
 class SearchProblem(NamedTuple):
-    """A problem to search: its id, the generator's prompt, its own text (the guide's input) and the reference answer."""
+    """A problem to search: its id, the generator's prompt, its own text (the guide's input) and the reference
+    answer."""
 
     problem_id: str
     prompt: str
@@ -116,26 +117,43 @@ def call_seed(seed: int, *parts: object) -> int:
     return int.from_bytes(digest[:4], "little") >> 1
 
 
-def run_search(method: str, n: int, problems: Sequence[SearchProblem], generator: StepGenerator, guide: Guide,
-               settings: SearchSettings) -> list[SearchResult]:
+def run_search(
+    method: str,
+    n: int,
+    problems: Sequence[SearchProblem],
+    generator: StepGenerator,
+    guide: Guide,
+    settings: SearchSettings,
+) -> list[SearchResult]:
     """Search every problem with ``method`` at budget ``n``; one result per problem, in order."""
     searches = [make_search(method, n, settings) for _ in problems]
     results = [SearchResult(p.problem_id, method, n, None, 0) for p in problems]
     separator = generator.separator
     progress = tqdm(range(settings.max_steps), desc=f"{method} n={n}", unit="step", disable=None)
     for iteration in progress:
-        asked = [(index, candidate, count) for index, search in enumerate(searches) for candidate, count in search.requests()]
+        asked = [
+            (index, candidate, count) for index, search in enumerate(searches) for candidate, count in search.requests()
+        ]
         if not asked:
             break
         progress.set_postfix(requests=len(asked))
         last = iteration == settings.max_steps - 1
-        steps = generator.generate([candidate.prompt(problems[index].prompt, separator) for index, candidate, _ in asked],
-                                   [count for _, _, count in asked], call_seed(settings.seed, method, n, iteration, "step"))
+        steps = generator.generate(
+            [candidate.prompt(problems[index].prompt, separator) for index, candidate, _ in asked],
+            [count for _, _, count in asked],
+            call_seed(settings.seed, method, n, iteration, "step"),
+        )
         children: list[list[Candidate | None]] = []
         for (index, candidate, _), group in zip(asked, steps, strict=True):
             results[index].generated_tokens += sum(step.num_tokens for step in group)
-            children.append([candidate.extended(step, separator)
-                             if step.end == "solution" or (step.end == "step" and not last) else None for step in group])
+            children.append(
+                [
+                    candidate.extended(step, separator)
+                    if step.end == "solution" or (step.end == "step" and not last)
+                    else None
+                    for step in group
+                ]
+            )
         _score(children, [index for index, _, _ in asked], problems, searches, results, generator, guide)
         owned: list[list[list[Candidate | None]]] = [[] for _ in searches]
         for (index, _, _), group in zip(asked, children):
@@ -145,31 +163,53 @@ def run_search(method: str, n: int, problems: Sequence[SearchProblem], generator
                 search.take(groups)
     for search, result in zip(searches, results):
         result.best, result.finished = best(search.finished), len(search.finished)
-    log.info("%s n=%d: %d problems, %d with a finished solution, %d tokens generated, %d scored", method, n,
-             len(problems), sum(r.best is not None for r in results), sum(r.generated_tokens for r in results),
-             sum(r.scored_tokens for r in results))
+    log.info(
+        "%s n=%d: %d problems, %d with a finished solution, %d tokens generated, %d scored",
+        method,
+        n,
+        len(problems),
+        sum(r.best is not None for r in results),
+        sum(r.generated_tokens for r in results),
+        sum(r.scored_tokens for r in results),
+    )
     return results
 
 
-def _score(children: list[list[Candidate | None]], owners: list[int], problems: Sequence[SearchProblem],
-           searches: Sequence[Search], results: list[SearchResult], generator: StepGenerator, guide: Guide) -> None:
+def _score(
+    children: list[list[Candidate | None]],
+    owners: list[int],
+    problems: Sequence[SearchProblem],
+    searches: Sequence[Search],
+    results: list[SearchResult],
+    generator: StepGenerator,
+    guide: Guide,
+) -> None:
     """Score every child in place (one guide call), after a lookahead rollout when the method has one."""
-    places = [(row, column) for row, group in enumerate(children) for column, child in enumerate(group) if child is not None]
+    places = [
+        (row, column) for row, group in enumerate(children) for column, child in enumerate(group) if child is not None
+    ]
     if not places:
         return
     owner = [owners[row] for row, _ in places]
     judged = [children[row][column] for row, column in places]
     if searches[0].lookahead:  # one method per run: every search looks as far ahead
         judged = _rollouts(judged, owner, problems, results, generator, searches[0].lookahead)
-    scores, tokens = guide.evaluate([problems[index].text for index in owner], [c.text for c in judged],
-                                    [c.finished for c in judged])
+    scores, tokens = guide.evaluate(
+        [problems[index].text for index in owner], [c.text for c in judged], [c.finished for c in judged]
+    )
     for (row, column), index, score, count in zip(places, owner, scores, tokens, strict=True):
         children[row][column] = dataclasses.replace(children[row][column], score=score)
         results[index].scored_tokens += count
 
 
-def _rollouts(candidates: list[Candidate], owner: list[int], problems: Sequence[SearchProblem],
-              results: list[SearchResult], generator: StepGenerator, lookahead: int) -> list[Candidate]:
+def _rollouts(
+    candidates: list[Candidate],
+    owner: list[int],
+    problems: Sequence[SearchProblem],
+    results: list[SearchResult],
+    generator: StepGenerator,
+    lookahead: int,
+) -> list[Candidate]:
     """Each unfinished candidate continued greedily for up to ``lookahead`` steps, until it finishes or a step
     is cut at max tokens (the rollout ends before that step); batched over all candidates still rolling."""
     rolled = list(candidates)
@@ -177,8 +217,12 @@ def _rollouts(candidates: list[Candidate], owner: list[int], problems: Sequence[
     for _ in range(lookahead):
         if not rolling:
             break
-        steps = generator.generate([rolled[i].prompt(problems[owner[i]].prompt, generator.separator) for i in rolling],
-                                   [1] * len(rolling), seed=None, greedy=True)
+        steps = generator.generate(
+            [rolled[i].prompt(problems[owner[i]].prompt, generator.separator) for i in rolling],
+            [1] * len(rolling),
+            seed=None,
+            greedy=True,
+        )
         going = []
         for i, (step,) in zip(rolling, steps, strict=True):
             results[owner[i]].generated_tokens += step.num_tokens
@@ -189,8 +233,9 @@ def _rollouts(candidates: list[Candidate], owner: list[int], problems: Sequence[
     return rolled
 
 
-def search_record(result: SearchResult, extract: Callable[[str], str | None], grade: Callable[[str, str], bool],
-                  reference: str) -> dict[str, Any]:
+def search_record(
+    result: SearchResult, extract: Callable[[str], str | None], grade: Callable[[str, str], bool], reference: str
+) -> dict[str, Any]:
     """The record of one problem's search; ``extract`` reads the chosen solution's answer, ``grade`` checks it."""
     chosen = result.best
     answer = None if chosen is None else extract(chosen.text)

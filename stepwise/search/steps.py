@@ -88,17 +88,29 @@ class StepGenerator:
         self.step_format = step_format
         self.separator = step_separator(step_format)
         self.stop = tuple(stop)
-        self.params = SamplingParams(temperature=temperature, top_p=top_p, max_tokens=max_tokens, calculator=calculator,
-                                     calculator_notation=calculator_notation, stop=(self.separator, *self.stop))
+        self.params = SamplingParams(
+            temperature=temperature,
+            top_p=top_p,
+            max_tokens=max_tokens,
+            calculator=calculator,
+            calculator_notation=calculator_notation,
+            stop=(self.separator, *self.stop),
+        )
         self.calls = 0
 
-    def generate(self, prompts: Sequence[str], counts: Sequence[int], seed: int | None, greedy: bool = False) -> list[list[Step]]:
+    def generate(
+        self, prompts: Sequence[str], counts: Sequence[int], seed: int | None, greedy: bool = False
+    ) -> list[list[Step]]:
         """``counts[i]`` next steps of ``prompts[i]``, in request order; ``greedy``: at temperature 0."""
         params = dataclasses.replace(self.params, temperature=0.0) if greedy else self.params
         generations = self._sample(prompts, counts, params, seed)
         steps = [[self._step(g) for g in group] for group in generations]
-        opened = [(i, j) for i, group in enumerate(generations) for j, g in enumerate(group)
-                  if g.stop_string == self.separator and opens_answer(g.text, self.step_format)]
+        opened = [
+            (i, j)
+            for i, group in enumerate(generations)
+            for j, g in enumerate(group)
+            if g.stop_string == self.separator and opens_answer(g.text, self.step_format)
+        ]
         if opened:
             answer_params = dataclasses.replace(params, stop=self.stop)
             answer_prompts = [prompts[i] + generations[i][j].text + self.separator for i, j in opened]
@@ -118,8 +130,9 @@ class StepGenerator:
             end = "solution"
         return Step(generation.text, generation.num_tokens, end)
 
-    def _sample(self, prompts: Sequence[str], counts: Sequence[int], params: SamplingParams,
-                seed: int | None) -> list[list[Generation]]:
+    def _sample(
+        self, prompts: Sequence[str], counts: Sequence[int], params: SamplingParams, seed: int | None
+    ) -> list[list[Generation]]:
         """``counts[i]`` generations of ``prompts[i]``: each distinct prompt asked once for all of its own."""
         if len(prompts) != len(counts):
             raise ValueError(f"{len(prompts)} prompts but {len(counts)} counts")

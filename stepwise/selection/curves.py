@@ -65,18 +65,22 @@ def _check_ns(ns: Sequence[int] | None, problems: list[ProblemSamples]) -> np.nd
     if not values or any(isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1 for n in values):
         raise DataError(f"ns must be a non-empty list of integers >= 1, got {values!r}")
     if max(values) > smallest.size:
-        raise DataError(f"N={max(values)} exceeds the {smallest.size} samples of problem_id={show(smallest.problem_id)}")
+        raise DataError(
+            f"N={max(values)} exceeds the {smallest.size} samples of problem_id={show(smallest.problem_id)}"
+        )
     return np.array(values, dtype=np.int64)
 
 
-def _successes(problem: ProblemSamples, spec: MethodSpec, subsets: np.ndarray,
-               priority: np.ndarray | None) -> np.ndarray:
+def _successes(
+    problem: ProblemSamples, spec: MethodSpec, subsets: np.ndarray, priority: np.ndarray | None
+) -> np.ndarray:
     selected = spec.kind.select(problem, subsets, priority, score=spec.score, k=spec.k)
     return (selected >= 0) & problem.correct[selected]
 
 
-def _simulate_trials(problems: list[ProblemSamples], specs: list[MethodSpec], ns: np.ndarray,
-                     trials: int, seed: int) -> np.ndarray:
+def _simulate_trials(
+    problems: list[ProblemSamples], specs: list[MethodSpec], ns: np.ndarray, trials: int, seed: int
+) -> np.ndarray:
     """Accuracy of each Monte Carlo trial: array (len(specs), len(ns), trials).
 
     Each problem draws ``trials`` random permutations of its samples from a
@@ -152,9 +156,14 @@ def selections_at_max_n(samples: pd.DataFrame, methods: Iterable[MethodSpec], se
         for spec in specs:
             selected = int(spec.kind.select(problem, order, priority, score=spec.score, k=spec.k)[0])
             found = selected >= 0
-            rows.append((problem.problem_id, spec.label,
-                         int(problem.sample_ids[selected]) if found else pd.NA,
-                         problem.answers[selected] if found else None,
-                         bool(found and problem.correct[selected])))
+            rows.append(
+                (
+                    problem.problem_id,
+                    spec.label,
+                    int(problem.sample_ids[selected]) if found else pd.NA,
+                    problem.answers[selected] if found else None,
+                    bool(found and problem.correct[selected]),
+                )
+            )
     table = pd.DataFrame(rows, columns=SELECTION_COLUMNS)
     return table.astype({"sample_id": "Int64"})

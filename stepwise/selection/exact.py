@@ -83,8 +83,9 @@ def best_of_n_selection_probabilities(scores: np.ndarray, ns: np.ndarray) -> np.
 def expected_best_of_n(scores: np.ndarray, correct: np.ndarray, ns: np.ndarray) -> np.ndarray:
     """Exact probability, for each N in ``ns``, that best-of-N by ``scores`` picks a correct sample."""
     group_wins, group_of_sample, group_size = _tie_group_wins(scores, ns)
-    correct_share = np.bincount(group_of_sample, weights=np.asarray(correct, dtype=float),
-                                minlength=group_size.size) / group_size
+    correct_share = (
+        np.bincount(group_of_sample, weights=np.asarray(correct, dtype=float), minlength=group_size.size) / group_size
+    )
     return group_wins @ correct_share
 
 

@@ -27,28 +27,44 @@ from stepwise.selection.table import ProblemSamples
 NONE_SELECTED = -1
 
 
-def select_greedy(problem: ProblemSamples, subsets: np.ndarray, priority: np.ndarray | None,
-                  score: str | None = None, k: int | None = None) -> np.ndarray:
+def select_greedy(
+    problem: ProblemSamples,
+    subsets: np.ndarray,
+    priority: np.ndarray | None,
+    score: str | None = None,
+    k: int | None = None,
+) -> np.ndarray:
     """The greedy (or first) sample, whatever the subset."""
     return np.full(subsets.shape[0], problem.greedy_index, dtype=np.int64)
 
 
-def select_pass_at_n(problem: ProblemSamples, subsets: np.ndarray, priority: np.ndarray | None,
-                     score: str | None = None, k: int | None = None) -> np.ndarray:
+def select_pass_at_n(
+    problem: ProblemSamples,
+    subsets: np.ndarray,
+    priority: np.ndarray | None,
+    score: str | None = None,
+    k: int | None = None,
+) -> np.ndarray:
     """Oracle: the lowest-id correct sample of the subset, if there is one."""
     first = np.where(problem.correct[subsets], subsets, problem.size).min(axis=1)
     return np.where(first < problem.size, first, NONE_SELECTED)
 
 
-def select_best_of_n(problem: ProblemSamples, subsets: np.ndarray, priority: np.ndarray | None,
-                     score: str | None = None, k: int | None = None) -> np.ndarray:
+def select_best_of_n(
+    problem: ProblemSamples,
+    subsets: np.ndarray,
+    priority: np.ndarray | None,
+    score: str | None = None,
+    k: int | None = None,
+) -> np.ndarray:
     """The highest-scoring sample of the subset (ties: uniform, by random position)."""
     best = problem.scores[score][subsets].argmax(axis=1)
     return np.take_along_axis(subsets, best[:, None], axis=1)[:, 0]
 
 
-def vote(problem: ProblemSamples, voters: np.ndarray, priority: np.ndarray,
-         weights: np.ndarray | None = None) -> np.ndarray:
+def vote(
+    problem: ProblemSamples, voters: np.ndarray, priority: np.ndarray, weights: np.ndarray | None = None
+) -> np.ndarray:
     """Answer-group vote among ``voters`` (trials, K): the group with the most votes
     (or the largest sum of ``weights``) wins; returns its representative sample."""
     if problem.groups is None:
@@ -60,8 +76,13 @@ def vote(problem: ProblemSamples, voters: np.ndarray, priority: np.ndarray,
     answered = groups >= 0
     cells = (np.arange(trials)[:, None] * n_groups + groups)[answered]
     counts = np.bincount(cells, minlength=trials * n_groups).reshape(trials, n_groups)
-    totals = counts if weights is None else np.bincount(
-        cells, weights=weights[voters][answered], minlength=trials * n_groups).reshape(trials, n_groups)
+    totals = (
+        counts
+        if weights is None
+        else np.bincount(cells, weights=weights[voters][answered], minlength=trials * n_groups).reshape(
+            trials, n_groups
+        )
+    )
     present = counts > 0
     totals = np.where(present, totals, -np.inf)
     tied = present & (totals == totals.max(axis=1, keepdims=True))
@@ -71,20 +92,35 @@ def vote(problem: ProblemSamples, voters: np.ndarray, priority: np.ndarray,
     return np.where(present.any(axis=1), representative, NONE_SELECTED)
 
 
-def select_majority(problem: ProblemSamples, subsets: np.ndarray, priority: np.ndarray | None,
-                    score: str | None = None, k: int | None = None) -> np.ndarray:
+def select_majority(
+    problem: ProblemSamples,
+    subsets: np.ndarray,
+    priority: np.ndarray | None,
+    score: str | None = None,
+    k: int | None = None,
+) -> np.ndarray:
     """Most frequent answer group of the subset."""
     return vote(problem, subsets, priority)
 
 
-def select_weighted_majority(problem: ProblemSamples, subsets: np.ndarray, priority: np.ndarray | None,
-                             score: str | None = None, k: int | None = None) -> np.ndarray:
+def select_weighted_majority(
+    problem: ProblemSamples,
+    subsets: np.ndarray,
+    priority: np.ndarray | None,
+    score: str | None = None,
+    k: int | None = None,
+) -> np.ndarray:
     """Answer group with the largest sum of scores in the subset (scores should be >= 0)."""
     return vote(problem, subsets, priority, weights=problem.scores[score])
 
 
-def select_top_k_vote(problem: ProblemSamples, subsets: np.ndarray, priority: np.ndarray | None,
-                      score: str | None = None, k: int | None = None) -> np.ndarray:
+def select_top_k_vote(
+    problem: ProblemSamples,
+    subsets: np.ndarray,
+    priority: np.ndarray | None,
+    score: str | None = None,
+    k: int | None = None,
+) -> np.ndarray:
     """Majority vote among the k highest-scoring samples of the subset (Cobbe et al.)."""
     if k < subsets.shape[1]:
         top = np.argpartition(-problem.scores[score][subsets], k - 1, axis=1)[:, :k]

@@ -146,8 +146,10 @@ def problems_from_table(
         "greedy": samples["greedy"].to_numpy(dtype=bool)[order] if "greedy" in samples.columns else None,
         "answers": _answer_values(samples)[order] if need_answers else None,
     }
-    return [_problem_arrays(problem_id, slice(bounds[i], bounds[i + 1]), columns)
-            for i, problem_id in enumerate(problem_ids)]
+    return [
+        _problem_arrays(problem_id, slice(bounds[i], bounds[i + 1]), columns)
+        for i, problem_id in enumerate(problem_ids)
+    ]
 
 
 def _answer_values(samples: pd.DataFrame) -> np.ndarray:
@@ -158,8 +160,10 @@ def _greedy_index(flags: np.ndarray | None, problem_id: Any) -> int:
     if flags is None:
         return 0  # samples are in sample_id order: the first one stands in for greedy
     if flags.sum() != 1:
-        raise DataError(f"problem_id={show(problem_id)}: column 'greedy' must be True on exactly one sample, "
-                        f"found {int(flags.sum())}")
+        raise DataError(
+            f"problem_id={show(problem_id)}: column 'greedy' must be True on exactly one sample, "
+            f"found {int(flags.sum())}"
+        )
     return int(np.flatnonzero(flags)[0])
 
 
@@ -199,8 +203,10 @@ def fill_answer_groups(
     for problem_id, rows in samples.sort_values("sample_id", kind="stable").groupby("problem_id", sort=False):
         for index, answer in rows["answer"].items():
             if not pd.isna(answer) and not isinstance(answer, str):
-                raise DataError(f"answer must be a string or None, got {show(answer)} at "
-                                f"problem_id={show(problem_id)}, sample_id={show(rows.at[index, 'sample_id'])}")
+                raise DataError(
+                    f"answer must be a string or None, got {show(answer)} at "
+                    f"problem_id={show(problem_id)}, sample_id={show(rows.at[index, 'sample_id'])}"
+                )
         problems.append((rows.index, [None if pd.isna(answer) else answer for answer in rows["answer"]]))
     ids = (group or pairwise_grouper(None))([answers for _, answers in problems])
     groups = pd.Series(pd.NA, index=samples.index, dtype="Int64")

@@ -70,6 +70,15 @@ def candidates_from_samples(
         steps = split_steps(text, step_format)
         if steps:
             problem = problems[problem_id]
-            candidates.append(Candidate(problem_id, sample_id, problem.prompt, problem.reference, tuple(steps), correct,
-                                        step_separator(step_format)))
+            candidates.append(
+                Candidate(
+                    problem_id,
+                    sample_id,
+                    problem.prompt,
+                    problem.reference,
+                    tuple(steps),
+                    correct,
+                    step_separator(step_format),
+                )
+            )
     return candidates

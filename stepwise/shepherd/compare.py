@@ -30,8 +30,10 @@ def _keyed(records: Sequence[dict[str, Any]], strategy: str) -> dict[tuple[str, 
     keyed = {}
     for record in records:
         if record["strategy"] != strategy:
-            raise DataError(f"expected {strategy} labels, got a {record['strategy']} record for "
-                            f"{(record['problem_id'], record['sample_id'])}")
+            raise DataError(
+                f"expected {strategy} labels, got a {record['strategy']} record for "
+                f"{(record['problem_id'], record['sample_id'])}"
+            )
         keyed[(record["problem_id"], record["sample_id"])] = record
     return keyed
 
@@ -66,11 +68,23 @@ def compare_strategies(
             row[f"{strategy}_completions"] += record["completions"]
 
     def summary(selected: list[dict[str, int]]) -> dict[str, Any]:
-        total = {key: sum(row[key] for row in selected) for key in
-                 ("solutions", "steps", "agreeing_steps", "linear_tokens", "binary_tokens",
-                  "linear_completions", "binary_completions")}
-        return {**total, "binary_token_share": _share(total["binary_tokens"], total["linear_tokens"]),
-                "agreement": _share(total["agreeing_steps"], total["steps"])}
+        total = {
+            key: sum(row[key] for row in selected)
+            for key in (
+                "solutions",
+                "steps",
+                "agreeing_steps",
+                "linear_tokens",
+                "binary_tokens",
+                "linear_completions",
+                "binary_completions",
+            )
+        }
+        return {
+            **total,
+            "binary_token_share": _share(total["binary_tokens"], total["linear_tokens"]),
+            "agreement": _share(total["agreeing_steps"], total["steps"]),
+        }
 
     comparison: dict[str, Any] = {
         "long_steps": long_steps,
@@ -80,8 +94,9 @@ def compare_strategies(
     }
     if truths is not None:
         comparison["quality"] = {
-            strategy: label_quality([by_strategy[strategy][(r["problem_id"], r["sample_id"])] for r in linear], truths,
-                                soft_threshold)
+            strategy: label_quality(
+                [by_strategy[strategy][(r["problem_id"], r["sample_id"])] for r in linear], truths, soft_threshold
+            )
             for strategy in STRATEGY_NAMES
         }
     return comparison
@@ -97,15 +112,23 @@ def comparison_markdown(comparison: dict[str, Any]) -> str:
         "| steps | solutions | linear tokens | binary tokens | binary / linear | hard-label agreement |",
         "| --- | --- | --- | --- | --- | --- |",
     ]
-    named = [*comparison["by_steps"].items(), (f">= {comparison['long_steps']}", comparison["long"]),
-             ("all", comparison["all"])]
+    named = [
+        *comparison["by_steps"].items(),
+        (f">= {comparison['long_steps']}", comparison["long"]),
+        ("all", comparison["all"]),
+    ]
     for name, row in named:
-        lines.append(f"| {name} | {row['solutions']} | {row['linear_tokens']} | {row['binary_tokens']} | "
-                     f"{_percent(row['binary_token_share'])} | {_percent(row['agreement'])} |")
+        lines.append(
+            f"| {name} | {row['solutions']} | {row['linear_tokens']} | {row['binary_tokens']} | "
+            f"{_percent(row['binary_token_share'])} | {_percent(row['agreement'])} |"
+        )
     if "quality" in comparison:
         keys = ("precision_good", "recall_good", "f1_good", "precision_bad", "recall_bad", "f1_bad", "accuracy")
-        lines += ["", "| strategy | labels | " + " | ".join(k.replace("_", " ") for k in keys) + " |",
-                  "| --- | --- | " + " | ".join("---" for _ in keys) + " |"]
+        lines += [
+            "",
+            "| strategy | labels | " + " | ".join(k.replace("_", " ") for k in keys) + " |",
+            "| --- | --- | " + " | ".join("---" for _ in keys) + " |",
+        ]
         for strategy, kinds in comparison["quality"].items():
             for kind, quality in kinds.items():
                 cells = ["n/a" if quality[k] is None else f"{quality[k]:.3f}" for k in keys]

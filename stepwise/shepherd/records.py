@@ -48,9 +48,20 @@ def read_labelled(path: str | os.PathLike) -> list[dict[str, Any]]:
     """Labelled records of a shard or merged file, checked; errors name the file and line."""
     records = []
     for line, record in iter_jsonl(path):
-        for key, kind in (("problem_id", str), ("sample_id", int), ("prompt", str), ("steps", list),
-                          ("correct", bool), ("strategy", str), ("hard_labels", list), ("soft_labels", list),
-                          ("drawn", list), ("completions", int), ("reused_prefixes", int), ("tokens", int)):
+        for key, kind in (
+            ("problem_id", str),
+            ("sample_id", int),
+            ("prompt", str),
+            ("steps", list),
+            ("correct", bool),
+            ("strategy", str),
+            ("hard_labels", list),
+            ("soft_labels", list),
+            ("drawn", list),
+            ("completions", int),
+            ("reused_prefixes", int),
+            ("tokens", int),
+        ):
             require_field(record, key, kind, path=path, line=line)
         n_steps = len(record["steps"])
         for key in ("hard_labels", "soft_labels", "drawn"):
@@ -68,5 +79,7 @@ def to_example(record: dict[str, Any], labels: LabelKind = "hard", soft_threshol
     extra = {"problem_id": record["problem_id"], "sample_id": record["sample_id"]}
     if labels == "hard":
         return StepwiseExample(record["prompt"], tuple(record["steps"]), tuple(record["hard_labels"]), extra)
-    soft = StepwiseExample(record["prompt"], tuple(record["steps"]), tuple(float(x) for x in record["soft_labels"]), extra)
+    soft = StepwiseExample(
+        record["prompt"], tuple(record["steps"]), tuple(float(x) for x in record["soft_labels"]), extra
+    )
     return soft if labels == "soft_targets" else harden(soft, soft_threshold)

@@ -74,8 +74,16 @@ def label_linear(candidates: Sequence[Candidate], completer: Completer) -> list[
         soft = tuple(e.soft for e in ests) + (float(candidate.correct),)
         drawn = tuple(len(e.continuations) for e in ests) + (0,)
         labelled.append(
-            StepLabels(candidate, "linear", hard, soft, drawn, sum(len(e.continuations) for e in ests if e.sampled), 0,
-                       sum(e.tokens for e in ests))
+            StepLabels(
+                candidate,
+                "linear",
+                hard,
+                soft,
+                drawn,
+                sum(len(e.continuations) for e in ests if e.sampled),
+                0,
+                sum(e.tokens for e in ests),
+            )
         )
     return labelled
 

@@ -1,4 +1,4 @@
-"""Training: generator SFT (trl), the token-level outcome verifier, the process reward model, and the code they share."""
+"""Training: generator SFT (trl), the token-level outcome verifier, the process reward model, and their shared code."""
 
 from stepwise.training.prm_config import PRMSettings
 from stepwise.training.prm_model import ProcessRewardModel, load_prm

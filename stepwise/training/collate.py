@@ -83,7 +83,9 @@ def encode_solution(
     return _truncate(prompt_ids, solution_ids, segment_ends, max_length)
 
 
-def _truncate(prompt_ids: list[int], solution_ids: list[int], segment_ends: list[int], max_length: int | None) -> EncodedSolution:
+def _truncate(
+    prompt_ids: list[int], solution_ids: list[int], segment_ends: list[int], max_length: int | None
+) -> EncodedSolution:
     input_ids = prompt_ids + solution_ids
     ends = [len(prompt_ids) + end for end in segment_ends]
     if max_length is None or len(input_ids) <= max_length:
@@ -93,7 +95,9 @@ def _truncate(prompt_ids: list[int], solution_ids: list[int], segment_ends: list
         return EncodedSolution(input_ids[cut:], len(prompt_ids) - cut, [end - cut for end in ends])
     # The solution alone does not fit: keep one prompt token for context, then the solution's start.
     kept = [prompt_ids[-1]] + solution_ids[: max_length - 1]
-    return EncodedSolution(kept, 1, [end - len(prompt_ids) + 1 for end in ends if end - len(prompt_ids) + 1 < max_length])
+    return EncodedSolution(
+        kept, 1, [end - len(prompt_ids) + 1 for end in ends if end - len(prompt_ids) + 1 < max_length]
+    )
 
 
 def pad_right(sequences: Sequence[Sequence[int | float]], value: int | float, dtype: torch.dtype) -> torch.Tensor:

@@ -38,7 +38,9 @@ def set_dropout(config, probability: float) -> list[str]:
     for name in found:
         setattr(text_config, name, probability)
     if probability > 0 and not found:
-        log.warning("%s has no dropout setting; dropout %.2f is not applied to the model", type(config).__name__, probability)
+        log.warning(
+            "%s has no dropout setting; dropout %.2f is not applied to the model", type(config).__name__, probability
+        )
     return found
 
 

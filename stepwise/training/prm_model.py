@@ -75,7 +75,9 @@ def label_token_ids(tokenizer, settings: PRMSettings) -> list[int]:
     for token in settings.label_tokens:
         token_id = single_token_id(tokenizer, token)
         if token_id is None:
-            raise DataError(f"label token {token!r} is not a single token of this tokenizer; choose another in the PRM settings")
+            raise DataError(
+                f"label token {token!r} is not a single token of this tokenizer; choose another in the PRM settings"
+            )
         ids.append(token_id)
     if len(set(ids)) < len(ids):
         raise DataError(f"label tokens {settings.label_tokens} do not map to distinct token ids ({ids})")
@@ -106,8 +108,14 @@ def save_prm(model: ProcessRewardModel, tokenizer, settings: PRMSettings, out_di
     """Write the LM folder and ``prm.json`` (written last: it marks a complete save)."""
     model.lm.save_pretrained(out_dir)
     tokenizer.save_pretrained(out_dir)
-    write_settings(out_dir, CONFIG_FILE, KIND, settings, step_marker_id=single_token_id(tokenizer, settings.step_marker),
-                   label_token_ids=model.label_token_ids.tolist())
+    write_settings(
+        out_dir,
+        CONFIG_FILE,
+        KIND,
+        settings,
+        step_marker_id=single_token_id(tokenizer, settings.step_marker),
+        label_token_ids=model.label_token_ids.tolist(),
+    )
 
 
 def load_prm(prm_dir: str | os.PathLike) -> tuple[ProcessRewardModel, Any, PRMSettings]:

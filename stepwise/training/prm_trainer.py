@@ -46,7 +46,9 @@ def step_ratings(example: StepwiseExample) -> list[int]:
     if ratings is None:
         return [1 if label else -1 for label in example.labels]
     if not isinstance(ratings, list) or len(ratings) != len(example.steps):
-        raise DataError(f"{RATINGS_KEY!r} must be a list with one rating per step ({len(example.steps)}), got {ratings!r}")
+        raise DataError(
+            f"{RATINGS_KEY!r} must be a list with one rating per step ({len(example.steps)}), got {ratings!r}"
+        )
     for number, (rating, label) in enumerate(zip(ratings, example.labels), start=1):
         if isinstance(rating, bool) or rating not in (-1, 0, 1):
             raise DataError(f"rating {number} must be -1, 0 or 1, got {rating!r}")
@@ -74,7 +76,11 @@ def check_prm_examples(examples: Sequence[StepwiseExample]) -> list[list[int]]:
 
 
 def training_features(
-    tokenizer, examples: Sequence[StepwiseExample], ratings: Sequence[Sequence[int]], settings: PRMSettings, marker_id: int
+    tokenizer,
+    examples: Sequence[StepwiseExample],
+    ratings: Sequence[Sequence[int]],
+    settings: PRMSettings,
+    marker_id: int,
 ) -> list[dict[str, list[int]]]:
     """One feature per window: ``input_ids`` and ``step_labels`` (the class at each marker, ignored elsewhere)."""
     features = []
@@ -103,7 +109,7 @@ def train_prm(
     model_dir: str | os.PathLike,
     examples: Sequence[StepwiseExample],
     out_dir: str | os.PathLike,
-    settings: PRMSettings = PRMSettings(),
+    settings: PRMSettings | None = None,
     checkpoint_dir: str | os.PathLike | None = None,
 ) -> dict[str, float]:
     """Train a PRM initialised from the causal LM in ``model_dir`` on step-labelled examples.
@@ -115,6 +121,7 @@ def train_prm(
     metrics; checkpoints and resuming as in
     :func:`~stepwise.training.reward_model.train_with_loss`.
     """
+    settings = settings if settings is not None else PRMSettings()
     ratings = check_prm_examples(examples)
     out_dir = Path(out_dir)
     lm, tokenizer = load_causal_lm(model_dir, settings.dropout)
@@ -122,8 +129,23 @@ def train_prm(
     model = ProcessRewardModel(lm, label_token_ids(tokenizer, settings))
     features = training_features(tokenizer, examples, ratings, settings, marker_id)
     counts = Counter(settings.label_tokens[settings.target(r)] for rs in ratings for r in rs)
-    log.info("PRM from %s on %d examples (%d windows), step targets %s (neutral=%s) -> %s", model_dir, len(examples),
-             len(features), dict(counts), settings.neutral, out_dir)
+    log.info(
+        "PRM from %s on %d examples (%d windows), step targets %s (neutral=%s) -> %s",
+        model_dir,
+        len(examples),
+        len(features),
+        dict(counts),
+        settings.neutral,
+        out_dir,
+    )
     collator = RightPaddingCollator(tokenizer.pad_token_id, token_fields={"step_labels": IGNORE_INDEX})
-    return train_with_loss(model, features, collator, step_loss, settings, out_dir,
-                           lambda: save_prm(model, tokenizer, settings, out_dir), checkpoint_dir)
+    return train_with_loss(
+        model,
+        features,
+        collator,
+        step_loss,
+        settings,
+        out_dir,
+        lambda: save_prm(model, tokenizer, settings, out_dir),
+        checkpoint_dir,
+    )

@@ -74,7 +74,9 @@ def _trl_config(out_dir: str | os.PathLike, settings: SFTSettings):
     )
 
 
-def build_sft_trainer(model_dir: str | os.PathLike, examples: Sequence[dict[str, Any]], out_dir: str | os.PathLike, settings: SFTSettings):
+def build_sft_trainer(
+    model_dir: str | os.PathLike, examples: Sequence[dict[str, Any]], out_dir: str | os.PathLike, settings: SFTSettings
+):
     """An ``SFTTrainer`` ready to train the model in ``model_dir`` on ``examples``.
 
     ``examples`` are ``{"prompt", "completion"}`` dicts, or ``{"text"}`` dicts
@@ -87,7 +89,9 @@ def build_sft_trainer(model_dir: str | os.PathLike, examples: Sequence[dict[str,
     keys = check_sft_examples(examples)
     model, tokenizer = load_causal_lm(model_dir, settings.dropout)
     dataset = Dataset.from_list([{key: e[key] for key in keys} for e in examples])
-    return SFTTrainer(model=model, args=_trl_config(out_dir, settings), train_dataset=dataset, processing_class=tokenizer)
+    return SFTTrainer(
+        model=model, args=_trl_config(out_dir, settings), train_dataset=dataset, processing_class=tokenizer
+    )
 
 
 def _tokens_seen_at(checkpoint: str | None) -> int:
@@ -118,14 +122,24 @@ def train_sft(
     checkpoint_dir = Path(checkpoint_dir) if checkpoint_dir is not None else out_dir
     trainer = build_sft_trainer(model_dir, examples, checkpoint_dir, settings)
     checkpoint = last_checkpoint(checkpoint_dir)
-    log.info("SFT of %s on %d examples -> %s (%s)%s", model_dir, len(examples), out_dir, asdict(settings),
-             f", resuming from {checkpoint}" if checkpoint else "")
+    log.info(
+        "SFT of %s on %d examples -> %s (%s)%s",
+        model_dir,
+        len(examples),
+        out_dir,
+        asdict(settings),
+        f", resuming from {checkpoint}" if checkpoint else "",
+    )
     tokens_before = _tokens_seen_at(checkpoint)  # read now: training rotates old checkpoints away
     metrics = dict(trainer.train(resume_from_checkpoint=checkpoint).metrics)
     tokens = trainer.state.num_input_tokens_seen - tokens_before
     metrics["tokens_per_second"] = tokens / metrics["train_runtime"] if metrics.get("train_runtime") else 0.0
-    log.info("SFT done: loss %.4f, %.0f s, %.0f tokens/s", metrics.get("train_loss", float("nan")),
-             metrics.get("train_runtime", 0.0), metrics["tokens_per_second"])
+    log.info(
+        "SFT done: loss %.4f, %.0f s, %.0f tokens/s",
+        metrics.get("train_loss", float("nan")),
+        metrics.get("train_runtime", 0.0),
+        metrics["tokens_per_second"],
+    )
     trainer.save_model(str(out_dir))  # every process calls it; the main process writes
     if trainer.is_world_process_zero():
         trainer.processing_class.save_pretrained(str(out_dir))

@@ -104,14 +104,18 @@ def check_verifier_examples(examples: Sequence[dict[str, Any]]) -> None:
     for index, example in enumerate(examples):
         for key in ("prompt", "completion"):
             if not isinstance(example.get(key), str):
-                raise DataError(f"verifier example {index}: {key!r} must be a string, got {type(example.get(key)).__name__}")
+                raise DataError(
+                    f"verifier example {index}: {key!r} must be a string, got {type(example.get(key)).__name__}"
+                )
         label = example.get("label")
         if isinstance(label, bool) or (isinstance(label, (int, float)) and 0 <= label <= 1):
             continue
         raise DataError(f"verifier example {index}: 'label' must be a bool or a number in [0, 1], got {label!r}")
 
 
-def balance_examples(examples: Sequence[dict[str, Any]], mode: str, seed: int) -> tuple[list[dict[str, Any]], list[float]]:
+def balance_examples(
+    examples: Sequence[dict[str, Any]], mode: str, seed: int
+) -> tuple[list[dict[str, Any]], list[float]]:
     """Examples and their loss weights so that correct (label >= 0.5) and wrong ones count equally.
 
     "weight": weight ``n / (2 n_class)`` per example; "subsample": a random
@@ -157,21 +161,27 @@ def _balance_within_prompts(examples: Sequence[dict[str, Any]]) -> tuple[list[di
     return kept, weights
 
 
-def _features(tokenizer, examples: Sequence[dict[str, Any]], weights: Sequence[float], max_length: int) -> list[dict[str, Any]]:
+def _features(
+    tokenizer, examples: Sequence[dict[str, Any]], weights: Sequence[float], max_length: int
+) -> list[dict[str, Any]]:
     features = []
     for example, weight in zip(examples, weights):
         encoded = encode_solution(tokenizer, example["prompt"], example["completion"], max_length)
-        features.append({
-            "input_ids": encoded.input_ids,
-            "solution_mask": encoded.solution_mask(),
-            "label": float(example["label"]),
-            "weight": weight,
-        })
+        features.append(
+            {
+                "input_ids": encoded.input_ids,
+                "solution_mask": encoded.solution_mask(),
+                "label": float(example["label"]),
+                "weight": weight,
+            }
+        )
     return features
 
 
 def _collator(tokenizer) -> RightPaddingCollator:
-    return RightPaddingCollator(tokenizer.pad_token_id, token_fields={"solution_mask": 0}, example_fields=("label", "weight"))
+    return RightPaddingCollator(
+        tokenizer.pad_token_id, token_fields={"solution_mask": 0}, example_fields=("label", "weight")
+    )
 
 
 # ---------------------------------------------------------------- losses
@@ -203,7 +213,9 @@ def solution_lm_loss(lm_logits: torch.Tensor, batch: dict[str, torch.Tensor]) ->
 
 def verifier_loss(model: nn.Module, batch: dict[str, torch.Tensor], loss: str, lm_weight: float) -> torch.Tensor:
     """The verifier's value loss plus ``lm_weight`` times the LM loss on the solution tokens."""
-    values, lm_logits = model(batch["input_ids"], batch["attention_mask"], lm_positions(batch) if lm_weight > 0 else None)
+    values, lm_logits = model(
+        batch["input_ids"], batch["attention_mask"], lm_positions(batch) if lm_weight > 0 else None
+    )
     total = value_loss(values, batch, loss)
     if lm_weight > 0:
         total = total + lm_weight * solution_lm_loss(lm_logits, batch)
@@ -234,8 +246,14 @@ def train_verifier(
     model = TokenVerifier(lm, settings.dropout)
     kept, weights = balance_examples(examples, settings.balance, settings.seed)
     n_correct = sum(_is_correct(e) for e in kept)
-    log.info("verifier from %s on %d examples (%d correct, balance=%s) -> %s", model_dir, len(kept), n_correct,
-             settings.balance, out_dir)
+    log.info(
+        "verifier from %s on %d examples (%d correct, balance=%s) -> %s",
+        model_dir,
+        len(kept),
+        n_correct,
+        settings.balance,
+        out_dir,
+    )
     return train_with_loss(
         model,
         _features(tokenizer, kept, weights, settings.max_length),
@@ -258,8 +276,10 @@ def save_verifier(model: TokenVerifier, tokenizer, settings: VerifierSettings, o
     out_dir = Path(out_dir)
     model.lm.save_pretrained(out_dir)
     tokenizer.save_pretrained(out_dir)
-    save_file({name: tensor.detach().cpu().contiguous() for name, tensor in model.head.state_dict().items()},
-              str(out_dir / HEAD_FILE))
+    save_file(
+        {name: tensor.detach().cpu().contiguous() for name, tensor in model.head.state_dict().items()},
+        str(out_dir / HEAD_FILE),
+    )
     write_settings(out_dir, CONFIG_FILE, KIND, settings)
 
 

@@ -33,6 +33,7 @@ class Template:
 
 def template(name: str, step_counts: Iterable[int]) -> Callable[[Callable[[Choices, int], Draft]], Template]:
     """Make the decorated function the story template ``name`` (it is drawn once the generator's table lists it)."""
+
     def make_template(make: Callable[[Choices, int], Draft]) -> Template:
         return Template(name, frozenset(step_counts), make)
 
@@ -50,4 +51,3 @@ def make_step(op: str, args: list[str], text: str, unit: str = "") -> dict:
 def sentence_case(text: str) -> str:
     """``text`` with its first letter upper-cased."""
     return text[:1].upper() + text[1:]
-

@@ -14,15 +14,29 @@ from stepwise.demo.templates.gsm8k_base import Draft, make_step, sentence_case, 
 # A story told forward from an unknown start (``start_amount``): each event as the
 # question tells it, and the step that undoes it in the solution.
 _EVENTS = {
-    "+": (["{name} buys <{q}> more {noun}.", "{name} finds <{q}> more {noun}."],
-          "-", "Before getting <arg1> more, {he} had <calc> {noun}."),
-    "-": (["{name} gives <{q}> {noun} to a friend.", "{name} loses <{q}> {noun}."],
-          "+", "Before losing <arg1>, {he} had <calc> {noun}."),
-    "*": (["{his} {noun} grow to <{q}> times as many.", "{he} ends up with <{q}> times as many {noun}."],
-          "/", "Before growing <arg1> times, {he} had <calc> {noun}."),
-    "/": (["{he} splits {his} {noun} into <{q}> equal piles and keeps one pile.",
-           "{he} puts {his} {noun} into <{q}> equal bags and keeps one bag."],
-          "*", "Before splitting into <arg1> parts, {he} had <calc> {noun}."),
+    "+": (
+        ["{name} buys <{q}> more {noun}.", "{name} finds <{q}> more {noun}."],
+        "-",
+        "Before getting <arg1> more, {he} had <calc> {noun}.",
+    ),
+    "-": (
+        ["{name} gives <{q}> {noun} to a friend.", "{name} loses <{q}> {noun}."],
+        "+",
+        "Before losing <arg1>, {he} had <calc> {noun}.",
+    ),
+    "*": (
+        ["{his} {noun} grow to <{q}> times as many.", "{he} ends up with <{q}> times as many {noun}."],
+        "/",
+        "Before growing <arg1> times, {he} had <calc> {noun}.",
+    ),
+    "/": (
+        [
+            "{he} splits {his} {noun} into <{q}> equal piles and keeps one pile.",
+            "{he} puts {his} {noun} into <{q}> equal bags and keeps one bag.",
+        ],
+        "*",
+        "Before splitting into <arg1> parts, {he} had <calc> {noun}.",
+    ),
 }
 
 
@@ -75,8 +89,16 @@ def pair_total(ch: Choices, n: int) -> Draft:
     so checking is easier than solving. Each score follows its team's colour, so a solution copies
     it from right after that word; the check subtracts the two scores from the total rather than
     comparing their sum with it, so no number in it could be copied from two places."""
-    game, unit = ch.pick([("quiz", "points"), ("darts match", "points"), ("reading contest", "books"),
-                          ("fishing trip", "fish"), ("apple harvest", "apples"), ("bake sale", "cakes")])
+    game, unit = ch.pick(
+        [
+            ("quiz", "points"),
+            ("darts match", "points"),
+            ("reading contest", "books"),
+            ("fishing trip", "fish"),
+            ("apple harvest", "apples"),
+            ("bake sale", "cakes"),
+        ]
+    )
     teams = ch.rng.sample(_TEAMS, 4)
     pairs = list(itertools.combinations(range(4), 2))
     while True:  # draw until exactly one pair has the total and its difference is unique too
@@ -95,12 +117,18 @@ def pair_total(ch: Choices, n: int) -> Draft:
     ]
     big, small = sorted((first, second), key=lambda k: counts[k], reverse=True)
     steps = [
-        make_step("-", ["total", f"q{first}", f"q{second}"],
-              f"Teams {teams[first]} <arg1> and {teams[second]} <arg2> leave <calc> of the <total> {unit}."),
+        make_step(
+            "-",
+            ["total", f"q{first}", f"q{second}"],
+            f"Teams {teams[first]} <arg1> and {teams[second]} <arg2> leave <calc> of the <total> {unit}.",
+        ),
         make_step("-", [f"q{big}", f"q{small}"], f"So {teams[big]} had <calc> more {unit}."),
     ]
-    ask = ch.pick([f"How many more {unit} did the one of those two teams with more have?",
-                   f"Of those two teams, how many more {unit} did the one with more have?"])
+    ask = ch.pick(
+        [
+            f"How many more {unit} did the one of those two teams with more have?",
+            f"Of those two teams, how many more {unit} did the one with more have?",
+        ]
+    )
     distractors = ["The teams had played for <d> hours.", f"A fifth team had <d> {unit} the year before."]
     return Draft(facts, ask, givens, steps, distractors)
-

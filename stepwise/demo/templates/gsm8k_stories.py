@@ -11,6 +11,7 @@ _FRACTION_WORDS = {2: "half", 3: "a third", 4: "a quarter", 5: "a fifth"}
 _TIMES_WORDS = {2: "twice", 3: "three times", 4: "four times", 5: "five times"}
 _COUNT_WORDS = {3: "three", 4: "four", 5: "five"}
 
+
 @template("shopping", range(2, 6))
 def shopping(ch: Choices, n: int) -> Draft:
     p = ch.person()
@@ -61,9 +62,16 @@ def shopping(ch: Choices, n: int) -> Draft:
     if with_change:
         total = sum(givens[f"q{i}"] * givens[f"p{i}"] for i in range(kinds))
         givens["bill"] = ((total // 50) + 1) * 50
-        facts.append(ch.pick([f"{sentence_case(p.he)} pays with $<bill>.", f"{sentence_case(p.he)} hands the cashier $<bill>."]))
+        facts.append(
+            ch.pick([f"{sentence_case(p.he)} pays with $<bill>.", f"{sentence_case(p.he)} hands the cashier $<bill>."])
+        )
         steps.append(
-            make_step("-", ["bill", spent], ch.pick([f"{sentence_case(p.he)} gets <calc> back.", "The change is <calc>."]), "$")
+            make_step(
+                "-",
+                ["bill", spent],
+                ch.pick([f"{sentence_case(p.he)} gets <calc> back.", "The change is <calc>."]),
+                "$",
+            )
         )
         ask = ch.pick([f"How much change does {p.name} get?", f"How much money does {p.name} get back?"])
     else:
@@ -98,7 +106,9 @@ def _inventory_events(ch: Choices, n: int, start: int, noun: str, p: Person) -> 
                     ]
                 )
             )
-            steps.append(make_step("/", [current, str(d)], f"{_FRACTION_WORDS[d].capitalize()} of them is <calc> {noun}."))
+            steps.append(
+                make_step("/", [current, str(d)], f"{_FRACTION_WORDS[d].capitalize()} of them is <calc> {noun}.")
+            )
             steps.append(make_step("-", [current, f"s{len(steps) - 1}"], f"That leaves <calc> {noun}."))
             total -= total // d
         elif kind == "groups":
@@ -116,7 +126,9 @@ def _inventory_events(ch: Choices, n: int, start: int, noun: str, p: Person) -> 
             total += givens[f"g{k}"] * givens[f"b{k}"]
         elif kind == "gain":
             givens[f"a{k}"] = ch.num()
-            facts.append(ch.pick([f"{sentence_case(p.he)} receives <a{k}> more {noun}.", f"A neighbor brings <a{k}> {noun}."]))
+            facts.append(
+                ch.pick([f"{sentence_case(p.he)} receives <a{k}> more {noun}.", f"A neighbor brings <a{k}> {noun}."])
+            )
             steps.append(make_step("+", [current, f"a{k}"], f"After that there are <calc> {noun}."))
             total += givens[f"a{k}"]
         elif kind == "lose":
@@ -124,7 +136,9 @@ def _inventory_events(ch: Choices, n: int, start: int, noun: str, p: Person) -> 
                 continue
             givens[f"l{k}"] = ch.num(1, min(ch.high, total - 1))
             facts.append(
-                ch.pick([f"{sentence_case(p.he)} uses <l{k}> {noun}.", f"<l{k}> of the {noun} are damaged and thrown out."])
+                ch.pick(
+                    [f"{sentence_case(p.he)} uses <l{k}> {noun}.", f"<l{k}> of the {noun} are damaged and thrown out."]
+                )
             )
             steps.append(make_step("-", [current, f"l{k}"], f"Then <calc> {noun} remain."))
             total -= givens[f"l{k}"]
@@ -199,7 +213,12 @@ def earnings(ch: Choices, n: int) -> Draft:
         else:
             givens["spent"] = ch.num(1, givens["rate"] * givens["hours"])
             facts.append(
-                ch.pick([f"{sentence_case(p.he)} spends $<spent> on a new game.", f"{sentence_case(p.he)} then pays $<spent> for lunch."])
+                ch.pick(
+                    [
+                        f"{sentence_case(p.he)} spends $<spent> on a new game.",
+                        f"{sentence_case(p.he)} then pays $<spent> for lunch.",
+                    ]
+                )
             )
             steps.append(make_step("-", [last, "spent"], f"After spending, {p.he} has <calc> left.", "$"))
     ask = ch.pick([f"How much money does {p.name} have?", f"How many dollars does {p.name} end up with?"])
@@ -372,7 +391,9 @@ def travel(ch: Choices, n: int) -> Draft:
         done = givens["v"] * givens["t"] + (givens["w"] * givens["u"] if n == 4 else 0)
         givens["trip"] = done + ch.num() * 5
         facts.insert(0, f"{p.name} is on a <trip>-{unit[:-1]} trip.")
-        steps.append(make_step("-", ["trip", f"s{len(steps) - 1}"], f"{sentence_case(p.he)} still has <calc> {unit} to go."))
+        steps.append(
+            make_step("-", ["trip", f"s{len(steps) - 1}"], f"{sentence_case(p.he)} still has <calc> {unit} to go.")
+        )
         ask = ch.pick([f"How many {unit} are left?", f"How far does {p.name} still have to go, in {unit}?"])
     distractors = [
         f"{sentence_case(p.his)} car holds <d> gallons of fuel.",
@@ -456,7 +477,12 @@ def savings(ch: Choices, n: int) -> Draft:
     if n >= 3:
         givens["gift"] = ch.num()
         facts.append(
-            ch.pick([f"{sentence_case(p.his)} aunt gives {p.him} $<gift>.", f"{sentence_case(p.he)} gets $<gift> for {p.his} birthday."])
+            ch.pick(
+                [
+                    f"{sentence_case(p.his)} aunt gives {p.him} $<gift>.",
+                    f"{sentence_case(p.he)} gets $<gift> for {p.his} birthday.",
+                ]
+            )
         )
         steps.append(make_step("+", ["saved", "gift"], f"{sentence_case(p.he)} has <calc>.", "$"))
         have = "s0"
@@ -474,7 +500,9 @@ def savings(ch: Choices, n: int) -> Draft:
         per_week = f"s{len(steps) - 1}"
     else:
         givens["weekly"] = weekly
-        facts.append(ch.pick([f"{sentence_case(p.he)} saves $<weekly> every week.", f"Every week {p.he} puts away $<weekly>."]))
+        facts.append(
+            ch.pick([f"{sentence_case(p.he)} saves $<weekly> every week.", f"Every week {p.he} puts away $<weekly>."])
+        )
         per_week = "weekly"
     steps.append(make_step("/", [need, per_week], "It takes <calc> weeks."))
     ask = ch.pick([f"How many weeks until {p.name} can buy the {item}?", "How many weeks does it take?"])
@@ -658,7 +686,10 @@ def chores_time(ch: Choices, n: int) -> Draft:
     facts.append(f"{sentence_case(p.he)} keeps this up for <days> days.")
     steps.append(make_step("*", [f"s{len(steps) - 1}", "days"], "Over <days> days that is <calc> minutes."))
     ask = "How many minutes does that take in total?"
-    distractors = [f"{sentence_case(p.he)} sleeps <d> hours a night.", f"{sentence_case(p.his)} brother spends <d> minutes on {task}."]
+    distractors = [
+        f"{sentence_case(p.he)} sleeps <d> hours a night.",
+        f"{sentence_case(p.his)} brother spends <d> minutes on {task}.",
+    ]
     return Draft(facts, ask, givens, steps, distractors)
 
 
@@ -685,5 +716,3 @@ def give_and_compare(ch: Choices, n: int) -> Draft:
         ask = f"How many more {noun} does {a.name} have than {b.name} now?"
     distractors = [f"Their teacher has <d> {noun}.", f"{b.name} lost <d> {noun} last week but found them all again."]
     return Draft(facts, ask, givens, steps, distractors)
-
-

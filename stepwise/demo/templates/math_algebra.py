@@ -247,5 +247,3 @@ def mean(ch: Choices, long: bool) -> MathDraft:
         total = d.add("+", [total, value], ch.pick(["Adding, $<calc>$.", "The running total is $<calc>$."]))
     d.add("/", [total, "n"], "Dividing by the $<n>$ numbers, the mean is $<calc>$.")
     return d
-
-

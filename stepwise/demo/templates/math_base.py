@@ -47,6 +47,7 @@ def template(
     name: str, subject: str, short: bool = True, long: bool = False
 ) -> Callable[[Callable[[Choices, bool], MathDraft]], MathTemplate]:
     """Make the decorated function the template ``name`` (it is drawn once the generator's table lists it)."""
+
     def make_template(make: Callable[[Choices, bool], MathDraft]) -> MathTemplate:
         return MathTemplate(name, subject, short, long, make)
 
@@ -56,4 +57,3 @@ def template(
 def signed_term(value: int) -> str:
     """``value`` as a later term of a sum: ``+ 3`` or ``- 3``."""
     return f"+ {value}" if value >= 0 else f"- {-value}"
-

@@ -61,8 +61,14 @@ def counting(ch: Choices, long: bool) -> MathDraft:
 
 
 _COLORS = ("red", "blue", "green", "yellow")
-_COLLECTIONS = (("bag", "marbles"), ("box", "crayons"), ("jar", "beads"), ("vase", "tulips"), ("drawer", "socks"),
-                ("bowl", "candies"))
+_COLLECTIONS = (
+    ("bag", "marbles"),
+    ("box", "crayons"),
+    ("jar", "beads"),
+    ("vase", "tulips"),
+    ("drawer", "socks"),
+    ("bowl", "candies"),
+)
 
 
 @template("color_pair", "Counting & Probability")
@@ -83,8 +89,9 @@ def color_pair(ch: Choices, long: bool) -> MathDraft:
         gap = abs(counts[first] - counts[second])
         truth = {counts[first], counts[second], total, 0, gap}
         others = [(i, j) for i, j in pairs if (i, j) != (first, second)]
-        if gap and all(total - counts[i] - counts[j] not in truth and abs(counts[i] - counts[j]) not in truth
-                       for i, j in others):
+        if gap and all(
+            total - counts[i] - counts[j] not in truth and abs(counts[i] - counts[j]) not in truth for i, j in others
+        ):
             break
     listed = ", ".join(f"{colors[i]} ${counts[i]}$" for i in range(3)) + f" and {colors[3]} ${counts[3]}$"
     d = MathDraft(
@@ -93,10 +100,11 @@ def color_pair(ch: Choices, long: bool) -> MathDraft:
         {color: count for color, count in zip(colors, counts)} | {"total": total},
         distractors=[colors[i] for i in range(4) if i not in (first, second)],
     )
-    d.add("-", ["total", colors[first], colors[second]],
-          f"The <name1> $<arg1>$ and <name2> $<arg2>$ {items} leave $<calc>$ of the $<total>$.")
+    d.add(
+        "-",
+        ["total", colors[first], colors[second]],
+        f"The <name1> $<arg1>$ and <name2> $<arg2>$ {items} leave $<calc>$ of the $<total>$.",
+    )
     big, small = sorted((colors[first], colors[second]), key=lambda color: d.givens[color], reverse=True)
     d.add("-", [big, small], f"So there are $<calc>$ more <name0> {items}.")
     return d
-
-

@@ -91,5 +91,3 @@ def divisor_sum(ch: Choices, long: bool) -> MathDraft:
     for k in divisors[1:]:
         total = d.add("+", [total, k], ch.pick(["Adding $<arg1>$: $<calc>$.", "Then $<calc>$."]))
     return d
-
-
