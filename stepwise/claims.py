@@ -4,7 +4,7 @@ Each claim restates a finding of a paper as a test on this run's tables at
 N = ``claims.n``: a selection method beats a baseline by at least a margin,
 ``accuracy(method) - accuracy(baseline) >= margin`` (on a task's accuracy table,
 or on its test-time search table), or Math-Shepherd's hard step labels agree with
-the demo's true step labels at least as often as the margin says. :data:`CLAIMS`
+the demo's truth of each prefix (no wrong step up to it) at least as often as the margin says. :data:`CLAIMS`
 defines them once: the test, the paper, and the paper's own figure where the
 project's sources (``shared/docs/methods.md``) give one, else its qualitative claim.
 

@@ -182,6 +182,14 @@ def test_label_quality_against_truth():
     record = {"hard_labels": [True, False], "soft_labels": [0.9, 0.4]}
     both = label_quality([record], [[True, True]], soft_threshold=0.3)
     assert both["hard"]["recall_good"] == 0.5 and both["soft"]["recall_good"] == 1.0
+    # A right step after a wrong one: no continuation of that prefix can reach the answer, so "bad" is
+    # the right label for it (the prefix's truth), though the step alone is right.
+    after_error = {"hard_labels": [False, False, True], "soft_labels": [0.0, 0.0, 1.0]}
+    quality = label_quality([after_error], [[False, True, True]])
+    assert quality["hard"]["accuracy"] == pytest.approx(2 / 3) and quality["hard"]["precision_good"] == 0.0
+    assert quality["hard_local"]["accuracy"] == pytest.approx(2 / 3) and quality["hard_local"]["recall_good"] == 0.5
+    other = label_quality([after_error], [[True, False, True]])  # true bad prefixes: steps 2 and 3; steps: 2
+    assert other["hard"]["recall_bad"] == 0.5 and other["hard_local"]["recall_bad"] == 1.0
 
 
 def test_comparison_counts_tokens_agreement_and_quality_by_length():

@@ -1,10 +1,14 @@
 """Statistics of Math-Shepherd labels, and their quality against the demo's ground truth.
 
-Quality: each step's label against its true correctness (given: on the demo,
+Quality: each step's label against the truth (given: on the demo,
 :func:`stepwise.demo.truth.true_step_labels`), with precision, recall and F1 for
 both classes (``good``: the label says the step is right; ``bad``: it says the
 step is wrong, the class a PRM must catch) and the share of agreeing labels;
-None where a ratio is undefined (JSON null).
+None where a ratio is undefined (JSON null). The reference is the truth of the
+prefix: a step is good when it and every step before it are right. That is
+what a Math-Shepherd label estimates (whether the solution so far can still
+reach the answer), and a step after an error cannot, however right it is on its
+own. The hard labels against each step's own truth are reported too.
 """
 
 from __future__ import annotations
@@ -56,8 +60,14 @@ def classification_quality(predicted: Sequence[bool], truth: Sequence[bool]) -> 
 def label_quality(
     records: Sequence[dict[str, Any]], truths: Sequence[Sequence[bool]], soft_threshold: float = 0.5
 ) -> dict[str, dict[str, float | None]]:
-    """Quality of the hard labels and of the soft labels thresholded at ``soft_threshold`` (good when above it)."""
-    truth = [bool(t) for steps in truths for t in steps]
+    """Quality of the hard labels and of the soft labels thresholded at ``soft_threshold`` (good when above it)
+    against the truth of each prefix, and of the hard labels against each step's own truth (``hard_local``)."""
+    prefix_truth = [all(steps[: index + 1]) for steps in truths for index in range(len(steps))]
+    step_truth = [bool(t) for steps in truths for t in steps]
     hard = [bool(label) for record in records for label in record["hard_labels"]]
     soft = [label > soft_threshold for record in records for label in record["soft_labels"]]
-    return {"hard": classification_quality(hard, truth), "soft": classification_quality(soft, truth)}
+    return {
+        "hard": classification_quality(hard, prefix_truth),
+        "soft": classification_quality(soft, prefix_truth),
+        "hard_local": classification_quality(hard, step_truth),
+    }
