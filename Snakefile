@@ -1,5 +1,6 @@
-# Verifying math reasoning step by step: outcome verifiers (GSM8K), process
-# reward models (PRM800K) and Math-Shepherd, from raw data to a report.
+# Verifying math reasoning step by step, from raw data to a report: outcome
+# verifiers (GSM8K), process reward models (PRM800K), Math-Shepherd,
+# ProcessBench, public PRMs as scorers and test-time search.
 #
 #   snakemake --cores 2                       # the embedded demo (config.yaml)
 #   snakemake --cores 2 --configfile configs/<other>.yaml
@@ -16,6 +17,7 @@ report: "report/workflow.rst"
 
 
 include: "rules/common.smk"
+include: "rules/inputs.smk"
 
 
 wildcard_constraints:

@@ -1,8 +1,6 @@
 # Raw datasets: each one generated (demo), downloaded (url) or copied (path),
 # as its entry under `data:` in the config says.
 
-from stepwise.data.sources import dataset_spec
-
 
 rule raw_dataset:
     input:

@@ -3,7 +3,6 @@
 # to them on (problem_id, sample_id). A new scorer joins a task's table through
 # its registry entry; no rule here changes.
 
-
 rule evaluate:
     input:
         samples=rep("{task}", "samples", "test.jsonl"),

@@ -9,13 +9,7 @@
 # own subsets are downloaded or copied (processbench.subsets), shared by the
 # replicates. Target `processbench`.
 
-PROCESSBENCH = config["processbench"]
-PROCESSBENCH_ON_DEMO = PROCESSBENCH["source"] == "demo"
-PROCESSBENCH_SUBSETS = list(registry.TASK_NAMES) if PROCESSBENCH_ON_DEMO else list(PROCESSBENCH["subsets"])
-PROCESSBENCH_PRMS = registry.process_reward_models(config)  # model folder -> the task whose prompts it reads
-PROCESSBENCH_PUBLIC_PRMS = registry.public_prms(config)  # scorer names
 PROCESSBENCH_CATEGORY = "ProcessBench"
-
 
 
 if PROCESSBENCH_ON_DEMO:
@@ -119,10 +113,6 @@ rule processbench_public_score:
     shell:
         "python -m stepwise.launch --gpus {resources.gpu} \"$STEPWISE_SCRIPTS/processbench_score.py\""
         " --set {input.set:q} --settings {params.settings:q} --out {output:q} > {log:q} 2>&1"
-
-
-PROCESSBENCH_ENTRIES = [{"prm": prm, "subset": subset}
-                        for prm in [*PROCESSBENCH_PRMS, *PROCESSBENCH_PUBLIC_PRMS] for subset in PROCESSBENCH_SUBSETS]
 
 
 rule processbench_evaluate:

@@ -2,7 +2,6 @@
 # one rule per kind, writing <task>/scores/<split>/<name>.jsonl for every scorer
 # of that kind. The registry adds their rows to the task's table.
 
-
 rule random_scores:
     input:
         rep("{task}", "samples", "{split}.jsonl"),
