@@ -19,14 +19,16 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from stepwise.data.processbench import NO_ERROR
+from stepwise.step_metrics import first_error as first_wrong_label
 
 
 def first_error(step_scores: Sequence[float], threshold: float) -> int:
     """The index of the first step scored below ``threshold``, or -1 when none is."""
-    for index, score in enumerate(step_scores):
-        if score < threshold:
-            return index
-    return NO_ERROR
+    return _or_no_error(first_wrong_label([score >= threshold for score in step_scores]))
+
+
+def _or_no_error(index: int | None) -> int:
+    return NO_ERROR if index is None else index
 
 
 @dataclass(frozen=True)
@@ -121,7 +123,7 @@ def demo_records(task: str, samples: Sequence[Mapping], dataset, per_problem: in
 
     notation = get_task(task).step_format
     step_format = step_format or notation
-    problems = {p.problem_id: p for p in get_task(task).load_records(dataset)}
+    problem_texts = get_task(task).problem_texts(dataset)
     chosen: dict[str, list[Mapping]] = {}
     for sample in sorted(samples, key=lambda s: (not s.get("greedy", False), s["sample_id"])):
         kept = chosen.setdefault(sample["problem_id"], [])
@@ -140,9 +142,8 @@ def demo_records(task: str, samples: Sequence[Mapping], dataset, per_problem: in
     truths = true_step_labels(solutions, demo_programs(task, dataset), notation)
     records = []
     for solution, truth in zip(solutions, truths, strict=True):
-        problem = problems[solution["problem_id"]]
-        text = problem.question if task == "gsm8k" else problem.problem
-        label = truth.index(False) if False in truth else NO_ERROR
+        text = problem_texts[solution["problem_id"]]
+        label = _or_no_error(first_wrong_label(truth))
         records.append(
             ProcessBenchRecord(
                 f"{solution['problem_id']}#{solution['sample_id']}",

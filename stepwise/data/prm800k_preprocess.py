@@ -54,7 +54,7 @@ from typing import Any
 from tqdm import tqdm
 
 from stepwise.data.contamination import HeldOutProblems
-from stepwise.data.prm800k import PRM800KRecord, parse_prm800k_record
+from stepwise.data.prm800k import RATINGS, PRM800KRecord, parse_prm800k_record
 from stepwise.data.prm800k_trajectories import (
     Trajectory,
     chosen_trajectory,
@@ -72,7 +72,6 @@ PHASES = (1, 2)
 DROPPABLE = ("quality_control", "screening", "bad_problem", "give_up")
 DROP_ORDER = ("phase", *DROPPABLE, "math500", "blank_step", "no_labelled_steps")
 NEUTRAL_MODES = ("positive", "negative", "neutral")
-RATINGS = (-1, 0, 1)
 
 
 @dataclass(frozen=True)
