@@ -13,7 +13,7 @@ gives the text to insert (the result and ``>>``). In the ``latex`` notation (MAT
 trigger is an ``=`` inside inline math right after plain arithmetic
 (``$32 - 19 - 13 =``), and the insert is the result (`` 0``); the model closes the
 math itself. Lightman et al.'s generator had no calculator: the demo's MATH
-sampling uses it because a tiny model cannot do the arithmetic (see README).
+sampling uses it because a tiny model cannot do the arithmetic (see docs/demo-design.md).
 """
 
 from __future__ import annotations
