@@ -7,8 +7,6 @@ temperature, ...) and ``sampling`` (the config's sampling section: backend,
 shards, ...).
 """
 
-import dataclasses
-
 from stepwise.cli import job_parser, parse_job, required
 from stepwise.generators import Generator
 from stepwise.registry import TASK_NAMES, get_task
@@ -32,8 +30,9 @@ def main() -> None:
     problems = generator.problems(args.dataset)
     if sample_set.get("problems"):
         problems = problems[: sample_set["problems"]]
-    params = SamplingParams.from_config(sample_set, calculator_notation=task.calculator_notation)
-    params = dataclasses.replace(params, stop=generator.stop)
+    params = generator.sampling_params(
+        SamplingParams.from_config(sample_set, calculator_notation=task.calculator_notation)
+    )
     sampler = sampler_from_config(sampling, args.model, args.gpus)
     with task.checker() as checker:
         sample_shard(

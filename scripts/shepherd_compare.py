@@ -11,7 +11,6 @@ Settings: ``problems``, ``completion`` (as for the label shards), ``sampling``,
 ``soft_threshold`` and ``demo_truth``.
 """
 
-import dataclasses
 import json
 import logging
 
@@ -66,8 +65,8 @@ def main() -> None:
 
     sampler = sampler_from_config(sampling, args.model, args.gpus)
     with task.checker() as checker:
-        params = dataclasses.replace(
-            SamplingParams.from_config(completion, calculator_notation=task.calculator_notation), stop=generator.stop
+        params = generator.sampling_params(
+            SamplingParams.from_config(completion, calculator_notation=task.calculator_notation)
         )
         completer = Completer(sampler, params, generator.answer_reader(checker), checker.equal)
         fresh = [labelled_record(labels) for labels in STRATEGIES[other](candidates, completer)]

@@ -11,7 +11,6 @@ Settings: the labelling ``strategy``, ``problems`` (null: all), ``completion``
 config's section; its ``shards`` is the shard count).
 """
 
-import dataclasses
 import logging
 
 from stepwise.cli import job_parser, parse_job, required
@@ -57,8 +56,8 @@ def main() -> None:
         sum(len(c.steps) for c in candidates),
         strategy,
     )
-    params = dataclasses.replace(
-        SamplingParams.from_config(completion, calculator_notation=task.calculator_notation), stop=generator.stop
+    params = generator.sampling_params(
+        SamplingParams.from_config(completion, calculator_notation=task.calculator_notation)
     )
     sampler = sampler_from_config(sampling, args.model, args.gpus)
     with task.checker() as checker:

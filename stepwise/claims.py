@@ -3,9 +3,10 @@
 Each claim restates a finding of a paper as a test on this run's tables at
 N = ``claims.n``: a selection method beats a baseline by at least a margin,
 ``accuracy(method) - accuracy(baseline) >= margin`` (on a task's accuracy table,
-or on its test-time search table), or Math-Shepherd's hard step labels agree with
-the demo's truth of each prefix (no wrong step up to it) at least as often as the margin says. :data:`CLAIMS`
-defines them once: the test, the paper, and the paper's own figure where the
+or on its test-time search table), or Math-Shepherd's step labels (the kind the
+PRM trains on, ``shepherd.labels``) agree with the demo's truth of each prefix (no
+wrong step up to it) at least as often as the margin says. :data:`CLAIMS` defines
+them once: the test, the paper, and the paper's own figure where the
 project's sources (``shared/docs/methods.md``) give one, else its qualitative claim.
 
 :func:`configured_claims` picks the claims a config runs, each PRM at the headline
@@ -146,10 +147,10 @@ CLAIMS: tuple[ClaimDefinition, ...] = (
     ClaimDefinition(
         "shepherd_label_accuracy",
         WANG,
-        "qualitative: hard estimates from completions agree well with human step labels",
+        "qualitative: the hard and soft estimates from completions agree well with human step labels",
         LABELS,
         SHEPHERD_TASKS,
-        "hard_labels",
+        "step_labels",
         None,
         0.85,
     ),
@@ -274,12 +275,14 @@ def _values(claim: Claim, tables: Tables) -> dict[str, float]:
         quality = tables.labels[claim.task].get("quality")
         if quality is None:
             raise Missing("its label statistics have no quality (the demo's true step labels are not available)")
-        if quality["hard"]["accuracy"] is None:
+        # The labels the PRM trains on: soft ones (and soft targets) as thresholded at the soft threshold.
+        judged = quality["hard" if tables.labels[claim.task]["labels"] == "hard" else "soft"]
+        if judged["accuracy"] is None:
             raise Missing("its label statistics judged no step")
-        recall = quality["hard"]["recall_good"]
+        recall = judged["recall_good"]
         return {
             **values,
-            "method_accuracy": quality["hard"]["accuracy"],
+            "method_accuracy": judged["accuracy"],
             "recall_good": math.nan if recall is None else recall,
         }
     what = f"{claim.task} search table" if claim.table == SEARCH else f"{claim.task} accuracy table"

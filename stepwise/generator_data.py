@@ -27,7 +27,7 @@ from stepwise.data.math import MATHProblem
 from stepwise.math_steps import reference_steps
 from stepwise.prompts import math_prompt
 from stepwise.sampling.base import Sampler, SamplingParams
-from stepwise.steps import ANSWER_LINE
+from stepwise.steps import answer_line_end
 
 log = logging.getLogger(__name__)
 
@@ -101,19 +101,9 @@ def fewshot_prompt(exemplars: Sequence[MATHProblem], problem: MATHProblem) -> st
 
 
 def cut_after_answer(text: str) -> str | None:
-    """The solution up to its answer line (a prompted model goes on with a next problem); None without one.
-
-    The answer is the first non-blank line after the first ``# Answer`` line.
-    """
-    marker = ANSWER_LINE.search(text)
-    if marker is None:
-        return None
-    position = marker.end()
-    for line in text[position:].split("\n")[1:]:
-        position += len(line) + 1
-        if line.strip():
-            return text[:position].rstrip()
-    return None
+    """The solution up to its answer line (a prompted model goes on with a next problem); None without one."""
+    end = answer_line_end(text, "prm800k")
+    return None if end is None else text[:end].rstrip()
 
 
 def fewshot_examples(

@@ -25,6 +25,7 @@ prompt: both sampling backends get its text.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 from collections.abc import Callable, Mapping, Sequence
@@ -34,6 +35,8 @@ from typing import Any
 
 from stepwise.generator_data import EXEMPLAR_SEPARATOR
 from stepwise.io import DataError, atomic_output
+from stepwise.sampling.base import SamplingParams
+from stepwise.steps import ANSWER_FORMATS
 
 PROMPTING_FILE = "prompting.json"
 SOURCES = ("sft", "pretrained")
@@ -164,6 +167,17 @@ class Generator:
     @property
     def stop(self) -> tuple[str, ...]:
         return self.prompting.stop
+
+    @property
+    def answer_format(self) -> str | None:
+        """The step format whose answer line ends this generator's solutions (None: free-form answers)."""
+        if self.prompting.free_form_answers or self.step_format not in ANSWER_FORMATS:
+            return None
+        return self.step_format
+
+    def sampling_params(self, params: SamplingParams) -> SamplingParams:
+        """``params`` with this generator's ends: its stop strings, and the end after its answer line."""
+        return dataclasses.replace(params, stop=self.stop, end_after_answer=self.answer_format)
 
     def prompts(self, problems: Mapping[str, str]) -> dict[str, str]:
         """Each problem's prompt (problem id -> the problem's own text)."""

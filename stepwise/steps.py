@@ -34,6 +34,7 @@ ANSWER_MARKER = "# Answer"
 ANSWER_LINE = re.compile(rf"^[ \t]*{re.escape(ANSWER_MARKER)}[ \t]*\r?$", re.MULTILINE)
 #: What precedes the final answer in a GSM8K solution (its last line is ``#### N``).
 GSM8K_ANSWER_MARKER = "####"
+_NON_BLANK_LINE = re.compile(r"^[ \t\r]*\S", re.MULTILINE)
 
 
 def step_separator(fmt: StepFormat) -> str:
@@ -70,6 +71,38 @@ def split_steps(text: str, fmt: StepFormat) -> list[str]:
     if leading_blank:  # the text had no visible content at all
         groups.append(leading_blank)
     return [separator.join(group) for group in groups]
+
+
+#: The formats whose solutions end with an answer line (:func:`answer_line_end`).
+ANSWER_FORMATS = ("gsm8k", "prm800k")
+
+
+def answer_line_end(text: str, fmt: StepFormat) -> int | None:
+    """Where the line that holds ``text``'s final answer ends (the index of its newline, or ``len(text)``
+    when it is the last line); None when ``text`` has no answer yet.
+
+    The answer line is the first line with ``####`` (``gsm8k``, as :func:`extract_hash_answer` reads it) or
+    the first non-blank line after the first ``# Answer`` line (``prm800k``). What a solution writes after
+    it is not part of the solution: the reference solutions end there.
+    """
+    if fmt not in ANSWER_FORMATS:
+        raise ValueError(f"step format {fmt!r} has no answer line; expected one of {', '.join(ANSWER_FORMATS)}")
+    if fmt == "gsm8k":
+        start = text.find(GSM8K_ANSWER_MARKER)
+    else:
+        marker = ANSWER_LINE.search(text)
+        answer = marker and _NON_BLANK_LINE.search(text, marker.end() + 1)
+        start = answer.start() if answer else -1
+    if start < 0:
+        return None
+    end = text.find("\n", start)
+    return len(text) if end < 0 else end
+
+
+def answer_line_ended(text: str, fmt: StepFormat) -> bool:
+    """Whether a newline has closed ``text``'s answer line (:func:`answer_line_end`): sampling ends there."""
+    end = answer_line_end(text, fmt)
+    return end is not None and end < len(text)
 
 
 def join_steps(steps: list[str], fmt: StepFormat = "gsm8k") -> str:

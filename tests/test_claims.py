@@ -89,6 +89,7 @@ def replicate(
         labels={
             "math": {
                 "n_steps": 40,
+                "labels": "hard",
                 "quality": {
                     "hard": {"accuracy": label_accuracy, "recall_good": recall_good},
                     "soft": {"accuracy": 0.0, "recall_good": 0.0},
@@ -150,7 +151,7 @@ def test_the_configured_claims_read_each_prm_at_its_headline_aggregation():
         ("shepherd_prm_vs_greedy", "math", "shepherd_prm_min", "greedy", N),
         ("shepherd_prm_vs_majority", "math", "shepherd_prm_min", "majority", N),
         ("beam_search_vs_best_of_n", "math", "beam_search", "best_of_n", N),
-        ("shepherd_label_accuracy", "math", "hard_labels", None, None),
+        ("shepherd_label_accuracy", "math", "step_labels", None, None),
     ]
     margins = {(c.name, c.task): c.margin for c in claims}
     assert margins[("verifier_vs_greedy", "gsm8k")] == 0.05 and margins[("verifier_vs_majority", "gsm8k")] == 0.02
@@ -178,6 +179,15 @@ def test_the_configured_claims_read_each_prm_at_its_headline_aggregation():
         "shepherd_prm_last",
         8,
     )
+
+
+def test_the_label_claim_judges_the_labels_the_prm_trains_on():
+    claims = [c for c in configured_claims(SETTINGS) if c.name == "shepherd_label_accuracy"]
+    hard = REPLICATES[0]
+    soft = Tables(hard.accuracy, hard.search, {"math": {**hard.labels["math"], "labels": "soft"}})
+    # The soft labels thresholded at shepherd.soft_threshold (0.0 in `replicate`), not the hard ones (0.875).
+    assert list(measure(claims, [hard])["measured"]) == [0.875, 0.875]
+    assert list(measure(claims, [soft])["measured"]) == [0.0, 0.0]
 
 
 def test_each_claim_in_each_replicate_and_its_mean():
@@ -256,10 +266,10 @@ def test_the_markdown_has_a_row_per_claim():
     ]
     labels = [cell.strip() for cell in rows[-1].strip("|").split("|")]
     assert labels[3:] == [
-        "hard_labels accuracy >= 85%",
+        "step_labels accuracy >= 85%",
         "87.5% ± 6.2",
         "87.5% / 81.2% / 93.8%",
-        "hard_labels 87.5%",
+        "step_labels 87.5%",
         "",
         "recall of good steps 93.8%",
         "2 of 3",
@@ -399,7 +409,8 @@ def test_the_tiny_run_tests_its_claims(tiny_run, tiny_report):
     for task in config["shepherd"]["tasks"]:  # the demo's truth judges the labels
         stats = pd.read_json(results / f"shepherd/{task}/stats.json", typ="series")
         labels = table[(table["claim"] == "shepherd_label_accuracy") & (table["task"] == task)].iloc[0]
-        assert labels["measured"] == pytest.approx(stats["quality"]["hard"]["accuracy"])
+        judged = "hard" if config["shepherd"]["labels"] == "hard" else "soft"  # the labels the PRM trains on
+        assert labels["measured"] == pytest.approx(stats["quality"][judged]["accuracy"])
 
     text = (results / "claims.md").read_text()
     assert len([line for line in text.splitlines() if line.startswith("| ") and "| paper |" not in line]) == len(claims)

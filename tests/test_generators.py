@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from stepwise.generators import (
@@ -16,6 +18,7 @@ from stepwise.generators import (
 )
 from stepwise.io import DataError
 from stepwise.registry import get_task
+from stepwise.sampling import SamplingParams
 from tests.public_prms import CHATML, tiny_tokenizer
 
 SETTINGS = {
@@ -77,6 +80,12 @@ def test_the_generator_folder_links_the_model_and_holds_its_prompting(tmp_path):
     assert generator.step_format == "paragraphs" and generator.stop == ("</s>",)
     # A fine-tuned generator has no prompting file: the task's prompt, step format and answers.
     assert Generator.from_folder(model, get_task("math")).step_format == "prm800k"
+    # Its solutions end after their answer line; a free-form one's at eos or its stop strings.
+    params = SamplingParams(stop=("x",), end_after_answer="gsm8k")
+    assert Generator.from_folder(model, get_task("math")).sampling_params(params) == replace(
+        params, stop=(), end_after_answer="prm800k"
+    )
+    assert generator.sampling_params(params) == replace(params, stop=("</s>",), end_after_answer=None)
     assert read_prompting(model) == Prompting()
     (out / PROMPTING_FILE).unlink()
     (out / PROMPTING_FILE).write_text('{"style": "chat"}')

@@ -1,4 +1,4 @@
-"""Sampling: the transformers backend, the calculator inside sampling, records and shards.
+"""Sampling: the transformers backend, the calculator and the answer end inside sampling, records and shards.
 
 The model is the toy generator of :mod:`stepwise.sampling.toy_model` (the tiny
 Llama trained for a few hundred steps; trained once per session).
@@ -30,10 +30,11 @@ from stepwise.sampling import (
     sample_shard,
     shard_slice,
 )
-from stepwise.sampling.calculator_hook import CalculatorTokens, SequenceForcing
-from stepwise.sampling.hf_backend import CalculatorLogitsProcessor, HFSampler
+from stepwise.sampling.forcing import ForcedTokens, SequenceForcing
+from stepwise.sampling.hf_backend import ForcingLogitsProcessor, HFSampler
 from stepwise.sampling.shards import RECORD_KEYS
 from stepwise.sampling.toy_model import REFUSED_PROBE, WRONG_RESULT_PROBE
+from stepwise.steps import answer_line_end
 
 GREEDY = SamplingParams(n=1, temperature=0.0, max_tokens=160)
 
@@ -137,7 +138,7 @@ def test_hf_seed_determinism(hf):
 
 
 def test_calculator_tokens_find_and_encode_completions(hf):
-    calc = CalculatorTokens(hf.tokenizer)
+    calc = ForcedTokens(hf.tokenizer)
     encode = hf.tokenizer.encode
     assert encode("=")[0] in calc.trigger_ids and encode("5")[0] not in calc.trigger_ids
     forced = calc.completion_ids(encode("He buys 3*5 = <<3*5="))
@@ -148,7 +149,7 @@ def test_calculator_tokens_find_and_encode_completions(hf):
 
 
 def test_calculator_tokens_complete_inline_math_in_the_latex_notation(hf):
-    calc = CalculatorTokens(hf.tokenizer)
+    calc = ForcedTokens(hf.tokenizer)
     encode, decode = hf.tokenizer.encode, hf.tokenizer.decode
     check = encode("The red $10$ and green $12$ socks leave $22 - 10 - 12 =")
     assert decode(list(calc.completion_ids(check, "latex"))) == " 0"
@@ -162,7 +163,7 @@ def test_calculator_tokens_complete_inline_math_in_the_latex_notation(hf):
 
 
 def test_sequence_forcing_follows_the_plan_and_is_idempotent(hf):
-    calc = CalculatorTokens(hf.tokenizer)
+    calc = ForcedTokens(hf.tokenizer)
     generated = hf.tokenizer.encode("So 7*6 = <<7*6=")
     forcing = SequenceForcing(calc, generated)
     plan = []
@@ -179,7 +180,7 @@ def test_logits_processor_forces_only_rows_with_an_open_annotation(hf):
     not_opened = opened[:-1] + encode("5")  # "... <<3*55": same length, no open annotation
     prompt = torch.tensor([encode("Answer:\n")] * 2)
     generated = torch.tensor([opened, not_opened])
-    processor = CalculatorLogitsProcessor(CalculatorTokens(hf.tokenizer), prompt_length=prompt.shape[1])
+    processor = ForcingLogitsProcessor(ForcedTokens(hf.tokenizer), prompt_length=prompt.shape[1])
     for step in range(generated.shape[1] + 1):
         scores = torch.randn(2, len(hf.tokenizer))
         before = scores.clone()
@@ -216,6 +217,56 @@ def test_calculator_makes_sampled_annotations_correct(hf):
     assert len(wrong_without) >= 10, "the toy model should get most results wrong by itself"
     assert len(checked) >= 20
     assert all(annotation_is_correct(expr, stated) for expr, stated in checked)
+
+
+# ---------------------------------------------------------------- the end after the answer line
+
+
+@pytest.mark.parametrize(
+    ("fmt", "text"),
+    [
+        ("gsm8k", "So 2+3 = <<2+3=5>>5.\n#### 5\nSo more.\n#### 6"),
+        ("prm800k", "So $2+3 = 5$.\n# Answer\n\n5\nSo more.\n# Answer\n\n6"),
+    ],
+)
+def test_sequence_forcing_ends_a_sequence_once_its_answer_line_is_closed(hf, fmt, text):
+    calc = ForcedTokens(hf.tokenizer)
+    ids = hf.tokenizer.encode(text)
+    generated: list[int] = []
+    forcing = SequenceForcing(calc, generated, notation=None, answer_format=fmt)
+    forced_at = None
+    for token in ids:
+        generated.append(token)
+        if forcing.next_forced() is not None:
+            forced_at = len(generated)
+            break
+    assert forcing.next_forced() == hf.tokenizer.eos_token_id
+    answer = "#### 5\n" if fmt == "gsm8k" else "\n5\n"
+    assert hf.tokenizer.decode(generated).endswith(answer) and forced_at < len(ids)
+    # Without the answer end, nothing is forced anywhere in the text.
+    plain = SequenceForcing(calc, [], notation=None)
+    for token in ids:
+        plain.generated.append(token)
+        assert plain.next_forced() is None
+
+
+def test_generations_end_after_their_answer_line(hf):
+    prompts = demo_prompts(32)
+    params = SamplingParams(n=4, temperature=1.0, max_tokens=160, seed=1)
+    free = [g for gens in hf.generate(prompts, params) for g in gens]
+    ended = [g for gens in hf.generate(prompts, replace(params, end_after_answer="gsm8k")) for g in gens]
+    assert sum(g.text.count("####") > 1 for g in free) >= 3, "the toy model should write past some answers"
+    for generation in ended:
+        end = answer_line_end(generation.text, "gsm8k")
+        if generation.finish_reason == "stop" and end is not None:
+            assert generation.text[end:] in ("", "\n"), generation.text  # nothing after the answer line
+    assert sum(g.text.count("####") > 1 for g in ended) == 0
+    assert sum(g.num_tokens for g in ended) < sum(g.num_tokens for g in free)
+
+
+def test_sampling_params_refuse_an_answer_end_without_an_answer_line():
+    with pytest.raises(ValueError, match="end_after_answer must be one of"):
+        SamplingParams(end_after_answer="paragraphs")
 
 
 # ---------------------------------------------------------------- shards and records

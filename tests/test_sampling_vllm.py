@@ -15,7 +15,7 @@ import os
 import subprocess
 import sys
 import textwrap
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import pytest
@@ -27,6 +27,7 @@ from stepwise.demo.gsm8k import generate_gsm8k
 from stepwise.sampling import Problem, SamplingParams, sample_records
 from stepwise.sampling.hf_backend import HFSampler
 from stepwise.sampling.toy_model import REFUSED_PROBE, WRONG_RESULT_PROBE
+from stepwise.steps import answer_line_end
 from tests.test_sampling import checkable_annotations, demo_prompts
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -40,6 +41,7 @@ def _one_thread(one_torch_thread):
 GREEDY = SamplingParams(n=1, temperature=0.0, max_tokens=160)
 GREEDY_CALCULATOR = SamplingParams(n=1, temperature=0.0, max_tokens=160, calculator=True)
 SAMPLED = SamplingParams(n=2, temperature=0.8, max_tokens=100, seed=5, calculator=True)
+WRITING_ON = SamplingParams(n=4, temperature=1.0, max_tokens=160, seed=1)  # the toy model writes past some answers
 
 VLLM_SCRIPT = textwrap.dedent(
     """
@@ -138,7 +140,12 @@ def job(chat_prompts):
         "chat_prompts": chat_prompts,
         "stopped": asdict(STOPPED),
         "prompts": prompts,
-        "runs": {"greedy": asdict(GREEDY), "greedy_calculator": asdict(GREEDY_CALCULATOR)},
+        "runs": {
+            "greedy": asdict(GREEDY),
+            "greedy_calculator": asdict(GREEDY_CALCULATOR),
+            "writing_on": asdict(WRITING_ON),
+            "answer_end": asdict(replace(WRITING_ON, end_after_answer="gsm8k")),
+        },
         "few": prompts[:6],
         "sampled": asdict(SAMPLED),
         "problems": [(f"q{i}", prompt, "0") for i, prompt in enumerate(prompts[:5])],
@@ -198,6 +205,18 @@ def test_vllm_calculator_forces_results_and_respects_refusals(vllm_result, job):
     checked = checkable_annotations(texts(with_calculator))
     assert len(wrong_without) >= 10 and len(checked) >= 20
     assert all(annotation_is_correct(expr, stated) for expr, stated in checked)
+
+
+def test_vllm_ends_generations_after_their_answer_line(vllm_result):
+    writing_on = [g for gens in vllm_result["runs"]["writing_on"] for g in gens]
+    ended = [g for gens in vllm_result["runs"]["answer_end"] for g in gens]
+    assert sum(g["text"].count("####") > 1 for g in writing_on) >= 3
+    for generation in ended:
+        end = answer_line_end(generation["text"], "gsm8k")
+        if generation["finish_reason"] == "stop" and end is not None:
+            assert generation["text"][end:] in ("", "\n"), generation["text"]
+    assert sum(g["text"].count("####") > 1 for g in ended) == 0
+    assert sum(g["num_tokens"] for g in ended) < sum(g["num_tokens"] for g in writing_on)
 
 
 def test_vllm_seeded_sampling_is_reproducible(vllm_result):

@@ -129,8 +129,13 @@ def test_a_sample_set_sets_every_sampling_parameter():
     schema = yaml.safe_load((DEFAULT_CONFIG.parent / "schemas" / "config.schema.yaml").read_text())
     sample_set = schema["$defs"]["sampling_run"]
     set_by_config = set(sample_set["required"]) | set(_schema_defaults(sample_set))
-    # The task sets the calculator's notation, the generator folder its stop strings (stepwise.generators).
-    parameters = {field.name for field in dataclasses.fields(SamplingParams)} - {"calculator_notation", "stop"}
+    # The task sets the calculator's notation, the generator folder its stop strings and answer end
+    # (stepwise.generators).
+    parameters = {field.name for field in dataclasses.fields(SamplingParams)} - {
+        "calculator_notation",
+        "stop",
+        "end_after_answer",
+    }
     assert parameters <= set_by_config, parameters - set_by_config
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Literal, Protocol
 
 from stepwise.calculator import NOTATIONS
+from stepwise.steps import ANSWER_FORMATS
 
 FinishReason = Literal["stop", "length"]
 
@@ -28,7 +29,9 @@ class SamplingParams:
     calculation the model opens is completed by :mod:`stepwise.calculator`:
     ``<<expr=`` in the ``gsm8k`` ``calculator_notation``, ``$expr =`` in ``latex``.
     A generation that writes one of the ``stop`` strings ends there, without it
-    (finish reason "stop"), on both backends.
+    (finish reason "stop"), on both backends. ``end_after_answer`` names a step
+    format with an answer line (``gsm8k``, ``prm800k``): a generation ends with the
+    newline that closes its answer line (finish reason "stop"; the newline is kept).
     """
 
     n: int = 1
@@ -39,6 +42,7 @@ class SamplingParams:
     calculator: bool = False
     calculator_notation: str = "gsm8k"
     stop: tuple[str, ...] = ()  # strings that end a generation (left out of its text)
+    end_after_answer: str | None = None  # the generator's step format, set by stepwise.generators
 
     def __post_init__(self):
         if not isinstance(self.n, int) or self.n < 1:
@@ -52,6 +56,8 @@ class SamplingParams:
         if isinstance(self.stop, str) or not all(isinstance(x, str) and x for x in self.stop):
             raise ValueError(f"stop must be a list of non-empty strings, got {self.stop!r}")
         object.__setattr__(self, "stop", tuple(self.stop))  # hashable, whatever sequence it came as
+        if self.end_after_answer is not None and self.end_after_answer not in ANSWER_FORMATS:
+            raise ValueError(f"end_after_answer must be one of {ANSWER_FORMATS} or null, got {self.end_after_answer!r}")
         if self.calculator_notation not in NOTATIONS:
             raise ValueError(f"calculator_notation must be one of {NOTATIONS}, got {self.calculator_notation!r}")
 

@@ -17,29 +17,39 @@ from tqdm.auto import tqdm
 from transformers import AutoModelForCausalLM, AutoTokenizer, GenerationConfig, LogitsProcessor, LogitsProcessorList
 
 from stepwise.sampling.base import Generation, SamplingParams, cut_at_stop
-from stepwise.sampling.calculator_hook import CalculatorTokens, SequenceForcing, force_calculator_tokens
+from stepwise.sampling.forcing import ForcedTokens, SequenceForcing, force_tokens
 
 log = logging.getLogger(__name__)
 
 DEFAULT_BATCH_SIZE = 64
 
 
-class CalculatorLogitsProcessor(LogitsProcessor):
-    """Forces calculator results, row by row, during one ``generate`` call."""
+class ForcingLogitsProcessor(LogitsProcessor):
+    """Forces calculator results and answer-line ends (:mod:`stepwise.sampling.forcing`), row by row,
+    during one ``generate`` call; ``notation`` None: no calculator, ``answer_format`` None: no answer end."""
 
-    def __init__(self, calc: CalculatorTokens, prompt_length: int, notation: str = "gsm8k"):
+    def __init__(
+        self,
+        calc: ForcedTokens,
+        prompt_length: int,
+        notation: str | None = "gsm8k",
+        answer_format: str | None = None,
+    ):
         self.calc = calc
         self.prompt_length = prompt_length
         self.notation = notation
+        self.answer_format = answer_format
         self.rows: list[SequenceForcing] = []
 
     def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor) -> torch.FloatTensor:
         if not self.rows:
-            self.rows = [SequenceForcing(self.calc, [], self.notation) for _ in range(input_ids.shape[0])]
+            self.rows = [
+                SequenceForcing(self.calc, [], self.notation, self.answer_format) for _ in range(input_ids.shape[0])
+            ]
         if input_ids.shape[1] > self.prompt_length:
             for row, token in zip(self.rows, input_ids[:, -1].tolist()):
                 row.generated.append(token)
-        return force_calculator_tokens(scores, enumerate(self.rows))
+        return force_tokens(scores, enumerate(self.rows))
 
 
 class HFSampler:
@@ -65,7 +75,7 @@ class HFSampler:
         self.model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=torch_dtype).to(self.device).eval()
         self.max_model_len = max_model_len or self.model.config.max_position_embeddings
         self.eos_ids = _eos_ids(self.model, self.tokenizer)
-        self.calc = CalculatorTokens(self.tokenizer)
+        self.calc = ForcedTokens(self.tokenizer)
         log.info(
             "hf sampler: %s on %s (%s), batches of %d sequences",
             model_dir,
@@ -126,9 +136,10 @@ class HFSampler:
             # top_k=0: vLLM's default, no top-k cut (transformers' default is 50).
             **({} if params.greedy else {"temperature": params.temperature, "top_p": params.top_p, "top_k": 0}),
         )
+        notation = params.calculator_notation if params.calculator else None
         processors = LogitsProcessorList(
-            [CalculatorLogitsProcessor(self.calc, prompt_length, params.calculator_notation)]
-            if params.calculator
+            [ForcingLogitsProcessor(self.calc, prompt_length, notation, params.end_after_answer)]
+            if notation or params.end_after_answer
             else []
         )
         with torch.random.fork_rng(devices=[torch.cuda.current_device()] if self.device == "cuda" else []):

@@ -5,6 +5,8 @@ The calculator runs inside vLLM's engine as a custom logits processor
 annotation has the result forced over its next steps while the rest of the
 batch keeps decoding; it is switched on per request through
 ``SamplingParams.extra_args["calculator"]``, which holds the notation (``gsm8k`` or ``latex``).
+The same processor ends a generation after its answer line when
+``extra_args["end_after_answer"]`` names the step format (:mod:`stepwise.sampling.forcing`).
 
 Seeds: each prompt gets its own vLLM seed derived from ``(seed, prompt)``
 (vLLM gives the ``n`` samples of a request ``seed + i``), so a problem's
@@ -29,7 +31,7 @@ from vllm.v1.sample.logits_processor import BatchUpdate, LogitsProcessor
 from vllm.v1.sample.logits_processor.builtin import process_dict_updates
 
 from stepwise.sampling.base import Generation, SamplingParams
-from stepwise.sampling.calculator_hook import CalculatorTokens, SequenceForcing, force_calculator_tokens
+from stepwise.sampling.forcing import ForcedTokens, SequenceForcing, force_tokens
 
 if TYPE_CHECKING:
     from vllm.config import VllmConfig
@@ -37,10 +39,11 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 CALCULATOR_ARG = "calculator"
+ANSWER_END_ARG = "end_after_answer"
 
 
-class VLLMCalculatorProcessor(LogitsProcessor):
-    """vLLM logits processor forcing calculator results for requests that ask for it."""
+class VLLMForcingProcessor(LogitsProcessor):
+    """vLLM logits processor forcing calculator results and answer-line ends for requests that ask for them."""
 
     def __init__(self, vllm_config: VllmConfig, device: torch.device, is_pin_memory: bool):
         from transformers import AutoTokenizer
@@ -49,7 +52,7 @@ class VLLMCalculatorProcessor(LogitsProcessor):
         tokenizer = AutoTokenizer.from_pretrained(
             model_config.tokenizer, trust_remote_code=model_config.trust_remote_code
         )
-        self.calc = CalculatorTokens(tokenizer)
+        self.calc = ForcedTokens(tokenizer)
         self.sequences: dict[int, SequenceForcing] = {}
 
     def is_argmax_invariant(self) -> bool:
@@ -57,18 +60,19 @@ class VLLMCalculatorProcessor(LogitsProcessor):
         return False
 
     def update_state(self, batch_update: BatchUpdate | None) -> None:
-        """Track the batch rows of requests with the calculator on."""
+        """Track the batch rows of requests with the calculator or the answer end on."""
         process_dict_updates(self.sequences, batch_update, self._new_sequence)
 
     def _new_sequence(self, params, prompt_ids: list[int] | None, output_ids: list[int]) -> SequenceForcing | None:
-        notation = (params.extra_args or {}).get(CALCULATOR_ARG)
-        if not notation:
+        extra = params.extra_args or {}
+        notation, answer_format = extra.get(CALCULATOR_ARG), extra.get(ANSWER_END_ARG)
+        if not notation and not answer_format:
             return None
-        return SequenceForcing(self.calc, output_ids, notation)
+        return SequenceForcing(self.calc, output_ids, notation, answer_format)
 
     def apply(self, logits: torch.Tensor) -> torch.Tensor:
-        """Force the next calculator token in every row that has one."""
-        return force_calculator_tokens(logits, self.sequences.items())
+        """Force the next token in every row that has one."""
+        return force_tokens(logits, self.sequences.items())
 
 
 class VLLMSampler:
@@ -98,7 +102,7 @@ class VLLMSampler:
             dtype=dtype,
             max_model_len=max_model_len,
             seed=seed,
-            logits_processors=[VLLMCalculatorProcessor],
+            logits_processors=[VLLMForcingProcessor],
             **{**platform_engine_kwargs(), **engine_kwargs},
         )
         log.info("vllm sampler: %s (tensor_parallel_size=%d)", model_dir, tensor_parallel_size)
@@ -139,8 +143,16 @@ def vllm_params(params: SamplingParams, prompt: str):
         max_tokens=params.max_tokens,
         seed=None if params.seed is None else prompt_seed(params.seed, prompt),
         stop=list(params.stop) or None,
-        extra_args={CALCULATOR_ARG: params.calculator_notation} if params.calculator else None,
+        extra_args=_forcing_args(params),
     )
+
+
+def _forcing_args(params: SamplingParams) -> dict[str, str] | None:
+    """What :class:`VLLMForcingProcessor` forces for a request (None: nothing)."""
+    extra = {CALCULATOR_ARG: params.calculator_notation} if params.calculator else {}
+    if params.end_after_answer:
+        extra[ANSWER_END_ARG] = params.end_after_answer
+    return extra or None
 
 
 def _to_generation(completion) -> Generation:

@@ -1,6 +1,7 @@
-"""The calculator inside sampling, as logits forcing shared by both backends.
+"""Tokens forced during sampling, shared by both backends: the calculator's
+results, and the end of a solution after its answer line.
 
-When a sequence's generated text ends in an open annotation ``<<expr=`` (or, in
+Calculator: when a sequence's generated text ends in an open annotation ``<<expr=`` (or, in
 the ``latex`` notation, in ``$expr =`` inside inline math), the
 calculator's completion (``"15>>"``, ``" 15"``) is tokenized and forced over the next
 steps: every other logit of that row is set to -inf, so sampling (greedy,
@@ -11,6 +12,12 @@ refuses leaves the model's own tokens.
 Only a token whose text ends in ``=`` can complete an open annotation, so the
 per-step cost for the other sequences is one set lookup; the tail of the text
 is decoded only after such a token, and then mostly just its last few tokens.
+
+Answer end: in a format with an answer line (:data:`stepwise.steps.ANSWER_FORMATS`), the
+eos token is forced once a newline closes the line that holds the final answer
+(:func:`stepwise.steps.answer_line_ended`): a generation ends where the reference
+solutions end, rather than writing on and maybe a second answer. The generation
+is decoded only after a token that holds a newline.
 """
 
 from __future__ import annotations
@@ -22,6 +29,7 @@ from collections.abc import Iterable, Sequence
 import torch
 
 from stepwise.calculator import MAX_EXPRESSION_CHARS, NOTATIONS, calculator_completion
+from stepwise.steps import ANSWER_FORMATS, answer_line_ended
 
 log = logging.getLogger(__name__)
 
@@ -34,14 +42,19 @@ SHORT_TAIL_TOKENS = 16
 _ENDS_EXPRESSION = re.compile(r"[>=\n]")
 
 
-class CalculatorTokens:
-    """A tokenizer's view of the calculator: trigger tokens and forced completions."""
+class ForcedTokens:
+    """A tokenizer's view of forcing: calculator trigger tokens and completions, newline tokens, eos."""
 
     def __init__(self, tokenizer):
         self.tokenizer = tokenizer
         # Printable ASCII such as "=" is its own character in byte-level BPE and
         # sentencepiece vocabularies, so the raw token strings suffice.
         self.trigger_ids = frozenset(i for token, i in tokenizer.get_vocab().items() if token.endswith("="))
+        # A newline is not printable ASCII (byte-level BPE writes it as "Ċ"): each token is decoded.
+        ids = sorted(tokenizer.get_vocab().values())
+        texts = tokenizer.batch_decode([[i] for i in ids])
+        self.newline_ids = frozenset(i for i, text in zip(ids, texts) if "\n" in text)
+        self.eos_id = tokenizer.eos_token_id
         self._equals_ids = tokenizer.encode("=", add_special_tokens=False)
         self._encoded: dict[str, tuple[int, ...] | None] = {}
         self.completed = 0
@@ -77,16 +90,28 @@ class CalculatorTokens:
 
 
 class SequenceForcing:
-    """The calculator's state for one sequence, reading its growing list of generated ids."""
+    """What one sequence is forced to write, reading its growing list of generated ids.
 
-    __slots__ = ("calc", "generated", "notation", "_start", "_plan")
+    ``notation``: the calculator's (None: no calculator); ``answer_format``: the step format whose
+    answer line ends the sequence (None: the sequence ends at eos or its length).
+    """
 
-    def __init__(self, calc: CalculatorTokens, generated: list[int], notation: str = "gsm8k"):
-        if notation not in NOTATIONS:
+    __slots__ = ("calc", "generated", "notation", "answer_format", "_start", "_plan")
+
+    def __init__(
+        self, calc: ForcedTokens, generated: list[int], notation: str | None = "gsm8k", answer_format: str | None = None
+    ):
+        if notation is not None and notation not in NOTATIONS:
             raise ValueError(f"unknown calculator notation {notation!r}; expected one of {NOTATIONS}")
+        if answer_format is not None:
+            if answer_format not in ANSWER_FORMATS:
+                raise ValueError(f"step format {answer_format!r} has no answer line; expected one of {ANSWER_FORMATS}")
+            if calc.eos_id is None:
+                raise ValueError("the tokenizer has no eos token to end a generation after its answer line")
         self.calc = calc
         self.generated = generated
         self.notation = notation
+        self.answer_format = answer_format
         self._start = 0
         self._plan: tuple[int, ...] = ()
 
@@ -101,15 +126,24 @@ class SequenceForcing:
         offset = length - self._start
         if 0 <= offset < len(self._plan):
             return self._plan[offset]
-        if length and generated[-1] in self.calc.trigger_ids:
+        if not length:
+            return None
+        last = generated[-1]
+        if self.notation is not None and last in self.calc.trigger_ids:
             plan = self.calc.completion_ids(generated, self.notation)
             if plan:
                 self._start, self._plan = length, plan
                 return plan[0]
+        if (
+            self.answer_format is not None
+            and last in self.calc.newline_ids
+            and answer_line_ended(self.calc.tokenizer.decode(generated), self.answer_format)
+        ):
+            return self.calc.eos_id
         return None
 
 
-def force_calculator_tokens(logits: torch.Tensor, sequences: Iterable[tuple[int, SequenceForcing]]) -> torch.Tensor:
+def force_tokens(logits: torch.Tensor, sequences: Iterable[tuple[int, SequenceForcing]]) -> torch.Tensor:
     """``logits``, changed in place: each ``(row, sequence)`` whose next token is forced
     (:meth:`SequenceForcing.next_forced`) allows only that token in its row."""
     rows, tokens = [], []
