@@ -31,7 +31,7 @@ from transformers import GenerationConfig
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from stepwise.demo.gsm8k import generate_gsm8k  # noqa: E402
-from stepwise.prompts import gsm8k_prompt  # noqa: E402
+from stepwise.formats.prompts import gsm8k_prompt  # noqa: E402
 from stepwise.sampling import SamplingParams  # noqa: E402
 from stepwise.sampling.hf_backend import HFSampler  # noqa: E402
 from stepwise.sampling.toy_model import ensure_toy_model  # noqa: E402

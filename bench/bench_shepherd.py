@@ -29,16 +29,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from stepwise.config.registry import get_task  # noqa: E402
 from stepwise.demo.math import LONG_STEPS, generate_math  # noqa: E402
 from stepwise.demo.program import candidate_changes, render_number, render_solution, run_program  # noqa: E402
 from stepwise.demo.truth import judge_steps  # noqa: E402
-from stepwise.prompts import math_prompt  # noqa: E402
-from stepwise.registry import get_task  # noqa: E402
+from stepwise.formats.prompts import math_prompt  # noqa: E402
+from stepwise.formats.steps import ANSWER_MARKER, split_steps  # noqa: E402
 from stepwise.sampling import Generation, SamplingParams  # noqa: E402
 from stepwise.shepherd import Candidate, Completer, label_binary, label_linear  # noqa: E402
 from stepwise.shepherd.compare import compare_strategies, comparison_markdown  # noqa: E402
 from stepwise.shepherd.records import labelled_record  # noqa: E402
-from stepwise.steps import ANSWER_MARKER, split_steps  # noqa: E402
 
 TOKEN_GOAL, AGREEMENT_GOAL = 0.40, 0.95
 log = logging.getLogger("bench_shepherd")

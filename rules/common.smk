@@ -3,7 +3,7 @@
 # way rules hand settings to scripts: every config value a job uses as one JSON
 # object (`--settings {params.settings:q}`), built from exactly the keys the rule
 # depends on, so a config change reruns only the jobs that use it. What a task or
-# a scorer is lives in stepwise/registry.py; rules/inputs.smk says which files
+# a scorer is lives in stepwise/config/registry.py; rules/inputs.smk says which files
 # each job reads.
 
 import functools
@@ -16,8 +16,8 @@ import sys
 from snakemake.utils import validate
 
 sys.path.insert(0, workflow.basedir)
-from stepwise import job_settings, registry, replicates
-from stepwise.settings import config_entries
+from stepwise.config import job_settings, registry, replicates
+from stepwise.config.decoding import config_entries
 
 
 validate(config, "../schemas/config.schema.yaml")  # fills the schema's defaults
@@ -49,7 +49,7 @@ def results(*parts):
     return os.path.join("results", RUN, *parts)
 
 
-# Replicates (stepwise/replicates.py): the random parts of the DAG once per
+# Replicates (stepwise/config/replicates.py): the random parts of the DAG once per
 # replicate, in its results folder -- results/<run> for replicate 1,
 # results/<run>/replicates/<k> for the others -- under the `rep` wildcard, with
 # the replicate's seeds (rep_config). Data, base model and PRM800K preprocessing

@@ -1,5 +1,5 @@
 # Accuracy against N for every selection method of a task: the test samples,
-# with the score file of every scorer of the task (stepwise/registry.py) joined
+# with the score file of every scorer of the task (stepwise/config/registry.py) joined
 # to them on (problem_id, sample_id). A new scorer joins a task's table through
 # its registry entry; no rule here changes.
 
@@ -98,7 +98,7 @@ rule combined_accuracy:
         " --csv {output.csv:q} --plot {output.plot:q} > {log:q} 2>&1"
 
 
-# The papers' claims the run tests (stepwise/claims.py), at claims.n in every replicate: each task's
+# The papers' claims the run tests (stepwise/evaluation/claims.py), at claims.n in every replicate: each task's
 # accuracy tables, the search tables and the Math-Shepherd label statistics. First in the report:
 # its category sorts before the others.
 CLAIMS_CATEGORY = "Claims"

@@ -1,10 +1,10 @@
 # The generator of each task: its SFT data as a file, then SFT of the base model
 # on it; or, with <task>.generator.source `pretrained`, an off-the-shelf model as
 # it is (rule pretrained_generator: its files linked, and how it is prompted;
-# stepwise/generators.py). The data is the task's gold solutions (GSM8K), MATH reference solutions
+# stepwise/generators/prompting.py). The data is the task's gold solutions (GSM8K), MATH reference solutions
 # in the PRM800K step format (rule sft_data, a light job), or few-shot samples
 # of a prompted model whose answer checks correct (rule sft_data_fewshot, a
-# sampling job); stepwise.registry.generator_data_source says which. The SFT
+# sampling job); stepwise.config.registry.generator_data_source says which. The SFT
 # data is shared by every replicate; the SFT runs once per replicate.
 
 

@@ -7,7 +7,7 @@ PROCESSBENCH = config["processbench"]
 PROCESSBENCH_ON_DEMO = PROCESSBENCH["source"] == "demo"
 PROCESSBENCH_SUBSETS = list(registry.TASK_NAMES) if PROCESSBENCH_ON_DEMO else list(PROCESSBENCH["subsets"])
 PROCESSBENCH_PRMS = registry.process_reward_models(config)  # model folder -> the task whose prompts it reads
-PROCESSBENCH_PUBLIC_PRMS = registry.public_prms(config)  # scorer names
+PROCESSBENCH_PUBLIC_PRMS = registry.public_prm_scorers(config)  # scorer names
 PROCESSBENCH_ENTRIES = [{"prm": prm, "subset": subset}
                         for prm in [*PROCESSBENCH_PRMS, *PROCESSBENCH_PUBLIC_PRMS] for subset in PROCESSBENCH_SUBSETS]
 
@@ -29,7 +29,7 @@ from stepwise.data.sources import dataset_spec
 
 
 def sample_set(w, task, split):
-    """The config section of one of a task's sample sets (stepwise.registry) in job ``w``'s replicate."""
+    """The config section of one of a task's sample sets (stepwise.config.registry) in job ``w``'s replicate."""
     return rep_config(w)[task][registry.get_task(task).sample_set(split).section]
 
 

@@ -1,9 +1,9 @@
 # ProcessBench (Zheng et al., 2024): does a PRM find the earliest wrong step of
 # a solution? Every trained PRM of the run (the PRM800K PRM, the Math-Shepherd
-# PRMs; stepwise.registry.process_reward_models) and every public PRM scorer
+# PRMs; stepwise.config.registry.process_reward_models) and every public PRM scorer
 # (scorers: of kind public_prm) scores the steps of every subset's solutions; its prediction is the first step scored below the
 # threshold, and F1 combines the accuracy on solutions with an error and on
-# solutions without (stepwise/processbench.py). On the demo each task's test
+# solutions without (stepwise/evaluation/processbench_f1.py). On the demo each task's test
 # samples make a subset (per replicate: they are the replicate's samples), with
 # first-error labels from the demo's ground truth; otherwise the benchmark's
 # own subsets are downloaded or copied (processbench.subsets), shared by the

@@ -1,7 +1,7 @@
 # Sampling solutions from a task's generator, split into shards (scatter/gather):
 # each shard is its own job, written atomically, so a cluster runs them in
 # parallel and a killed run redoes only the missing shards. A task's sample
-# sets (which raw dataset, which config section) come from stepwise/registry.py.
+# sets (which raw dataset, which config section) come from stepwise/config/registry.py.
 
 
 rule sample_shard:

@@ -1,4 +1,4 @@
-# Scorers declared under the config's `scorers:` (stepwise.registry.SCORER_KINDS):
+# Scorers declared under the config's `scorers:` (stepwise.config.registry.SCORER_KINDS):
 # one rule per kind, writing <task>/scores/<split>/<name>.jsonl for every scorer
 # of that kind. The registry adds their rows to the task's table.
 

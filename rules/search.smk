@@ -1,6 +1,6 @@
 # Test-time search (Snell et al., 2024): each task of search.tasks solves its
 # test problems with its generator, guided step by step by a reward model of the
-# task (search.guides: a trained PRM or the outcome verifier; stepwise/registry.py
+# task (search.guides: a trained PRM or the outcome verifier; stepwise/config/registry.py
 # search_guide), by every method of search.methods at every budget, sharded over
 # problems like sampling (a killed run redoes only the missing shards).
 # Best-of-N by the same guide, drawn from the task's test samples, is the

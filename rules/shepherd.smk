@@ -6,7 +6,7 @@
 # label shards are merged into the Math-Shepherd and TRL stepwise datasets with
 # label statistics (and, on demo data, label quality against the demo's ground
 # truth). A PRM trained on them with the PRM800K experiment's trainer is the
-# task's `shepherd_prm` scorer (stepwise/registry.py), scored by the rules of
+# task's `shepherd_prm` scorer (stepwise/config/registry.py), scored by the rules of
 # rules/prm800k.smk. With shepherd.compare_problems, the other strategy labels
 # the samples of that many problems again, and the two are compared (cost,
 # agreement, quality). Target `math_shepherd`.

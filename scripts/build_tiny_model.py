@@ -2,8 +2,8 @@
 problems and solutions, and a randomly initialised small Llama, as an HF folder."""
 
 from stepwise.cli import job_parser, parse_job
+from stepwise.config.decoding import settings_from_config
 from stepwise.models.tiny import TinyArchitecture, build_tiny_model, demo_corpus
-from stepwise.settings import settings_from_config
 
 
 def main() -> None:

@@ -1,9 +1,9 @@
-"""The papers' claims this run tests (stepwise.claims), measured in every replicate: a tidy CSV (a row
+"""The papers' claims this run tests (stepwise.evaluation.claims), measured in every replicate: a tidy CSV (a row
 per claim and replicate, and a ``mean`` row per claim) and a Markdown table (a row per claim).
 
 Each file list holds one file per task and replicate, task by task, replicate 1 first: --accuracy
 every task's accuracy table, --search the search table of each of ``search_tasks``, --stats the
-Math-Shepherd label statistics of each of ``shepherd_tasks``. Settings: stepwise.job_settings.claims
+Math-Shepherd label statistics of each of ``shepherd_tasks``. Settings: stepwise.config.job_settings.claims
 (``claims``, ``tasks``, ``shepherd_tasks``, ``search_tasks``, ``replicates``)."""
 
 import json
@@ -11,8 +11,8 @@ import logging
 
 import pandas as pd
 
-from stepwise.claims import Tables, claims_markdown, configured_claims, measure, replicate_files
 from stepwise.cli import job_parser, parse_job, required
+from stepwise.evaluation.claims import Tables, claims_markdown, configured_claims, measure, replicate_files
 from stepwise.io import DataError, atomic_output
 
 ACCURACY_COLUMNS = ["method", "n", "accuracy", "std"]

@@ -8,9 +8,9 @@ import logging
 import pandas as pd
 
 from stepwise.cli import job_parser, parse_job, required
-from stepwise.evaluation import plot_panels
+from stepwise.evaluation.accuracy import plot_panels
+from stepwise.evaluation.replicate_summary import mean_rows
 from stepwise.io import DataError, atomic_output
-from stepwise.replicates import mean_rows
 
 COLUMNS = ["method", "n", "accuracy", "std"]
 SUMMARY_COLUMNS = ["method", "n", "replicate", "accuracy", "std"]

@@ -2,16 +2,16 @@
 selections at the largest N and a plot.
 Settings: ``methods`` (a list of {method, score, k, label}), ``trials`` (Monte
 Carlo subsets per N of the voting methods), ``seed`` and the plot's ``title``. Scores come from score files joined to
-the samples on (problem_id, sample_id) (stepwise.scores)."""
+the samples on (problem_id, sample_id) (stepwise.evaluation.score_tables)."""
 
 import csv
 import logging
 
 from stepwise.cli import job_parser, parse_job, required
-from stepwise.evaluation import evaluate_selection, markdown_table, plot_curves, samples_frame
+from stepwise.config.registry import TASK_NAMES, get_task
+from stepwise.evaluation.accuracy import accuracy_markdown, evaluate_selection, plot_curves, samples_frame
+from stepwise.evaluation.score_tables import join_score_files
 from stepwise.io import DataError, atomic_output
-from stepwise.registry import TASK_NAMES, get_task
-from stepwise.scores import join_score_files
 from stepwise.selection import MethodSpec, fill_answer_groups
 
 
@@ -40,11 +40,11 @@ def main() -> None:
     with atomic_output(args.csv) as handle:
         curves.to_csv(handle, index=False, columns=["method", "n", "accuracy", "std"])
     with atomic_output(args.markdown) as handle:
-        handle.write(markdown_table(curves))
+        handle.write(accuracy_markdown(curves))
     with atomic_output(args.selections) as handle:  # answers are model text: quote them (a lone \r breaks rows)
         selections.to_csv(handle, index=False, quoting=csv.QUOTE_NONNUMERIC)
     plot_curves(curves, args.plot, title)
-    logging.info("accuracy table:\n%s", markdown_table(curves))
+    logging.info("accuracy table:\n%s", accuracy_markdown(curves))
 
 
 if __name__ == "__main__":

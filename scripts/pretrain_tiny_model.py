@@ -2,8 +2,8 @@
 (the base every generator is fine-tuned from)."""
 
 from stepwise.cli import job_parser, parse_job
+from stepwise.config.decoding import settings_from_config
 from stepwise.models.tiny import demo_corpus
-from stepwise.settings import settings_from_config
 from stepwise.training.checkpoints import claim_checkpoint_dir, fingerprint
 from stepwise.training.sft import SFTSettings, train_sft
 

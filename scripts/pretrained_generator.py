@@ -1,14 +1,14 @@
 """An off-the-shelf model as a task's generator, used as it is: a folder linking to the model's files
 (downloaded into the Hugging Face cache when it is a hub id) plus how it is prompted and how its
-solutions read (stepwise.generators). Settings: the task's ``generator`` section."""
+solutions read (stepwise.generators.prompting). Settings: the task's ``generator`` section."""
 
 import logging
 
 from stepwise.cli import job_parser, parse_job, required
-from stepwise.generators import link_model, pretrained_prompting, write_prompting
+from stepwise.config.registry import TASK_NAMES, get_task
+from stepwise.generators.prompting import link_model, pretrained_prompting, write_prompting
 from stepwise.io import DataError
 from stepwise.models.resolve import resolve_model
-from stepwise.registry import TASK_NAMES, get_task
 
 
 def main() -> None:

@@ -1,4 +1,4 @@
-"""ProcessBench F1 of every PRM on every subset (stepwise.processbench.results_table) as CSV,
+"""ProcessBench F1 of every PRM on every subset (stepwise.evaluation.processbench_f1.results_table) as CSV,
 Markdown and a bar plot. --scores: the PRMs' scored subsets (processbench_score.py),
 in the order of the settings' ``entries`` (``{"prm", "subset"}`` each).
 Settings: ``entries``, the fixed ``threshold`` and the ``title``."""
@@ -6,8 +6,8 @@ Settings: ``entries``, the fixed ``threshold`` and the ``title``."""
 import logging
 
 from stepwise.cli import job_parser, parse_job, required
+from stepwise.evaluation.processbench_f1 import plot_results, results_markdown, results_table
 from stepwise.io import DataError, atomic_output, read_jsonl
-from stepwise.processbench import plot_results, results_markdown, results_table
 
 
 def main() -> None:

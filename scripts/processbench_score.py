@@ -5,9 +5,9 @@ public PRM (settings: ``public_prm``, its ``scorers:`` entry; the problem as it 
 import logging
 
 from stepwise.cli import job_parser, parse_job
+from stepwise.config.registry import TASK_NAMES, get_task
 from stepwise.data.processbench import read_processbench
 from stepwise.io import write_jsonl
-from stepwise.registry import TASK_NAMES, get_task
 from stepwise.scoring.step_scorers import job_step_scorer
 
 

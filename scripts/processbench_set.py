@@ -7,11 +7,11 @@ Either way the file written is read back by the ProcessBench reader."""
 import logging
 
 from stepwise.cli import job_parser, parse_job, required
+from stepwise.config.registry import TASK_NAMES
 from stepwise.data.fetch import copy_local, fetch_url
 from stepwise.data.processbench import read_processbench, write_processbench
+from stepwise.evaluation.processbench_f1 import demo_records
 from stepwise.io import atomic_output, read_jsonl
-from stepwise.processbench import demo_records
-from stepwise.registry import TASK_NAMES
 
 
 def main() -> None:

@@ -1,4 +1,4 @@
-"""Score every sample with a seeded random number (stepwise.scores.random_score): the scorer whose
+"""Score every sample with a seeded random number (stepwise.evaluation.score_tables.random_score): the scorer whose
 best-of-N is a random pick, i.e. the chance baseline of every other scorer.
 
 Settings: the score ``column`` and the ``seed``.
@@ -7,8 +7,8 @@ Settings: the score ``column`` and the ``seed``.
 import logging
 
 from stepwise.cli import job_parser, parse_job, required
+from stepwise.evaluation.score_tables import random_score, sample_key, score_record
 from stepwise.io import read_jsonl, write_jsonl
-from stepwise.scores import random_score, sample_key, score_record
 
 
 def main() -> None:

@@ -1,15 +1,15 @@
 """Sample solutions for one shard of a task's problems and grade their answers.
 
 The generator folder says how it is prompted, where its solutions stop and how
-their answers read (stepwise.generators: the task's own format for a fine-tuned
+their answers read (stepwise.generators.prompting: the task's own format for a fine-tuned
 generator). Settings: ``sample_set`` (the task's sample-set config: n,
 temperature, ...) and ``sampling`` (the config's sampling section: backend,
 shards, ...).
 """
 
 from stepwise.cli import job_parser, parse_job, required
-from stepwise.generators import Generator
-from stepwise.registry import TASK_NAMES, get_task
+from stepwise.config.registry import TASK_NAMES, get_task
+from stepwise.generators.prompting import Generator
 from stepwise.sampling import SamplingParams, sampler_from_config
 from stepwise.sampling.shards import sample_shard
 

@@ -7,9 +7,9 @@ and the scoring ``batch_size``.
 import logging
 
 from stepwise.cli import job_parser, parse_job, required
+from stepwise.config.registry import TASK_NAMES, get_task
+from stepwise.evaluation.score_tables import score_record
 from stepwise.io import read_jsonl, write_jsonl
-from stepwise.registry import TASK_NAMES, get_task
-from stepwise.scores import score_record
 from stepwise.scoring.verifier import score_solutions
 
 

@@ -3,7 +3,7 @@ or a public one (the settings' ``public_prm``, a ``scorers:`` entry; stepwise.sc
 
 Either sample records (``--samples`` with ``--task`` and ``--dataset``: each
 text is split into steps in the task's step format), written as a score file
-(``problem_id``, ``sample_id`` and the step scores; see stepwise.scores), or
+(``problem_id``, ``sample_id`` and the step scores; see stepwise.evaluation.score_tables), or
 step-labelled TRL records (``--stepwise``: their ``completions`` are the
 steps), written back with the step scores added. The column holds one
 P(step correct) per step; solution scores per aggregation come from
@@ -19,10 +19,10 @@ entry (its own batch size and settings).
 import logging
 
 from stepwise.cli import job_parser, parse_job, required
+from stepwise.config.registry import TASK_NAMES, get_task
 from stepwise.data.stepwise_formats import read_trl, to_trl
+from stepwise.evaluation.score_tables import score_record
 from stepwise.io import read_jsonl, write_jsonl
-from stepwise.registry import TASK_NAMES, get_task
-from stepwise.scores import score_record
 from stepwise.scoring.prm import score_steps
 from stepwise.scoring.step_scorers import job_step_scorer
 
@@ -58,7 +58,9 @@ def main() -> None:
         if not (args.task and args.dataset):
             parser.error("--samples needs --task and --dataset")
         task = get_task(args.task)
-        (step_format,) = required(args.settings, "step_format")  # the samples' (stepwise.registry.sample_step_format)
+        (step_format,) = required(
+            args.settings, "step_format"
+        )  # the samples' (stepwise.config.registry.sample_step_format)
         score = job_step_scorer(args.settings, args.prm, task)
         problems = task.problem_texts(args.dataset)
         samples = read_jsonl(args.samples)

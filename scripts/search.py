@@ -2,7 +2,7 @@
 
 Search methods (``beam_search``, ``dvts``, ``lookahead``) generate step by
 step with the generator (``--model``: its prompts, stop strings and answer
-reading, stepwise.generators) on the configured sampling backend, guided by
+reading, stepwise.generators.prompting) on the configured sampling backend, guided by
 ``--guide`` (a trained PRM or the outcome verifier). ``best_of_n`` is the
 baseline with the same guide, from the task's existing test samples
 (``--samples``) and the guide's score file (``--scores``); it needs no shard.
@@ -16,15 +16,15 @@ lookahead), ``guide`` (kind, name, batch_size, neutral_is_correct),
 """
 
 from stepwise.cli import job_parser, parse_job, required
-from stepwise.generators import Generator
+from stepwise.config.registry import TASK_NAMES, get_task
+from stepwise.generators.prompting import Generator
 from stepwise.io import DataError
-from stepwise.registry import TASK_NAMES, get_task
 from stepwise.sampling import sampler_from_config, shard_slice
 from stepwise.search.best_of_n import best_of_n_records
 from stepwise.search.guides import guide_from_settings
 from stepwise.search.records import write_search_records
 from stepwise.search.runner import SEARCH_METHODS, SearchProblem, SearchSettings, run_search, search_record
-from stepwise.search.steps import StepGenerator
+from stepwise.search.step_generator import StepGenerator
 
 
 def main() -> None:

@@ -11,8 +11,8 @@ import logging
 
 import stepwise.search.analysis as analysis
 from stepwise.cli import job_parser, parse_job, required
+from stepwise.evaluation.score_tables import join_score_files
 from stepwise.io import atomic_output
-from stepwise.scores import join_score_files
 
 #: Each output file: its flag, and what it holds.
 OUTPUTS = {

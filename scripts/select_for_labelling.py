@@ -1,6 +1,6 @@
 """Choose the next batch of solutions to label (convincing wrong answers) and write it as PRM800K records.
 
-See stepwise.active_learning. The records are read back by
+See stepwise.selection.active_learning. The records are read back by
 stepwise.data.prm800k.load_prm800k; their ratings are null until labelled.
 
 Settings: the ``score`` column to rank by (e.g. a PRM's solution score), the
@@ -12,10 +12,10 @@ round ``generation`` written into the records (null: none).
 import logging
 from collections import Counter
 
-from stepwise.active_learning import labelling_records, read_scored_samples, select_for_labelling
 from stepwise.cli import job_parser, parse_job, required
 from stepwise.data.math import load_math
 from stepwise.io import write_jsonl
+from stepwise.selection.active_learning import labelling_records, read_scored_samples, select_for_labelling
 
 log = logging.getLogger("select_for_labelling")
 

@@ -1,5 +1,5 @@
 """Write a task's generator SFT data from its training problems: gold solutions (GSM8K) or MATH
-reference solutions in the PRM800K step format (stepwise.generator_data). Few-shot samples as SFT
+reference solutions in the PRM800K step format (stepwise.generators.sft_data). Few-shot samples as SFT
 data are scripts/sft_data_fewshot.py.
 
 Settings: none for gold solutions; ``source`` and ``problems`` of math.generator_data for references.
@@ -8,10 +8,10 @@ Settings: none for gold solutions; ``source`` and ``problems`` of math.generator
 import logging
 
 from stepwise.cli import job_parser, parse_job
+from stepwise.config.registry import TASK_NAMES, get_task
 from stepwise.data.math import load_math
-from stepwise.generator_data import GeneratorDataSettings, reference_examples
+from stepwise.generators.sft_data import GeneratorDataSettings, reference_examples
 from stepwise.io import write_jsonl
-from stepwise.registry import TASK_NAMES, get_task
 
 
 def main() -> None:

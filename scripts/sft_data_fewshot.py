@@ -1,5 +1,5 @@
 """Write a task's generator SFT data as few-shot samples of a prompted model whose answers check
-correct (stepwise.generator_data.fewshot_examples).
+correct (stepwise.generators.sft_data.fewshot_examples).
 
 Settings: ``generator_data`` (the task's generator_data section; its ``model`` is ``base``, the
 workflow's base model, or a model folder / Hugging Face id) and ``sampling`` (the config's section).
@@ -8,11 +8,11 @@ workflow's base model, or a model folder / Hugging Face id) and ``sampling`` (th
 import logging
 
 from stepwise.cli import job_parser, parse_job, required
+from stepwise.config.registry import TASK_NAMES, get_task
 from stepwise.data.math import load_math
-from stepwise.generator_data import GeneratorDataSettings, fewshot_examples
+from stepwise.generators.sft_data import GeneratorDataSettings, fewshot_examples
 from stepwise.io import write_jsonl
 from stepwise.models.resolve import read_model_pointer
-from stepwise.registry import TASK_NAMES, get_task
 from stepwise.sampling import sampler_from_config
 
 

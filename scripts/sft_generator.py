@@ -1,10 +1,10 @@
 """Fine-tune the base model into a generator on a task's SFT data (prompt/completion JSONL, rule sft_data)."""
 
 from stepwise.cli import job_parser, parse_job
+from stepwise.config.decoding import settings_from_config
 from stepwise.data import require_field
 from stepwise.io import iter_jsonl
 from stepwise.models.resolve import read_model_pointer
-from stepwise.settings import settings_from_config
 from stepwise.training.checkpoints import claim_checkpoint_dir, fingerprint
 from stepwise.training.sft import SFTSettings, train_sft
 

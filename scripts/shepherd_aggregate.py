@@ -14,10 +14,10 @@ import json
 import logging
 
 from stepwise.cli import job_parser, parse_job, required
+from stepwise.config.registry import TASK_NAMES, get_task
 from stepwise.data.stepwise_formats import DEFAULT_STEP_TAG, harden, write_math_shepherd, write_trl
 from stepwise.demo.truth import demo_programs, true_step_labels
 from stepwise.io import DataError, atomic_output
-from stepwise.registry import TASK_NAMES, get_task
 from stepwise.shepherd.records import LABEL_KINDS, read_labelled, to_example
 from stepwise.shepherd.stats import label_quality, label_stats
 

@@ -15,10 +15,10 @@ import json
 import logging
 
 from stepwise.cli import job_parser, parse_job, required
+from stepwise.config.registry import TASK_NAMES, get_task
 from stepwise.demo.truth import demo_programs, true_step_labels
-from stepwise.generators import Generator
+from stepwise.generators.prompting import Generator
 from stepwise.io import DataError, atomic_output, iter_jsonl
-from stepwise.registry import TASK_NAMES, get_task
 from stepwise.sampling import SamplingParams, sampler_from_config
 from stepwise.shepherd import STRATEGIES, Completer, candidates_from_samples
 from stepwise.shepherd.compare import STRATEGY_NAMES, compare_strategies, comparison_markdown

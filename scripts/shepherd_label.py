@@ -14,9 +14,9 @@ config's section; its ``shards`` is the shard count).
 import logging
 
 from stepwise.cli import job_parser, parse_job, required
-from stepwise.generators import Generator
+from stepwise.config.registry import TASK_NAMES, get_task
+from stepwise.generators.prompting import Generator
 from stepwise.io import DataError, iter_jsonl, write_jsonl
-from stepwise.registry import TASK_NAMES, get_task
 from stepwise.sampling import SamplingParams, sampler_from_config
 from stepwise.sampling.shards import shard_slice
 from stepwise.shepherd import STRATEGIES, Completer, candidates_from_samples

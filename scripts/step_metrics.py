@@ -14,12 +14,18 @@ import json
 import logging
 
 from stepwise.cli import job_parser, parse_job, required
+from stepwise.config.registry import TASK_NAMES, get_task
 from stepwise.data.stepwise_formats import read_trl
 from stepwise.demo.truth import demo_programs, true_step_labels
+from stepwise.evaluation.score_tables import join_score_files
+from stepwise.evaluation.step_metrics import (
+    json_ready,
+    labelled_example_steps,
+    metrics_markdown,
+    sample_steps,
+    step_metrics,
+)
 from stepwise.io import atomic_output
-from stepwise.registry import TASK_NAMES, get_task
-from stepwise.scores import join_score_files
-from stepwise.step_metrics import json_ready, labelled_example_steps, metrics_markdown, sample_steps, step_metrics
 
 
 def main() -> None:
@@ -41,7 +47,9 @@ def main() -> None:
     else:
         if not (args.task and args.dataset):
             parser.error("--samples needs --task and --dataset")
-        (step_format,) = required(args.settings, "step_format")  # the samples' (stepwise.registry.sample_step_format)
+        (step_format,) = required(
+            args.settings, "step_format"
+        )  # the samples' (stepwise.config.registry.sample_step_format)
         solutions, scores, skipped = sample_steps(join_score_files(args.samples, args.scores), column, step_format)
         labels = true_step_labels(solutions, demo_programs(args.task, args.dataset), get_task(args.task).step_format)
         logging.info("judged the steps of %d samples (%d without steps skipped)", len(labels), skipped)

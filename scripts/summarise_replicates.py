@@ -1,5 +1,5 @@
 """A task's accuracy tables over replicates: per-replicate rows and the mean and standard
-deviation over replicates per method and N (stepwise.replicates.summarise), as CSV
+deviation over replicates per method and N (stepwise.evaluation.replicate_summary.summarise), as CSV
 (``method,n,replicate,accuracy,std``), Markdown (with each method's gap to each
 baseline at the largest N) and a plot of the means with ± one sd shaded.
 Settings: ``baselines`` (methods to compare every other with, e.g. greedy, majority and
@@ -10,9 +10,9 @@ import logging
 import pandas as pd
 
 from stepwise.cli import job_parser, parse_job, required
-from stepwise.evaluation import plot_curves
+from stepwise.evaluation.accuracy import plot_curves
+from stepwise.evaluation.replicate_summary import mean_rows, summarise, summary_markdown
 from stepwise.io import DataError, atomic_output
-from stepwise.replicates import mean_rows, summarise, summary_markdown
 
 COLUMNS = ["method", "n", "accuracy", "std"]
 

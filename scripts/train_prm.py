@@ -1,8 +1,8 @@
 """Train the process reward model on step-labelled solutions (TRL stepwise-supervision JSONL)."""
 
 from stepwise.cli import job_parser, parse_job
+from stepwise.config.decoding import settings_from_config
 from stepwise.data.stepwise_formats import read_trl
-from stepwise.settings import settings_from_config
 from stepwise.training.checkpoints import claim_checkpoint_dir, fingerprint
 from stepwise.training.prm_config import PRMSettings
 from stepwise.training.prm_trainer import train_prm

@@ -1,9 +1,9 @@
 """Train the token-level outcome verifier on graded samples of the training problems."""
 
 from stepwise.cli import job_parser, parse_job
+from stepwise.config.decoding import settings_from_config
+from stepwise.config.registry import TASK_NAMES, get_task
 from stepwise.io import read_jsonl
-from stepwise.registry import TASK_NAMES, get_task
-from stepwise.settings import settings_from_config
 from stepwise.training.checkpoints import claim_checkpoint_dir, fingerprint
 from stepwise.training.verifier import VerifierSettings, train_verifier
 

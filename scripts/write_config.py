@@ -6,8 +6,8 @@ import logging
 
 import yaml
 
+from stepwise.config.decoding import config_from_entries
 from stepwise.io import atomic_output
-from stepwise.settings import config_from_entries
 
 
 def main() -> None:

@@ -1,4 +1,4 @@
-"""JSONL reading and atomic writing shared by every stage.
+"""JSONL reading, atomic writing and Markdown tables, shared by every stage.
 
 Every reader reports bad input as a :class:`DataError` that names the file and
 the line, and every writer goes through a temporary file and a rename, so an
@@ -14,6 +14,8 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+
+import pandas as pd
 
 
 class DataError(ValueError):
@@ -76,3 +78,12 @@ def write_jsonl(path: str | os.PathLike, records: Iterable[dict[str, Any]]) -> i
             handle.write(json.dumps(record, ensure_ascii=False) + "\n")
             count += 1
     return count
+
+
+def markdown_table(frame: pd.DataFrame, right: Iterable[str] = ()) -> str:
+    """``frame``'s rows as a Markdown table (pandas' ``to_markdown``), the one writer of the project's
+    tables: cells as they are (numbers formatted by the caller), the ``right`` columns right-aligned."""
+    right = set(right)
+    align = tuple("right" if column in right else "left" for column in frame.columns)
+    text = frame.astype(str).to_markdown(index=False, tablefmt="pipe", colalign=align, disable_numparse=True)
+    return text + "\n"

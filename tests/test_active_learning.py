@@ -10,7 +10,12 @@ import sys
 
 import pytest
 
-from stepwise.active_learning import (
+from stepwise.data.math import parse_math_record
+from stepwise.data.prm800k import load_prm800k
+from stepwise.data.prm800k_preprocess import PreprocessSettings, SplitStats, preprocess_files
+from stepwise.formats.steps import split_steps
+from stepwise.io import DataError, write_jsonl
+from stepwise.selection.active_learning import (
     OTHER,
     WRONG_ANSWER,
     ScoredSample,
@@ -18,11 +23,6 @@ from stepwise.active_learning import (
     read_scored_samples,
     select_for_labelling,
 )
-from stepwise.data.math import parse_math_record
-from stepwise.data.prm800k import load_prm800k
-from stepwise.data.prm800k_preprocess import PreprocessSettings, SplitStats, preprocess_files
-from stepwise.io import DataError, write_jsonl
-from stepwise.steps import split_steps
 from tests.workflow import ROOT
 
 TEXT = "Add the numbers.\n$2+2=4$.\n# Answer\n\n4"

@@ -20,7 +20,7 @@ from stepwise.calculator import (
     evaluate,
     find_annotations,
 )
-from stepwise.steps import join_steps, split_steps
+from stepwise.formats.steps import join_steps, split_steps
 
 TIME_LIMIT_S = 1.0
 MARGIN_S = 1.0  # pebble notices an overrun within 0.1 s and kills at once; the rest is slack for a loaded machine

@@ -30,9 +30,9 @@ from stepwise.demo.templates import gsm8k_checks, gsm8k_stories, math_algebra, m
 from stepwise.demo.templates.gsm8k_base import Template
 from stepwise.demo.templates.math_base import MathTemplate
 from stepwise.demo.truth import judge_steps, latex_value
+from stepwise.evaluation.step_metrics import first_error
+from stepwise.formats.steps import split_steps
 from stepwise.io import DataError, read_jsonl
-from stepwise.step_metrics import first_error
-from stepwise.steps import split_steps
 
 SEED = 11
 LONG_SHARE = 0.3

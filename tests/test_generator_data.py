@@ -12,8 +12,10 @@ import pytest
 
 from stepwise.answers.check import AnswerChecker
 from stepwise.answers.extract import extract_answer
+from stepwise.config.registry import get_task
 from stepwise.data.math import MATHProblem, load_math
-from stepwise.generator_data import (
+from stepwise.formats.prompts import math_prompt
+from stepwise.generators.sft_data import (
     GeneratorDataSettings,
     cut_after_answer,
     fewshot_examples,
@@ -21,8 +23,6 @@ from stepwise.generator_data import (
     split_exemplars,
 )
 from stepwise.io import read_jsonl, write_jsonl
-from stepwise.prompts import math_prompt
-from stepwise.registry import get_task
 from stepwise.sampling.base import Generation, SamplingParams
 from tests.workflow import ROOT
 

@@ -1,4 +1,4 @@
-"""Generators used as they are (stepwise/generators.py): prompting settings, the folder, the prompts."""
+"""Generators used as they are (stepwise/generators/prompting.py): prompting settings, the folder, the prompts."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ from dataclasses import replace
 
 import pytest
 
-from stepwise.generators import (
+from stepwise.config.registry import get_task
+from stepwise.generators.prompting import (
     PROMPTING_FILE,
     Generator,
     Prompting,
@@ -17,9 +18,8 @@ from stepwise.generators import (
     write_prompting,
 )
 from stepwise.io import DataError
-from stepwise.registry import get_task
 from stepwise.sampling import SamplingParams
-from tests.public_prms import CHATML, tiny_tokenizer
+from tests.public_prm_fixtures import CHATML, tiny_tokenizer
 
 SETTINGS = {
     "source": "pretrained",

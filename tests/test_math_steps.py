@@ -9,8 +9,8 @@ import pytest
 from stepwise.answers.check import AnswerChecker
 from stepwise.answers.extract import extract_answer
 from stepwise.demo.math import generate_math
-from stepwise.math_steps import reference_steps, sentences, unbox
-from stepwise.steps import join_steps, split_steps
+from stepwise.formats.math_reference import reference_steps, sentences, unbox
+from stepwise.formats.steps import join_steps, split_steps
 
 
 def check_step_format(text: str, answer: str) -> list[str]:

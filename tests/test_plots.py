@@ -8,7 +8,7 @@ matplotlib.use("Agg")
 
 import pandas as pd
 
-from stepwise.evaluation import method_family, method_styles, plot_panels
+from stepwise.evaluation.accuracy import method_family, method_styles, plot_panels
 
 MATH_METHODS = [
     "greedy",

@@ -18,10 +18,10 @@ import torch.nn.functional as F
 
 from stepwise.data.stepwise_formats import StepwiseExample, read_trl, write_trl
 from stepwise.demo.truth import true_step_labels
+from stepwise.evaluation.step_metrics import auroc, labelled_example_steps, sample_steps, step_metrics
+from stepwise.formats.prompts import math_prompt
 from stepwise.io import DataError, read_jsonl, write_jsonl
-from stepwise.prompts import math_prompt
 from stepwise.scoring.prm import score_steps
-from stepwise.step_metrics import auroc, labelled_example_steps, sample_steps, step_metrics
 from stepwise.training.checkpoints import claim_checkpoint_dir
 from stepwise.training.collate import RightPaddingCollator
 from stepwise.training.lm import load_causal_lm
@@ -43,6 +43,7 @@ from stepwise.training.prm_trainer import (
     training_features,
 )
 from tests.test_sft import make_tiny_model
+from tests.workflow import squeezed
 
 ROOT = Path(__file__).resolve().parents[1]
 NAMES = ["Ann", "Bob", "Cy", "Dee", "Eve", "Fay", "Gus", "Hal"]
@@ -345,7 +346,7 @@ def test_scripts_train_score_and_measure(toy_model, tmp_path):
     expected = step_metrics(scores, labels)
     assert metrics["step_accuracy"] == pytest.approx(expected["step_accuracy"])
     assert metrics["n_steps"] == sum(len(e.steps) for e in test)
-    assert "| step_auroc |" in (tmp_path / "metrics.md").read_text()
+    assert "| step_auroc |" in squeezed((tmp_path / "metrics.md").read_text())
 
 
 def test_aggregate_script_adds_one_solution_score_per_aggregation(tmp_path):

@@ -12,8 +12,8 @@ import pytest
 from stepwise.data.contamination import HeldOutProblems, problem_key
 from stepwise.data.prm800k_preprocess import PreprocessSettings, SplitStats, preprocess_files, rating_label
 from stepwise.data.stepwise_formats import read_trl
+from stepwise.formats.prompts import math_prompt
 from stepwise.io import DataError
-from stepwise.prompts import math_prompt
 from tests.test_prm800k import PHASE1, PHASE2, completion, record, step
 from tests.workflow import TINY_WORKFLOW, snakemake, write_config
 

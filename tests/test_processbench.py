@@ -9,14 +9,14 @@ import random
 import pytest
 
 from stepwise.data.processbench import SUBSETS, read_processbench
-from stepwise.io import DataError
-from stepwise.processbench import (
+from stepwise.evaluation.processbench_f1 import (
     best_threshold,
     evaluate_threshold,
     first_error,
     subset_result,
     summary,
 )
+from stepwise.io import DataError
 
 
 def test_first_error_is_the_first_step_below_the_threshold():

@@ -1,6 +1,6 @@
 """Public PRMs as scorers: each convention's adapter against scores computed here by hand.
 
-For every convention a tiny model in that convention is built offline (tests/public_prms.py). The
+For every convention a tiny model in that convention is built offline (tests/public_prm_fixtures.py). The
 expected scores come from the model cards' recipes written out in this file: the input as a
 hand-written string (or, for TRL's trainer, its piecewise ids), the positions found by searching
 the token ids, one plain forward pass of the Hugging Face model, and the card's reading of the
@@ -17,9 +17,9 @@ import pytest
 import torch
 
 from stepwise.io import DataError
-from stepwise.public_prms import FORMATS, QWEN_SYSTEM_PROMPT, PublicPRMSettings
 from stepwise.scoring.public_prm import PublicPRM
-from tests.public_prms import build_chat_turns_prm, build_step_tag_prm, build_token_classification_prm
+from stepwise.scoring.public_prm_settings import FORMATS, QWEN_SYSTEM_PROMPT, PublicPRMSettings
+from tests.public_prm_fixtures import build_chat_turns_prm, build_step_tag_prm, build_token_classification_prm
 from tests.workflow import ROOT
 
 PROBLEMS = ["Janet has 16 eggs and eats 3. How many are left?", "What is 7 times 8?", "Tom has 5 apples."]
@@ -335,7 +335,7 @@ def test_a_missing_model_offline_fails_as_a_missing_base_model_does(tmp_path):
     """Run offline in a fresh process (the hub's offline switch is read at import)."""
     code = (
         "from stepwise.models.resolve import resolve_model\n"
-        "from stepwise.public_prms import PublicPRMSettings\n"
+        "from stepwise.scoring.public_prm_settings import PublicPRMSettings\n"
         "from stepwise.scoring.public_prm import PublicPRM\n"
         "for call in (lambda: resolve_model('nobody-here/no-such-model'),\n"
         "             lambda: PublicPRM.load(PublicPRMSettings.from_entry({'name': 'shepherd', 'model':\n"

@@ -7,8 +7,8 @@ import pytest
 
 from stepwise.answers import AnswerChecker, extract_boxed, extract_hash_answer, gsm8k_equal, parse_gsm8k_number
 from stepwise.calculator import CalculatorError, annotation_is_correct, evaluate, find_annotations
+from stepwise.formats.steps import join_steps, split_steps
 from stepwise.io import read_jsonl
-from stepwise.steps import join_steps, split_steps
 
 pytestmark = pytest.mark.realdata
 

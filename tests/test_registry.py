@@ -1,4 +1,4 @@
-"""The registry (stepwise/registry.py): tasks, scorers and the methods of each task's table."""
+"""The registry (stepwise/config/registry.py): tasks, scorers and the methods of each task's table."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import copy
 import pytest
 import yaml
 
-from stepwise.registry import (
+from stepwise.config.registry import (
     TASKS,
     check_config,
     evaluation_methods,
@@ -18,7 +18,7 @@ from stepwise.registry import (
     scorer_names,
     scorers,
 )
-from stepwise.scores import random_score
+from stepwise.evaluation.score_tables import random_score
 from stepwise.selection import MethodSpec
 from tests.workflow import DEFAULT_CONFIG
 
@@ -136,11 +136,11 @@ def test_random_scores_depend_only_on_seed_problem_and_sample():
     assert len(set(first)) == 64
 
 
-# ---------------------------------------------------------------- what rules hand their scripts (stepwise.job_settings)
+# ------------------------------------------------- what rules hand their scripts (stepwise.config.job_settings)
 
 
 def test_job_settings_pick_exactly_the_keys_a_job_uses(config):
-    from stepwise import job_settings
+    from stepwise.config import job_settings
 
     assert job_settings.reference_data(config, "gsm8k") == {}
     assert job_settings.reference_data(config, "math") == {"source": "reference", "problems": None}
@@ -167,7 +167,7 @@ def test_job_settings_pick_exactly_the_keys_a_job_uses(config):
 
 
 def test_step_metrics_follow_the_math500_source(config):
-    from stepwise import job_settings
+    from stepwise.config import job_settings
 
     assert job_settings.step_metrics_files(config) == ["math/prm_step_metrics.json", "math/prm_step_metrics.md"]
     assert job_settings.on_demo_problems(config, "math")
@@ -180,7 +180,7 @@ def test_step_metrics_follow_the_math500_source(config):
 
 
 def test_configured_scorer_is_found_by_name(config):
-    from stepwise import job_settings
+    from stepwise.config import job_settings
 
     config["scorers"] = [{"name": "chance", "kind": "random", "tasks": ["math"], "seed": 5}]
     assert job_settings.configured_scorer(config, "chance")["seed"] == 5
@@ -227,8 +227,8 @@ def test_a_public_prm_is_a_scorer_with_the_tasks_aggregations(config):
 
 
 def test_search_guides_are_scorers_that_score_partial_solutions(config):
-    from stepwise import job_settings
-    from stepwise.registry import search_guide, search_score_column
+    from stepwise.config import job_settings
+    from stepwise.config.registry import search_guide, search_score_column
 
     assert config["search"]["tasks"] == ["math", "gsm8k"]
     aggregation = config["search"]["aggregation"]

@@ -6,20 +6,9 @@ import pandas as pd
 import pytest
 import yaml
 
-from stepwise.replicates import (
-    MEAN,
-    SEED_STRIDE,
-    gaps,
-    mean_rows,
-    replicate_config,
-    replicate_count,
-    replicate_dirs,
-    replicate_number,
-    seed_paths,
-    summarise,
-    summary_markdown,
-)
-from tests.workflow import ROOT
+from stepwise.config.replicates import SEED_STRIDE, replicate_config, replicate_dirs, replicate_number, seed_paths
+from stepwise.evaluation.replicate_summary import MEAN, gaps, mean_rows, replicate_count, summarise, summary_markdown
+from tests.workflow import ROOT, squeezed
 
 
 @pytest.fixture(scope="module")
@@ -104,7 +93,7 @@ def test_summary_rows_are_the_mean_and_the_spread_over_replicates():
         gaps(summary, ["greedy", "verifier"], 4)[["method", "baseline"]].itertuples(index=False, name=None)
     ) == [("verifier", "greedy")]
     text = summary_markdown(summary, ["greedy", "majority"])
-    assert "over 3 replicates" in text and "| verifier | greedy | +20.0 (±26.5) | 2/3 |" in text
+    assert "over 3 replicates" in text and "| verifier | greedy | +20.0 (±26.5) | 2/3 |" in squeezed(text)
 
 
 def test_one_replicate_has_no_spread_and_mismatched_tables_are_refused():

@@ -17,8 +17,9 @@ from stepwise.answers.check import gsm8k_equal
 from stepwise.answers.extract import extract_hash_answer
 from stepwise.calculator import CalculatorError, annotation_is_correct, evaluate, find_annotations
 from stepwise.demo.gsm8k import generate_gsm8k
+from stepwise.formats.prompts import gsm8k_prompt
+from stepwise.formats.steps import answer_line_end
 from stepwise.io import DataError, read_jsonl
-from stepwise.prompts import gsm8k_prompt
 from stepwise.sampling import (
     Generation,
     Problem,
@@ -34,7 +35,6 @@ from stepwise.sampling.forcing import ForcedTokens, SequenceForcing
 from stepwise.sampling.hf_backend import ForcingLogitsProcessor, HFSampler
 from stepwise.sampling.shards import RECORD_KEYS
 from stepwise.sampling.toy_model import REFUSED_PROBE, WRONG_RESULT_PROBE
-from stepwise.steps import answer_line_end
 
 GREEDY = SamplingParams(n=1, temperature=0.0, max_tokens=160)
 

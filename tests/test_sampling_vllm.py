@@ -24,10 +24,10 @@ from stepwise.answers.check import gsm8k_equal
 from stepwise.answers.extract import extract_hash_answer
 from stepwise.calculator import annotation_is_correct
 from stepwise.demo.gsm8k import generate_gsm8k
+from stepwise.formats.steps import answer_line_end
 from stepwise.sampling import Problem, SamplingParams, sample_records
 from stepwise.sampling.hf_backend import HFSampler
 from stepwise.sampling.toy_model import REFUSED_PROBE, WRONG_RESULT_PROBE
-from stepwise.steps import answer_line_end
 from tests.test_sampling import checkable_annotations, demo_prompts
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -63,7 +63,7 @@ VLLM_SCRIPT = textwrap.dedent(
         stopped = SamplingParams(**job["stopped"])
         result = {
             "backend": sampler.backend,
-            # The token ids vLLM feeds the model for the chat prompts (rendered by stepwise.generators).
+            # The token ids vLLM feeds the model for the chat prompts (rendered by stepwise.generators.prompting).
             "chat_prompt_ids": [out.prompt_token_ids
                                 for out in sampler.llm.generate(job["chat_prompts"], use_tqdm=False)],
             "chat_greedy": [[asdict(g) for g in gens] for gens in sampler.generate(job["chat_prompts"], stopped)],
@@ -121,8 +121,8 @@ def chat_model_dir(toy_model_dir, tmp_path_factory):
 def chat_prompts(chat_model_dir):
     from transformers import AutoTokenizer
 
-    from stepwise.generators import Prompting, render_prompt
-    from stepwise.registry import get_task
+    from stepwise.config.registry import get_task
+    from stepwise.generators.prompting import Prompting, render_prompt
 
     tokenizer = AutoTokenizer.from_pretrained(chat_model_dir)
     questions = [p["question"] for p in generate_gsm8k(8, 3, "test", max_steps=3, max_number=12)]
@@ -246,7 +246,7 @@ def test_vllm_and_hf_records_have_the_same_format(vllm_result, job, hf):
 
 
 def test_a_chat_prompt_reaches_both_backends_as_the_same_tokens(vllm_result, chat_prompts, hf):
-    """One rendering (stepwise.generators.render_prompt), fed to both: the ids each backend tokenizes it
+    """One rendering (stepwise.generators.prompting.render_prompt), fed to both: the ids each backend tokenizes it
     to are the same, and are the chat template's own ids (one bos: the template's, not a second one)."""
     template_ids = []
     for index, prompt in enumerate(chat_prompts):

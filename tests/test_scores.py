@@ -10,9 +10,9 @@ import sys
 
 import pytest
 
-from stepwise.active_learning import read_scored_samples
+from stepwise.evaluation.score_tables import ScoreTable, join_score_files, score_record
 from stepwise.io import DataError, write_jsonl
-from stepwise.scores import ScoreTable, join_score_files, score_record
+from stepwise.selection.active_learning import read_scored_samples
 from tests.workflow import ROOT
 
 

@@ -17,10 +17,10 @@ import torch
 
 from stepwise.answers.check import gsm8k_equal
 from stepwise.answers.extract import extract_hash_answer
+from stepwise.config.registry import get_task
 from stepwise.demo.gsm8k import generate_gsm8k
+from stepwise.formats.prompts import gsm8k_prompt
 from stepwise.io import DataError
-from stepwise.prompts import gsm8k_prompt
-from stepwise.registry import get_task
 from stepwise.sampling import Generation, SamplingParams
 from stepwise.sampling.hf_backend import HFSampler
 from stepwise.sampling.toy_model import REFUSED_PROBE, WRONG_RESULT_PROBE
@@ -31,7 +31,7 @@ from stepwise.search.candidates import Candidate
 from stepwise.search.guides import PRMGuide, VerifierGuide
 from stepwise.search.records import read_search_records, write_search_records
 from stepwise.search.runner import SearchProblem, SearchSettings, run_search, search_record
-from stepwise.search.steps import Step, StepGenerator
+from stepwise.search.step_generator import Step, StepGenerator
 from stepwise.selection.aggregate import aggregate_steps
 from stepwise.training.collate import encode_solution
 from stepwise.training.prm_inputs import encode_steps
@@ -546,9 +546,9 @@ VLLM_SCRIPT = textwrap.dedent(
     from dataclasses import asdict
     from stepwise.sampling import make_sampler
     from stepwise.search.guides import VerifierGuide
-    from stepwise.registry import get_task
+    from stepwise.config.registry import get_task
     from stepwise.search.runner import SearchProblem, SearchSettings, run_search
-    from stepwise.search.steps import Step, StepGenerator
+    from stepwise.search.step_generator import Step, StepGenerator
     from tests.test_search import RecordingSampler, step_until_done
 
     def main(model_dir, verifier_dir, job_path, out_path):

@@ -12,7 +12,7 @@ import pytest
 
 from stepwise.io import DataError
 from stepwise.search import analysis
-from tests.workflow import ROOT
+from tests.workflow import ROOT, squeezed
 
 
 def record(problem_id, method, n, correct, generated, scored=0):
@@ -326,7 +326,7 @@ def test_search_evaluate_writes_every_output(tmp_path):
     subprocess.run(command, check=True, capture_output=True, cwd=ROOT)
     assert pd.read_csv(tmp_path / "accuracy.csv").shape == (4, 6)
     assert json.loads((tmp_path / "summary.json").read_text())["oracle"]["token_ratio"] == 0.4
-    assert "| best_of_n | 8 | 62.5 (±18.3) | 200 | 80 |" in (tmp_path / "accuracy.md").read_text()
+    assert "| best_of_n | 8 | 62.5 (±18.3) | 200 | 80 |" in squeezed((tmp_path / "accuracy.md").read_text())
     assert "level 1 (4 problems)" in (tmp_path / "difficulty.md").read_text()
     assert "best_of_n / best_of_n" in (tmp_path / "compute_optimal.md").read_text()
     assert pd.read_csv(tmp_path / "levels.csv", index_col="problem_id").loc["e1", "oracle"] == 1

@@ -1,4 +1,4 @@
-"""One settings parser (stepwise.settings) for every settings dataclass, and defaults from the schema alone."""
+"""One settings parser (stepwise.config.decoding) for every settings dataclass, and defaults from the schema alone."""
 
 from __future__ import annotations
 
@@ -7,12 +7,12 @@ import dataclasses
 import pytest
 import yaml
 
+from stepwise.config.decoding import config_entries, config_from_entries, settings_from_config
 from stepwise.data.prm800k_preprocess import PreprocessSettings
-from stepwise.generator_data import GeneratorDataSettings
+from stepwise.generators.sft_data import GeneratorDataSettings
 from stepwise.io import DataError
 from stepwise.models.tiny import TinyArchitecture
 from stepwise.sampling import SamplingParams
-from stepwise.settings import config_entries, config_from_entries, settings_from_config
 from tests.workflow import DEFAULT_CONFIG, ROOT, snakemake, write_config
 
 
@@ -130,7 +130,7 @@ def test_a_sample_set_sets_every_sampling_parameter():
     sample_set = schema["$defs"]["sampling_run"]
     set_by_config = set(sample_set["required"]) | set(_schema_defaults(sample_set))
     # The task sets the calculator's notation, the generator folder its stop strings and answer end
-    # (stepwise.generators).
+    # (stepwise.generators.prompting).
     parameters = {field.name for field in dataclasses.fields(SamplingParams)} - {
         "calculator_notation",
         "stop",

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 import torch
 
+from stepwise.formats.prompts import gsm8k_prompt
 from stepwise.io import DataError
 from stepwise.models.tiny import TinyArchitecture, build_tiny_model
-from stepwise.prompts import gsm8k_prompt
 from stepwise.training.checkpoints import claim_checkpoint_dir, fingerprint
 from stepwise.training.sft import SFTSettings, build_sft_trainer, train_sft
 

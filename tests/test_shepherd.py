@@ -14,11 +14,11 @@ import datasets
 import pytest
 import torch
 
+from stepwise.config.registry import get_task
 from stepwise.data.stepwise_formats import read_math_shepherd, read_trl, write_math_shepherd, write_trl
 from stepwise.demo.gsm8k import generate_gsm8k
+from stepwise.formats.prompts import gsm8k_prompt
 from stepwise.io import DataError, write_jsonl
-from stepwise.prompts import gsm8k_prompt
-from stepwise.registry import get_task
 from stepwise.sampling import Generation, SamplingParams
 from stepwise.sampling.hf_backend import HFSampler
 from stepwise.sampling.shards import Problem, sample_records
@@ -27,6 +27,7 @@ from stepwise.shepherd import Candidate, Completer, candidates_from_samples, lab
 from stepwise.shepherd.compare import compare_strategies, comparison_markdown
 from stepwise.shepherd.records import labelled_record, read_labelled, to_example
 from stepwise.shepherd.stats import classification_quality, label_quality, label_stats
+from tests.workflow import squeezed
 
 PROMPT = gsm8k_prompt("How many?")
 TOKENS_PER_CONTINUATION = 3
@@ -213,7 +214,7 @@ def test_comparison_counts_tokens_agreement_and_quality_by_length():
     assert comparison["all"]["linear_completions"] == linear[0]["completions"] + linear[1]["completions"]
     assert comparison["quality"]["linear"]["hard"]["accuracy"] == 1.0
     assert comparison["quality"]["binary"]["hard"]["accuracy"] == pytest.approx(10 / 11)
-    table = comparison_markdown(comparison)
+    table = squeezed(comparison_markdown(comparison))
     assert "| >= 8 | 1 |" in table and "| binary | hard |" in table and "| all | 2 |" in table
 
 

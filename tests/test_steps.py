@@ -5,9 +5,9 @@ import random
 import pytest
 
 from stepwise.answers.extract import extract_prm800k_answer
-from stepwise.generator_data import cut_after_answer
-from stepwise.math_steps import reference_steps
-from stepwise.steps import ANSWER_MARKER, join_steps, split_steps
+from stepwise.formats.math_reference import reference_steps
+from stepwise.formats.steps import ANSWER_MARKER, join_steps, split_steps
+from stepwise.generators.sft_data import cut_after_answer
 
 GSM8K_SOLUTION = (
     "Natalia sold 48/2 = <<48/2=24>>24 clips in May.\n"
@@ -26,7 +26,7 @@ def test_gsm8k_one_step_per_line_with_the_answer_line_last():
 
 @pytest.mark.parametrize("line", ["# Answer", "  # Answer\t", "# Answer\r", "# Answers", "see # Answer", "#Answer"])
 def test_every_reader_of_the_answer_marker_agrees_on_it(line):
-    # One definition (stepwise.steps): splitting, extraction, cutting generations and MATH reference
+    # One definition (stepwise.formats.steps): splitting, extraction, cutting generations and MATH reference
     # steps must all take the same lines for the marker (a copy of the pattern once drifted on "\r").
     text = f"step\n{line}\n\n4"
     is_marker = line.strip() == ANSWER_MARKER

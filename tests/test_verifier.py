@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 import torch
 
+from stepwise.formats.prompts import gsm8k_prompt
 from stepwise.io import DataError
-from stepwise.prompts import gsm8k_prompt
 from stepwise.scoring.verifier import score_solutions, token_scores
 from stepwise.training.checkpoints import claim_checkpoint_dir, fingerprint
 from stepwise.training.collate import RightPaddingCollator, encode_solution

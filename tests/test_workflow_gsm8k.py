@@ -17,8 +17,8 @@ import zipfile
 import pandas as pd
 import pytest
 
-from stepwise.registry import load_gsm8k_problems
-from tests.workflow import ROOT, deep_update, planned_jobs, snakemake, write_config
+from stepwise.config.registry import load_gsm8k_problems
+from tests.workflow import ROOT, deep_update, planned_jobs, snakemake, squeezed, write_config
 
 pytestmark = pytest.mark.slow
 
@@ -52,7 +52,7 @@ def test_accuracy_table_has_the_promised_shape(tiny_run):
     assert sorted(table["n"].unique()) == [1, 2, 4]  # test_samples.n = 4
     assert table.groupby("method").size().eq(3).all()
     assert table["accuracy"].between(0, 1).all() and (table["std"] >= 0).all()
-    markdown = (tiny_run.results / "gsm8k/accuracy.md").read_text()
+    markdown = squeezed((tiny_run.results / "gsm8k/accuracy.md").read_text())
     assert all(f"| {method} |" in markdown for method in METHODS)
 
 

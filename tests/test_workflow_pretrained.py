@@ -16,10 +16,10 @@ import shutil
 import pandas as pd
 import pytest
 
-from stepwise.generators import PROMPTING_FILE, Prompting, read_prompting, render_prompt
+from stepwise.config.registry import get_task
+from stepwise.formats.steps import split_steps
+from stepwise.generators.prompting import PROMPTING_FILE, Prompting, read_prompting, render_prompt
 from stepwise.io import read_jsonl
-from stepwise.registry import get_task
-from stepwise.steps import split_steps
 from tests.workflow import deep_update, planned_jobs, snakemake, write_config
 
 pytestmark = pytest.mark.slow

@@ -16,12 +16,12 @@ import pytest
 
 from stepwise.answers.check import AnswerChecker
 from stepwise.answers.extract import extract_answer, extract_hash_answer
+from stepwise.config.registry import load_math_problems
 from stepwise.data.prm800k import load_prm800k
 from stepwise.data.stepwise_formats import read_trl
-from stepwise.registry import load_math_problems
+from stepwise.formats.steps import split_steps
 from stepwise.scoring.marked import steps_to_score
-from stepwise.steps import split_steps
-from tests.workflow import TINY_CONFIG, deep_update, mirror_data, planned_jobs, snakemake, write_config
+from tests.workflow import TINY_CONFIG, deep_update, mirror_data, planned_jobs, snakemake, squeezed, write_config
 
 pytestmark = pytest.mark.slow
 
@@ -56,7 +56,7 @@ def test_math_table_has_every_method_and_is_consistent_with_the_samples(tiny_run
     assert list(dict.fromkeys(table["method"])) == METHODS
     assert sorted(table["n"].unique()) == [1, 2, 4]  # math.test_samples.n = 4
     assert table["accuracy"].between(0, 1).all() and (table["std"] >= 0).all()
-    markdown = (results / "math/accuracy.md").read_text()
+    markdown = squeezed((results / "math/accuracy.md").read_text())
     assert all(f"| {method} |" in markdown for method in METHODS)
     assert (results / "math/accuracy.png").stat().st_size > 0
 

@@ -9,11 +9,11 @@ import json
 import pandas as pd
 import pytest
 
+from stepwise.config.registry import process_reward_models
 from stepwise.data.processbench import read_processbench
 from stepwise.demo.truth import demo_programs, true_step_labels
+from stepwise.formats.steps import split_steps
 from stepwise.io import read_jsonl
-from stepwise.registry import process_reward_models
-from stepwise.steps import split_steps
 from tests.workflow import deep_update, planned_jobs, snakemake, write_config
 
 pytestmark = pytest.mark.slow

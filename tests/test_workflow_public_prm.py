@@ -1,4 +1,4 @@
-"""A public PRM joins the demo DAG by config alone: a tiny Math-Shepherd-style PRM (tests/public_prms.py),
+"""A public PRM joins the demo DAG by config alone: a tiny Math-Shepherd-style PRM (tests/public_prm_fixtures.py),
 given as a model folder, scores the MATH test samples and the demo's ProcessBench subsets, and its
 best-of-N rows join the MATH table and the combined table. Nothing but the config changes."""
 
@@ -7,11 +7,11 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from stepwise.config.registry import get_task
 from stepwise.io import read_jsonl
-from stepwise.public_prms import PublicPRMSettings
-from stepwise.registry import get_task
 from stepwise.scoring.public_prm import PublicPRM
-from tests.public_prms import build_step_tag_prm
+from stepwise.scoring.public_prm_settings import PublicPRMSettings
+from tests.public_prm_fixtures import build_step_tag_prm
 from tests.workflow import deep_update, planned_jobs, snakemake, write_config
 
 pytestmark = pytest.mark.slow

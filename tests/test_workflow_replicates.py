@@ -8,7 +8,7 @@ import hashlib
 import pandas as pd
 import pytest
 
-from tests.workflow import deep_update, planned_jobs, snakemake, write_config
+from tests.workflow import deep_update, planned_jobs, snakemake, squeezed, write_config
 
 pytestmark = pytest.mark.slow
 
@@ -54,7 +54,7 @@ def test_a_second_replicate_reruns_only_the_random_parts_and_is_summarised(tiny_
         assert means["accuracy"].to_numpy() == pytest.approx(joined[["accuracy", "accuracy_2"]].mean(axis=1).to_numpy())
         spread = (joined["accuracy"] - joined["accuracy_2"]).abs() / 2**0.5  # sd of two values
         assert means["std"].to_numpy() == pytest.approx(spread.to_numpy())
-        text = (first / task / "accuracy_replicates.md").read_text()
+        text = squeezed((first / task / "accuracy_replicates.md").read_text())
         assert "over 2 replicates" in text
         assert ("| verifier | greedy |" if task == "gsm8k" else "| orm | greedy |") in text
     combined = pd.read_csv(first / "combined_accuracy.csv", dtype={"replicate": str})

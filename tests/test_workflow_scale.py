@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from stepwise.registry import evaluation_methods
+from stepwise.config.registry import evaluation_methods
 from tests.workflow import DEFAULT_CONFIG, ROOT, deep_update, planned_jobs, snakemake, write_config
 
 PAPER = ROOT / "configs" / "paper-qwen2.5-1.5b.yaml"

@@ -13,7 +13,7 @@ import math
 import pandas as pd
 import pytest
 
-from stepwise.registry import evaluation_methods
+from stepwise.config.registry import evaluation_methods
 from tests.workflow import TINY_CONFIG, deep_update, planned_jobs, snakemake, write_config
 
 pytestmark = pytest.mark.slow

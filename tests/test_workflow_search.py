@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 import yaml
 
+from stepwise.config.registry import search_score_column
 from stepwise.io import read_jsonl
-from stepwise.registry import search_score_column
 from stepwise.search.analysis import ACCURACY_COLUMNS, BINNINGS, CURVE_COLUMNS, DIFFICULTY_COLUMNS
 from tests.test_workflow_scale import PAPER, dry_run_jobs, gpus
 from tests.workflow import planned_jobs, write_config

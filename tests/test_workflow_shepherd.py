@@ -15,9 +15,9 @@ import pandas as pd
 import pytest
 
 from stepwise.data.stepwise_formats import read_math_shepherd, read_trl
+from stepwise.formats.steps import split_steps
 from stepwise.scoring.marked import steps_to_score
-from stepwise.steps import split_steps
-from tests.workflow import TINY_CONFIG, deep_update, planned_jobs, snakemake, write_config
+from tests.workflow import TINY_CONFIG, deep_update, planned_jobs, snakemake, squeezed, write_config
 
 TASKS = ("gsm8k", "math")
 STEP_FORMATS = {"gsm8k": "gsm8k", "math": "prm800k"}
@@ -112,7 +112,7 @@ def test_the_other_strategy_relabels_the_first_problems_for_the_comparison(tiny_
     assert overall["binary_completions"] <= overall["linear_completions"]
     assert 0 <= overall["agreement"] <= 1
     assert set(comparison["quality"]) == {"linear", "binary"}  # demo data: both strategies judged against the truth
-    table = (out / "strategies.md").read_text()
+    table = squeezed((out / "strategies.md").read_text())
     assert "| all |" in table and "| linear | hard |" in table
 
 

@@ -22,6 +22,11 @@ TEST_CONFIG = ROOT / ".test" / "config.yaml"
 MIRROR_CONFIG = ROOT / "configs" / "data-shared-mirror.yaml"
 
 
+def squeezed(markdown: str) -> str:
+    """A Markdown table's text with its cells' padding squeezed to one space: ``| a | b |`` whatever the widths."""
+    return re.sub(r" {2,}", " ", markdown)
+
+
 def deep_update(base: dict, overrides: dict) -> dict:
     """Recursively merge ``overrides`` into a copy of ``base`` (as --configfile does)."""
     merged = dict(base)

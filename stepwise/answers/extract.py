@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 
-from stepwise.steps import ANSWER_LINE, GSM8K_ANSWER_MARKER
+from stepwise.formats.steps import ANSWER_LINE, GSM8K_ANSWER_MARKER
 
 #: The LaTeX commands that box a final answer (MATH): ``\\boxed{...}`` and ``\\fbox{...}``.
 BOX_COMMANDS = ("\\boxed", "\\fbox")

@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from stepwise.data import location_error, require_field
+from stepwise.formats.steps import GSM8K_ANSWER_MARKER
 from stepwise.io import iter_jsonl
-from stepwise.steps import GSM8K_ANSWER_MARKER
 
 
 @dataclass(frozen=True)

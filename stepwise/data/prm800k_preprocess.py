@@ -63,8 +63,8 @@ from stepwise.data.prm800k_trajectories import (
     path_options,
 )
 from stepwise.data.stepwise_formats import StepwiseExample, check_example
+from stepwise.formats.prompts import math_prompt
 from stepwise.io import iter_jsonl
-from stepwise.prompts import math_prompt
 
 log = logging.getLogger(__name__)
 
@@ -105,7 +105,7 @@ class PreprocessSettings:
     @classmethod
     def from_config(cls, values: Mapping[str, Any]) -> PreprocessSettings:
         """Settings from the config section; an unknown key is an error naming it."""
-        from stepwise.settings import settings_from_config
+        from stepwise.config.decoding import settings_from_config
 
         return settings_from_config(cls, values, "prm800k.preprocess")
 

@@ -42,7 +42,7 @@ from stepwise.demo.program import (
 )
 from stepwise.demo.templates import gsm8k_checks, gsm8k_stories
 from stepwise.demo.templates.gsm8k_base import Template
-from stepwise.steps import GSM8K_ANSWER_MARKER
+from stepwise.formats.steps import GSM8K_ANSWER_MARKER
 
 MAX_STEPS = 6  # the most any template writes (start_amount)
 

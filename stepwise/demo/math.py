@@ -31,7 +31,7 @@ from stepwise.demo.program import (
 )
 from stepwise.demo.templates import math_algebra, math_counting, math_geometry_numbers
 from stepwise.demo.templates.math_base import MathTemplate
-from stepwise.steps import ANSWER_MARKER
+from stepwise.formats.steps import ANSWER_MARKER
 
 LONG_STEPS = 8  # a "long" solution has at least this many steps
 MAX_STEPS = 12

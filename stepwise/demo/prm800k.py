@@ -50,7 +50,7 @@ from stepwise.demo.program import (
     run_program,
     true_values,
 )
-from stepwise.steps import ANSWER_MARKER
+from stepwise.formats.steps import ANSWER_MARKER
 
 _NEUTRAL_TEXTS = (
     "Let's work through this carefully.",

@@ -55,8 +55,8 @@ from stepwise.calculator import (
     latex_expression,
 )
 from stepwise.demo.program import decode_value, is_literal
+from stepwise.formats.steps import ANSWER_LINE, GSM8K_ANSWER_MARKER
 from stepwise.io import DataError
-from stepwise.steps import ANSWER_LINE, GSM8K_ANSWER_MARKER
 
 JUDGE_FORMATS = ("gsm8k", "prm800k")
 
@@ -99,7 +99,7 @@ def _uses_only(numbers: Sequence[Fraction], usable: set[Fraction]) -> bool:
 
 def demo_programs(task: str, dataset: str | os.PathLike) -> dict[str, dict[str, Any]]:
     """The ``demo`` field (a solution program) of each problem of a demo dataset of ``task``, by problem id."""
-    from stepwise.registry import get_task
+    from stepwise.config.registry import get_task
 
     return {p.problem_id: p.extra["demo"] for p in get_task(task).load_records(dataset) if "demo" in p.extra}
 

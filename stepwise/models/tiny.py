@@ -48,7 +48,7 @@ def demo_corpus(gsm8k_path: str | os.PathLike, math_path: str | os.PathLike) -> 
     generators will read and write them. Its tokenizer is trained on it, and the model pretrained."""
     from stepwise.data.gsm8k import load_gsm8k
     from stepwise.data.math import load_math
-    from stepwise.prompts import gsm8k_prompt, math_prompt
+    from stepwise.formats.prompts import gsm8k_prompt, math_prompt
 
     texts = [gsm8k_prompt(p.question) + p.answer for p in load_gsm8k(gsm8k_path)]
     return texts + [math_prompt(p.problem) + p.solution for p in load_math(math_path)]

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Literal, Protocol
 
 from stepwise.calculator import NOTATIONS
-from stepwise.steps import ANSWER_FORMATS
+from stepwise.formats.steps import ANSWER_FORMATS
 
 FinishReason = Literal["stop", "length"]
 
@@ -42,7 +42,7 @@ class SamplingParams:
     calculator: bool = False
     calculator_notation: str = "gsm8k"
     stop: tuple[str, ...] = ()  # strings that end a generation (left out of its text)
-    end_after_answer: str | None = None  # the generator's step format, set by stepwise.generators
+    end_after_answer: str | None = None  # the generator's step format, set by stepwise.generators.prompting
 
     def __post_init__(self):
         if not isinstance(self.n, int) or self.n < 1:
@@ -64,8 +64,8 @@ class SamplingParams:
     @classmethod
     def from_config(cls, run: dict, calculator_notation: str, where: str = "sample set") -> SamplingParams:
         """From a sample set's config section (its ``problems`` and ``greedy`` are the sampling job's, not
-        these parameters'); ``calculator_notation``: the task's (stepwise.registry)."""
-        from stepwise.settings import settings_from_config
+        these parameters'); ``calculator_notation``: the task's (stepwise.config.registry)."""
+        from stepwise.config.decoding import settings_from_config
 
         params = {key: value for key, value in run.items() if key not in SAMPLE_SET_KEYS}
         return settings_from_config(cls, params, where, calculator_notation=calculator_notation)

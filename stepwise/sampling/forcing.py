@@ -13,9 +13,9 @@ Only a token whose text ends in ``=`` can complete an open annotation, so the
 per-step cost for the other sequences is one set lookup; the tail of the text
 is decoded only after such a token, and then mostly just its last few tokens.
 
-Answer end: in a format with an answer line (:data:`stepwise.steps.ANSWER_FORMATS`), the
+Answer end: in a format with an answer line (:data:`stepwise.formats.steps.ANSWER_FORMATS`), the
 eos token is forced once a newline closes the line that holds the final answer
-(:func:`stepwise.steps.answer_line_ended`): a generation ends where the reference
+(:func:`stepwise.formats.steps.answer_line_ended`): a generation ends where the reference
 solutions end, rather than writing on and maybe a second answer. The generation
 is decoded only after a token that holds a newline.
 """
@@ -29,7 +29,7 @@ from collections.abc import Iterable, Sequence
 import torch
 
 from stepwise.calculator import MAX_EXPRESSION_CHARS, NOTATIONS, calculator_completion
-from stepwise.steps import ANSWER_FORMATS, answer_line_ended
+from stepwise.formats.steps import ANSWER_FORMATS, answer_line_ended
 
 log = logging.getLogger(__name__)
 

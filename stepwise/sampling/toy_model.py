@@ -23,8 +23,8 @@ from tqdm.auto import tqdm
 from transformers import AutoModelForCausalLM, AutoTokenizer
 
 from stepwise.demo.gsm8k import generate_gsm8k
+from stepwise.formats.prompts import gsm8k_prompt
 from stepwise.models.tiny import TinyArchitecture, build_tiny_model
-from stepwise.prompts import gsm8k_prompt
 
 log = logging.getLogger(__name__)
 

@@ -18,9 +18,9 @@ from collections.abc import Callable, Sequence
 import torch
 from torch import nn
 
+from stepwise.formats.steps import split_steps
 from stepwise.io import DataError
 from stepwise.scoring.batches import score_in_batches
-from stepwise.steps import split_steps
 from stepwise.training.collate import RightPaddingCollator
 from stepwise.training.prm_inputs import EncodedSteps, step_windows
 
@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 
 
 def steps_to_score(text: str, step_format: str) -> list[str]:
-    """The steps of a solution text (:func:`stepwise.steps.split_steps`); an empty text is one empty step,
+    """The steps of a solution text (:func:`stepwise.formats.steps.split_steps`); an empty text is one empty step,
     so that every solution gets at least one score."""
     return split_steps(text, step_format) or [text]
 

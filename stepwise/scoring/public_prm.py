@@ -46,9 +46,9 @@ from torch import nn
 
 from stepwise.io import DataError
 from stepwise.models.resolve import resolve_model
-from stepwise.public_prms import PublicPRMSettings
 from stepwise.scoring.batches import scoring_dtype
 from stepwise.scoring.marked import read_marked_steps, solution_steps
+from stepwise.scoring.public_prm_settings import PublicPRMSettings
 from stepwise.training.prm_inputs import EncodedSteps
 from stepwise.training.prm_model import ProcessRewardModel, single_token_id
 

@@ -11,8 +11,8 @@ import os
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from stepwise.public_prms import PublicPRMSettings
-from stepwise.registry import Task
+from stepwise.config.registry import Task
+from stepwise.scoring.public_prm_settings import PublicPRMSettings
 
 StepScorer = Callable[[Sequence[str], Sequence[str | Sequence[str]], str | None], list[list[float]]]
 

@@ -1,6 +1,6 @@
 """Test-time search guided by a reward model, step by step (Snell et al., 2024; search-and-learn).
 
-* :mod:`~stepwise.search.steps`: continuations up to the next step on either sampling backend;
+* :mod:`~stepwise.search.step_generator`: continuations up to the next step on either sampling backend;
 * :mod:`~stepwise.search.guides`: scorers of partial solutions (a trained PRM, the outcome verifier);
 * :mod:`~stepwise.search.candidates`: partial and finished solutions, ranked by the guide;
 * :mod:`~stepwise.search.beam_search`, :mod:`~stepwise.search.dvts`, :mod:`~stepwise.search.lookahead`:

@@ -3,7 +3,7 @@ the compute-optimal choice of method per difficulty (Snell et al., 2024).
 
 Inputs are the search records (one per problem, method and budget ``n``: ``problem_id, method, n,
 answer, correct, score, text, finished, generated_tokens, scored_tokens``; best-of-N's too), and the
-task's test samples joined to the guide's score file of them (:mod:`stepwise.scores`), which say how
+task's test samples joined to the guide's score file of them (:mod:`stepwise.evaluation.score_tables`), which say how
 hard each problem is.
 
 Conventions, shared by every table here:
@@ -34,8 +34,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from stepwise.evaluation import method_styles, samples_frame
-from stepwise.io import DataError
+from stepwise.evaluation.accuracy import method_styles, samples_frame
+from stepwise.io import DataError, markdown_table
 from stepwise.search.records import read_search_records
 
 #: Search methods in the order of the tables (best-of-N, the baseline, first); of equally good methods
@@ -135,8 +135,9 @@ def accuracy_table(records: pd.DataFrame) -> pd.DataFrame:
 def samples_with_score(
     records: Sequence[Mapping[str, Any]], score: str, scores_path: str | os.PathLike
 ) -> pd.DataFrame:
-    """The task's test samples joined to the guide's score file (:func:`stepwise.scores.join_score_files`)
-    as a table with the guide's column ``score``, which the score file must have."""
+    """The task's test samples joined to the guide's score file
+    (:func:`stepwise.evaluation.score_tables.join_score_files`) as a table with the guide's column ``score``,
+    which the score file must have."""
     unscored = next((record for record in records if score not in record), None)
     if unscored is not None:
         raise DataError(
@@ -355,11 +356,8 @@ def _percent(row: Mapping[str, Any]) -> str:
 
 
 def _table(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> list[str]:
-    return [
-        "| " + " | ".join(header) + " |",
-        "|" + "---|" * len(header),
-        *("| " + " | ".join(str(cell) for cell in row) + " |" for row in rows),
-    ]
+    """The lines of a Markdown table (:func:`stepwise.io.markdown_table`)."""
+    return markdown_table(pd.DataFrame(list(rows), columns=list(header))).rstrip("\n").split("\n")
 
 
 def accuracy_markdown(accuracy: pd.DataFrame, summary: Mapping[str, Any]) -> str:

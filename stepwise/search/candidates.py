@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from stepwise.search.steps import Step
+from stepwise.search.step_generator import Step
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """Running one search method at one budget over a shard's problems, all problems advanced together.
 
 Every step-iteration makes one batched step-generation call for the requests
-of every problem's search (:class:`~stepwise.search.steps.StepGenerator`), one
+of every problem's search (:class:`~stepwise.search.step_generator.StepGenerator`), one
 batched guide call for all their new partial solutions, and hands each search
 its scored children. Children cut at max tokens are dropped, and so are
 unfinished children of the last step allowed (``max_steps``), unscored: the
@@ -30,7 +30,7 @@ from stepwise.search.beam_search import BeamSearch
 from stepwise.search.candidates import Candidate, best
 from stepwise.search.dvts import DVTS
 from stepwise.search.lookahead import LookaheadSearch
-from stepwise.search.steps import StepGenerator
+from stepwise.search.step_generator import StepGenerator
 
 if TYPE_CHECKING:
     from stepwise.search.guides import Guide

@@ -1,7 +1,7 @@
 """Candidate solutions to label: sample records split into steps, and their step prefixes.
 
 A candidate's prefix of ``k`` steps is the text the completer continues: the
-prompt, the first ``k`` steps joined as in :func:`stepwise.steps.join_steps`,
+prompt, the first ``k`` steps joined as in :func:`stepwise.formats.steps.join_steps`,
 and the step separator, so the continuation starts the next step exactly as
 the generator would have written it.
 """
@@ -13,9 +13,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from stepwise.data import require_field
+from stepwise.formats.steps import STEP_SEPARATOR, split_steps, step_separator
 from stepwise.io import DataError
 from stepwise.sampling.shards import Problem
-from stepwise.steps import STEP_SEPARATOR, split_steps, step_separator
 
 
 @dataclass(frozen=True)
@@ -28,7 +28,7 @@ class Candidate:
     reference: str
     steps: tuple[str, ...]
     correct: bool  # whether the solution's own final answer is the golden one
-    separator: str = STEP_SEPARATOR  # between its steps (stepwise.steps.step_separator of its format)
+    separator: str = STEP_SEPARATOR  # between its steps (stepwise.formats.steps.step_separator of its format)
 
     def joined(self, first: int, stop: int) -> str:
         """Steps ``first`` to ``stop - 1``, joined as the solution joins them."""

@@ -20,7 +20,9 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-from stepwise.io import DataError
+import pandas as pd
+
+from stepwise.io import DataError, markdown_table
 from stepwise.shepherd.stats import label_quality
 
 STRATEGY_NAMES = ("linear", "binary")
@@ -108,29 +110,37 @@ def _percent(value: float | None) -> str:
 
 def comparison_markdown(comparison: dict[str, Any]) -> str:
     """The comparison as Markdown tables: cost and agreement by length, then label quality by strategy."""
-    lines = [
-        "| steps | solutions | linear tokens | binary tokens | binary / linear | hard-label agreement |",
-        "| --- | --- | --- | --- | --- | --- |",
-    ]
     named = [
         *comparison["by_steps"].items(),
         (f">= {comparison['long_steps']}", comparison["long"]),
         ("all", comparison["all"]),
     ]
-    for name, row in named:
-        lines.append(
-            f"| {name} | {row['solutions']} | {row['linear_tokens']} | {row['binary_tokens']} | "
-            f"{_percent(row['binary_token_share'])} | {_percent(row['agreement'])} |"
-        )
+    cost = pd.DataFrame(
+        [
+            {
+                "steps": name,
+                "solutions": row["solutions"],
+                "linear tokens": row["linear_tokens"],
+                "binary tokens": row["binary_tokens"],
+                "binary / linear": _percent(row["binary_token_share"]),
+                "hard-label agreement": _percent(row["agreement"]),
+            }
+            for name, row in named
+        ]
+    )
+    text = markdown_table(cost)
     if "quality" in comparison:
         keys = ("precision_good", "recall_good", "f1_good", "precision_bad", "recall_bad", "f1_bad", "accuracy")
-        lines += [
-            "",
-            "| strategy | labels | " + " | ".join(k.replace("_", " ") for k in keys) + " |",
-            "| --- | --- | " + " | ".join("---" for _ in keys) + " |",
-        ]
-        for strategy, kinds in comparison["quality"].items():
-            for kind, quality in kinds.items():
-                cells = ["n/a" if quality[k] is None else f"{quality[k]:.3f}" for k in keys]
-                lines.append(f"| {strategy} | {kind} | " + " | ".join(cells) + " |")
-    return "\n".join(lines) + "\n"
+        quality = pd.DataFrame(
+            [
+                {
+                    "strategy": strategy,
+                    "labels": kind,
+                    **{k.replace("_", " "): "n/a" if values[k] is None else f"{values[k]:.3f}" for k in keys},
+                }
+                for strategy, kinds in comparison["quality"].items()
+                for kind, values in kinds.items()
+            ]
+        )
+        text += "\n" + markdown_table(quality)
+    return text

@@ -1,7 +1,7 @@
 """How the process reward model reads a solution, in training and in scoring alike.
 
 **Input.** The prompt, then each step followed by a step-end marker token, the
-steps separated as the step format joins them (``stepwise.steps``, a newline)::
+steps separated as the step format joins them (``stepwise.formats.steps``, a newline)::
 
     <prompt> step_1 <M> \\n step_2 <M> ... \\n step_K <M>
 
@@ -21,8 +21,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from stepwise.formats.steps import STEP_SEPARATOR
 from stepwise.io import DataError
-from stepwise.steps import STEP_SEPARATOR
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ In the ``prm800k`` format the final answer comes after the ``# Answer`` line
 and a blank line, both separators: a continuation that is the ``# Answer``
 line is completed to its solution's end (no separator stop) in one more
 batched call, and the two together are its step, as
-:func:`stepwise.steps.split_steps` reads the last step.
+:func:`stepwise.formats.steps.split_steps` reads the last step.
 
 Every call is batched over all requests. Requests with the same prompt are
 asked once for all their continuations: vLLM seeds a request by its prompt, so
@@ -34,8 +34,8 @@ from dataclasses import dataclass
 from typing import Literal
 
 from stepwise.answers.extract import extract_boxed
+from stepwise.formats.steps import ANSWER_LINE, GSM8K_ANSWER_MARKER, StepFormat, step_separator
 from stepwise.sampling.base import Generation, Sampler, SamplingParams
-from stepwise.steps import ANSWER_LINE, GSM8K_ANSWER_MARKER, StepFormat, step_separator
 
 log = logging.getLogger(__name__)
 

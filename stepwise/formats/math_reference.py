@@ -1,7 +1,7 @@
 """MATH reference solutions rewritten in the PRM800K generator's step format.
 
 PRM800K's generator writes one step per line, then ``# Answer``, a blank line
-and the answer (:mod:`stepwise.steps`, format ``prm800k``). MATH's reference
+and the answer (:mod:`stepwise.formats.steps`, format ``prm800k``). MATH's reference
 solutions are LaTeX prose. :func:`reference_steps` turns the prose into steps:
 
 * a solution that already has a ``# Answer`` line (the demo's, or PRM800K's
@@ -28,7 +28,7 @@ from __future__ import annotations
 import re
 
 from stepwise.answers.extract import BOX_COMMANDS, brace_step, braced_group
-from stepwise.steps import ANSWER_LINE, ANSWER_MARKER, join_steps
+from stepwise.formats.steps import ANSWER_LINE, ANSWER_MARKER, join_steps
 
 _ASY = re.compile(r"\[asy\].*?\[/asy\]", re.DOTALL)
 _DISPLAY_ENVIRONMENT = re.compile(

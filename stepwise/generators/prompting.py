@@ -14,7 +14,7 @@ how the model is prompted and how its solutions read:
 * ``stop``: strings that end a solution (few-shot prompts add the start of a
   next problem);
 * ``step_format``: how its solutions split into steps
-  (:mod:`stepwise.steps`; ``paragraphs`` for most instruct models);
+  (:mod:`stepwise.formats.steps`; ``paragraphs`` for most instruct models);
 * answers are read from free-form text
   (:meth:`stepwise.answers.AnswerChecker.extract_many`).
 
@@ -33,10 +33,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from stepwise.generator_data import EXEMPLAR_SEPARATOR
+from stepwise.formats.steps import ANSWER_FORMATS
+from stepwise.generators.sft_data import EXEMPLAR_SEPARATOR
 from stepwise.io import DataError, atomic_output
 from stepwise.sampling.base import SamplingParams
-from stepwise.steps import ANSWER_FORMATS
 
 PROMPTING_FILE = "prompting.json"
 SOURCES = ("sft", "pretrained")

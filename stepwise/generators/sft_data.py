@@ -1,14 +1,14 @@
 """The generator's SFT data: prompt-completion pairs for each task.
 
-* GSM8K: the gold solutions (:attr:`stepwise.registry.Task.load_gold`).
+* GSM8K: the gold solutions (:attr:`stepwise.config.registry.Task.load_gold`).
 * MATH, ``source: reference``: the reference solutions in the PRM800K step
-  format (:func:`stepwise.math_steps.reference_steps`, also ``load_gold``).
+  format (:func:`stepwise.formats.math_reference.reference_steps`, also ``load_gold``).
 * MATH, ``source: fewshot`` (Lightman et al.'s generator data): a prompted
   model writes step-formatted solutions to the training problems, prompted with
   ``k`` reference-formatted exemplars; a sample is kept only when its final
   answer checks correct, once per distinct text per problem. The exemplars'
   problems are not sampled. The kept solutions train the generator with the
-  ordinary zero-shot prompt (:func:`stepwise.prompts.math_prompt`).
+  ordinary zero-shot prompt (:func:`stepwise.formats.prompts.math_prompt`).
 
 MATH's ``problems`` setting uses only the first that many training problems
 (the demo's SFT budget).
@@ -24,10 +24,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from stepwise.data.math import MATHProblem
-from stepwise.math_steps import reference_steps
-from stepwise.prompts import math_prompt
+from stepwise.formats.math_reference import reference_steps
+from stepwise.formats.prompts import math_prompt
+from stepwise.formats.steps import answer_line_end
 from stepwise.sampling.base import Sampler, SamplingParams
-from stepwise.steps import answer_line_end
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +65,7 @@ class GeneratorDataSettings:
     @classmethod
     def from_config(cls, values: Mapping[str, Any]) -> GeneratorDataSettings:
         """Settings from the config section; an unknown key is an error naming it."""
-        from stepwise.settings import settings_from_config
+        from stepwise.config.decoding import settings_from_config
 
         return settings_from_config(cls, values, "math.generator_data")
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from stepwise import registry
+from stepwise.config import registry
 
 Config = Mapping[str, Any]
 
@@ -168,7 +168,7 @@ def search_problems(config: Config, task: str) -> int | None:
     return min(limits, default=None)
 
 
-def search_guide(config: Config, task: str) -> dict[str, Any]:
+def search_guide_settings(config: Config, task: str) -> dict[str, Any]:
     """The guide of ``task``'s search as the search script reads it: its scorer's name, its kind
     (``prm`` or ``verifier``) and how it scores (a PRM as rules/prm800k.smk's step scoring does)."""
     scorer = registry.search_guide(config, task)
@@ -187,7 +187,7 @@ def search_baseline(config: Config, task: str) -> dict[str, Any]:
     return {
         "search": {**chosen, "problems": search_problems(config, task)},
         "step_format": registry.sample_step_format(config, task),
-        "guide": search_guide(config, task),
+        "guide": search_guide_settings(config, task),
     }
 
 
@@ -226,7 +226,7 @@ def configured_scorer(config: Config, name: str) -> Mapping[str, Any]:
 
 
 def claims(config: Config) -> dict[str, Any]:
-    """The claims table (stepwise.claims): the ``claims`` section, the tasks of the experiments that
+    """The claims table (stepwise.evaluation.claims): the ``claims`` section, the tasks of the experiments that
     switch claims on (Math-Shepherd's, the search's), every task, and how many replicates it reads."""
     return {
         "claims": config["claims"],

@@ -31,9 +31,9 @@ from typing import Any
 
 from stepwise.data import location_error, require_field
 from stepwise.data.math import MATHProblem
+from stepwise.evaluation.score_tables import ScoreTable
+from stepwise.formats.steps import split_steps
 from stepwise.io import DataError, iter_jsonl
-from stepwise.scores import ScoreTable
-from stepwise.steps import split_steps
 
 WRONG_ANSWER = "convincing_wrong_answer"
 OTHER = "convincing"
@@ -55,7 +55,7 @@ def read_scored_samples(
     path: str | os.PathLike, score: str, score_files: Sequence[str | os.PathLike] = ()
 ) -> list[ScoredSample]:
     """Sample records with the score column ``score``, in the samples or in ``score_files`` joined to them
-    (:mod:`stepwise.scores`); errors name file, line and field."""
+    (:mod:`stepwise.evaluation.score_tables`); errors name file, line and field."""
     table = ScoreTable(score_files) if score_files else None
     samples = []
     for line, record in iter_jsonl(path):

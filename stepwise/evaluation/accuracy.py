@@ -16,6 +16,7 @@ from typing import Any
 
 import pandas as pd
 
+from stepwise.io import markdown_table
 from stepwise.selection import MethodSpec, accuracy_curves, selections_at_max_n
 
 log = logging.getLogger(__name__)
@@ -60,22 +61,19 @@ def evaluate_selection(
     return curves.reset_index(drop=True), selections.reset_index(drop=True)
 
 
-def markdown_table(curves: pd.DataFrame) -> str:
+def accuracy_markdown(curves: pd.DataFrame) -> str:
     """Accuracy (%) with one row per method and one column per N; the ``std`` column in brackets
     (a table's Monte Carlo deviation, or the deviation over replicates of a replicate summary)."""
-    ns = sorted(curves["n"].unique())
-    lines = ["| method | " + " | ".join(f"N={n}" for n in ns) + " |", "|---|" + "---:|" * len(ns)]
-    for method, rows in curves.groupby("method", sort=False):
-        by_n = rows.set_index("n")
-        cells = []
-        for n in ns:
-            if n not in by_n.index:
-                cells.append("")
-                continue
-            accuracy, std = by_n.loc[n, "accuracy"], by_n.loc[n, "std"]
-            cells.append(f"{100 * accuracy:.1f} (±{100 * std:.1f})" if std > 0 else f"{100 * accuracy:.1f}")
-        lines.append(f"| {method} | " + " | ".join(cells) + " |")
-    return "\n".join(lines) + "\n"
+    cells = curves.assign(
+        cell=[
+            f"{100 * accuracy:.1f} (±{100 * std:.1f})" if std > 0 else f"{100 * accuracy:.1f}"
+            for accuracy, std in zip(curves["accuracy"], curves["std"])
+        ]
+    )
+    table = cells.pivot(index="method", columns="n", values="cell").fillna("")
+    table = table.reindex(index=list(dict.fromkeys(curves["method"])), columns=sorted(curves["n"].unique()))
+    table.columns = [f"N={n}" for n in table.columns]
+    return markdown_table(table.reset_index(), right=table.columns)
 
 
 def plot_curves(curves: pd.DataFrame, out: str | os.PathLike, title: str) -> None:

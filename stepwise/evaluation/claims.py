@@ -26,7 +26,8 @@ from typing import Any
 
 import pandas as pd
 
-from stepwise.io import DataError
+from stepwise.evaluation.replicate_summary import MEAN
+from stepwise.io import DataError, markdown_table
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +38,6 @@ ACCURACY, SEARCH, LABELS = "accuracy", "search", "labels"
 SHEPHERD_TASKS, SEARCH_TASKS = "shepherd.tasks", "search.tasks"
 #: A difference of two accuracies that equals the margin may come out a rounding error below it.
 TOLERANCE = 1e-9
-MEAN = "mean"  # the `replicate` value of the summary rows
 
 COBBE = "Cobbe et al. 2021 (GSM8K verifiers)"
 LIGHTMAN = "Lightman et al. 2023 (Let's Verify Step by Step)"
@@ -182,7 +182,7 @@ class Claim:
 def configured_claims(settings: Mapping[str, Any]) -> list[Claim]:
     """The claims a run tests, in :data:`CLAIMS` order, each on every task it applies to.
 
-    ``settings`` (``stepwise.job_settings.claims``): ``claims`` (the config section: ``n`` and the
+    ``settings`` (``stepwise.config.job_settings.claims``): ``claims`` (the config section: ``n`` and the
     headline ``aggregation`` of each PRM) and the experiments' tasks, ``shepherd_tasks`` and
     ``search_tasks``: Math-Shepherd's and the search's claims are tested on those only.
     """
@@ -368,6 +368,21 @@ def _beside(mean: pd.Series) -> str:
     return ""
 
 
+#: The columns of the claims' Markdown table.
+COLUMNS_SHOWN = (
+    "paper",
+    "paper's figure",
+    "task",
+    "test",
+    "measured",
+    "per replicate",
+    "method",
+    "baseline",
+    "beside it",
+    "holds",
+)
+
+
 def claims_markdown(table: pd.DataFrame, n: int) -> str:
     """A row per claim of a :func:`measure` table: the paper, its figure, the test, the measured
     difference (mean ± sd over replicates; points, or percent for a claim without a baseline), each
@@ -378,30 +393,27 @@ def claims_markdown(table: pd.DataFrame, n: int) -> str:
         f"Claims of the papers, tested at N={n} {over}: measured is method - baseline in points "
         "(for a claim without a baseline, the accuracy itself).",
         "",
-        "| paper | paper's figure | task | test | measured | per replicate | method | baseline | beside it | holds |",
-        "|---|---|---|---|---:|---|---:|---:|---|---|",
     ]
-    for _, rows in table.groupby(["claim", "task"], sort=False):
-        each, mean = rows[rows["replicate"] != MEAN], rows[rows["replicate"] == MEAN].iloc[0]
+    rows = []
+    for _, claim in table.groupby(["claim", "task"], sort=False):
+        each, mean = claim[claim["replicate"] != MEAN], claim[claim["replicate"] == MEAN].iloc[0]
         absolute = pd.isna(mean["baseline"])
         measured = _format(mean["measured"], absolute)
         if not math.isnan(mean["std"]):
             measured += f" ± {100 * mean['std']:.1f}"
-        baseline = "" if absolute else f"{mean['baseline']} {100 * mean['baseline_accuracy']:.1f}%"
-        lines.append(
-            " | ".join(
-                [
-                    f"| {mean['paper']}",
-                    mean["figure"],
-                    mean["task"],
-                    mean["test"],
-                    measured,
-                    " / ".join(_format(value, absolute) for value in each["measured"]),
-                    f"{mean['method']} {100 * mean['method_accuracy']:.1f}%",
-                    baseline,
-                    _beside(mean),
-                    f"{mean['holds']} of {mean['replicates']} |",
-                ]
-            )
+        rows.append(
+            {
+                "paper": mean["paper"],
+                "paper's figure": mean["figure"],
+                "task": mean["task"],
+                "test": mean["test"],
+                "measured": measured,
+                "per replicate": " / ".join(_format(value, absolute) for value in each["measured"]),
+                "method": f"{mean['method']} {100 * mean['method_accuracy']:.1f}%",
+                "baseline": "" if absolute else f"{mean['baseline']} {100 * mean['baseline_accuracy']:.1f}%",
+                "beside it": _beside(mean),
+                "holds": f"{mean['holds']} of {mean['replicates']}",
+            }
         )
-    return "\n".join(lines) + "\n"
+    shown = pd.DataFrame(rows, columns=COLUMNS_SHOWN)
+    return "\n".join(lines) + "\n" + markdown_table(shown, right=("measured", "method", "baseline"))

@@ -17,9 +17,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 
 import numpy as np
+import pandas as pd
 
 from stepwise.data.processbench import NO_ERROR
-from stepwise.step_metrics import first_error as first_wrong_label
+from stepwise.evaluation.step_metrics import first_error as first_wrong_label
+from stepwise.io import markdown_table
 
 
 def first_error(step_scores: Sequence[float], threshold: float) -> int:
@@ -116,10 +118,10 @@ def demo_records(task: str, samples: Sequence[Mapping], dataset, per_problem: in
     of each problem (the greedy one first when there is one), their steps as the PRMs split them
     (``step_format``, default the task's), and the earliest wrong step by the demo's ground truth
     (:func:`stepwise.demo.truth.true_step_labels`, in the task's notation)."""
+    from stepwise.config.registry import get_task
     from stepwise.data.processbench import ProcessBenchRecord
     from stepwise.demo.truth import demo_programs, true_step_labels
-    from stepwise.registry import get_task
-    from stepwise.steps import split_steps
+    from stepwise.formats.steps import split_steps
 
     notation = get_task(task).step_format
     step_format = step_format or notation
@@ -172,8 +174,6 @@ def results_table(
 
     ``scored`` maps ``(prm, subset)`` to the subset's labels and the PRM's step scores.
     """
-    import pandas as pd
-
     rows = []
     for prm in dict.fromkeys(prm for prm, _ in scored):
         subsets = {subset: data for (name, subset), data in scored.items() if name == prm}
@@ -213,17 +213,25 @@ def results_markdown(table, title: str) -> str:
         "exactly) and on solutions without (none flagged). `mean`: the plain mean of the subsets' F1 "
         "(the benchmark's average); `record_weighted`: weighted by the subsets' sizes.",
         "",
-        "| PRM | threshold | subset | with error | error accuracy | without error | correct accuracy | F1 |",
-        "|---|---|---|---:|---:|---:|---:|---:|",
     ]
-    for row in table.itertuples(index=False):
-        accuracy = "" if row.error_accuracy != row.error_accuracy else f"{100 * row.error_accuracy:.1f}"
-        correct = "" if row.correct_accuracy != row.correct_accuracy else f"{100 * row.correct_accuracy:.1f}"
-        lines.append(
-            f"| {row.prm} | {row.rule} ({row.threshold:.3f}) | {row.subset} | {row.n_error} | {accuracy} "
-            f"| {row.n_correct} | {correct} | {100 * row.f1:.1f} |"
-        )
-    return "\n".join(lines) + "\n"
+
+    def percent(values):
+        return ["" if value != value else f"{100 * value:.1f}" for value in values]  # NaN: no such solutions
+
+    shown = pd.DataFrame(
+        {
+            "PRM": table["prm"],
+            "threshold": [f"{rule} ({threshold:.3f})" for rule, threshold in zip(table["rule"], table["threshold"])],
+            "subset": table["subset"],
+            "with error": table["n_error"],
+            "error accuracy": percent(table["error_accuracy"]),
+            "without error": table["n_correct"],
+            "correct accuracy": percent(table["correct_accuracy"]),
+            "F1": percent(table["f1"]),
+        }
+    )
+    numbers = ("with error", "error accuracy", "without error", "correct accuracy", "F1")
+    return "\n".join(lines) + "\n" + markdown_table(shown, right=numbers)
 
 
 def plot_results(table, out, title: str) -> None:

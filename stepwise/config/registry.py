@@ -25,7 +25,7 @@ from typing import Any
 
 from stepwise.answers.check import AnswerChecker
 from stepwise.answers.extract import extract_answer, extract_hash_answer
-from stepwise.prompts import gsm8k_prompt, math_prompt
+from stepwise.formats.prompts import gsm8k_prompt, math_prompt
 from stepwise.sampling.shards import Problem
 
 # ---------------------------------------------------------------- tasks
@@ -47,7 +47,7 @@ class Task:
     title: str  # in table and plot titles
     report_category: str  # the report's section for the task's table
     sample_sets: Mapping[str, SampleSet]  # split ("train", "test") -> its sample set
-    step_format: str  # how solutions split into steps (stepwise.steps): "gsm8k" or "prm800k"
+    step_format: str  # how solutions split into steps (stepwise.formats.steps): "gsm8k" or "prm800k"
     calculator_notation: str  # what the sampler's calculator completes (stepwise.calculator): "gsm8k" or "latex"
     answer_kind: str  # "gsm8k" (numbers) or "math" (LaTeX, math-verify), for AnswerChecker
     outcome_verifier: str  # model folder models/<task>_<name>, config section <task>.<name>, score column <name>
@@ -97,7 +97,7 @@ def load_gsm8k_gold(path: str | os.PathLike) -> list[dict[str, str]]:
 def load_math_gold(path: str | os.PathLike) -> list[dict[str, str]]:
     """MATH reference solutions as prompt-completion pairs, in the PRM800K step format the generator writes."""
     from stepwise.data.math import load_math
-    from stepwise.generator_data import reference_example
+    from stepwise.generators.sft_data import reference_example
 
     return [reference_example(p) for p in load_math(path)]
 
@@ -270,7 +270,7 @@ def scorer_names(config: Mapping[str, Any], *kinds: str) -> list[str]:
     return sorted({s.name for task in TASKS for s in scorers(config, task) if s.kind in kinds})
 
 
-def public_prms(config: Mapping[str, Any]) -> list[str]:
+def public_prm_scorers(config: Mapping[str, Any]) -> list[str]:
     """The names of the config's public PRM scorers (each also scored on ProcessBench)."""
     return [entry["name"] for entry in config.get("scorers", []) if entry["kind"] == "public_prm"]
 
@@ -357,7 +357,7 @@ def check_search(config: Mapping[str, Any]) -> None:
 
 
 def check_claims(config: Mapping[str, Any]) -> None:
-    """The ``claims`` section against the rest (stepwise.claims): each PRM's headline aggregation is
+    """The ``claims`` section against the rest (stepwise.evaluation.claims): each PRM's headline aggregation is
     one of its tasks' aggregations, and N is a row of every task's table and a budget of the search."""
     from stepwise.selection import n_values
 
@@ -389,7 +389,7 @@ def check_config(config: Mapping[str, Any]) -> None:
     """Checks across config keys that the schema cannot make: score columns named must be written by a
     scorer; the search's guides, budgets and problems must fit the tasks (:func:`check_search`); the
     claims' aggregations and N must be in the tables (:func:`check_claims`)."""
-    from stepwise.public_prms import PublicPRMSettings
+    from stepwise.scoring.public_prm_settings import PublicPRMSettings
 
     built_in = {**config, "scorers": []}
     # Score files, and ProcessBench's, are named by scorer and by trained model: a name is one of them.

@@ -29,8 +29,8 @@ import numpy as np
 import pandas as pd
 
 from stepwise.data.stepwise_formats import StepwiseExample
-from stepwise.io import DataError
-from stepwise.steps import split_steps
+from stepwise.formats.steps import split_steps
+from stepwise.io import DataError, markdown_table
 
 
 def auroc(scores: Sequence[float], labels: Sequence[bool]) -> float:
@@ -104,14 +104,14 @@ def step_metrics(
 
 def metrics_markdown(metrics: dict[str, Any], title: str) -> str:
     """A two-column Markdown table of the metrics (shares as percentages)."""
-    lines = [f"## {title}", "", "| metric | value |", "| --- | --- |"]
-    for name, value in metrics.items():
+
+    def shown(name: str, value: Any) -> str:
         if isinstance(value, float) and name != "threshold":
-            shown = "n/a" if math.isnan(value) else f"{100 * value:.1f}%"
-        else:
-            shown = str(value)
-        lines.append(f"| {name} | {shown} |")
-    return "\n".join(lines) + "\n"
+            return "n/a" if math.isnan(value) else f"{100 * value:.1f}%"
+        return str(value)
+
+    table = pd.DataFrame({"metric": list(metrics), "value": [shown(*item) for item in metrics.items()]})
+    return f"## {title}\n\n" + markdown_table(table)
 
 
 def json_ready(metrics: dict[str, Any]) -> dict[str, Any]:
@@ -142,7 +142,7 @@ def sample_steps(
 ) -> tuple[list[dict[str, Any]], list[list[float]], int]:
     """The steps and step scores of scored samples, and how many samples were skipped.
 
-    Each sample's text is split with :func:`stepwise.steps.split_steps` (as the
+    Each sample's text is split with :func:`stepwise.formats.steps.split_steps` (as the
     PRM scorer splits it); samples without any step (an empty text) have
     nothing to judge and are skipped. Returns ``{"problem_id", "sample_id",
     "steps"}`` per kept sample (what a provider of true labels judges, e.g.
