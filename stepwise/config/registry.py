@@ -55,6 +55,8 @@ class Task:
     load: Callable[[str | os.PathLike], list[Problem]]
     load_gold: Callable[[str | os.PathLike], list[dict[str, str]]]  # SFT examples: prompt, completion
     extract: Callable[[str], str | None]
+    # The PRM trained on human step labels of the task's problems (PRM800K's, on MATH), None without one.
+    human_labelled_prm: str | None = None
 
     def checker(self, **options) -> AnswerChecker:
         """An answer checker for this task (use it as a context manager)."""
@@ -143,6 +145,7 @@ TASKS: dict[str, Task] = {
         load=load_math_problems,
         load_gold=load_math_gold,
         extract=extract_answer,
+        human_labelled_prm="prm800k_prm",
     ),
 }
 
@@ -244,8 +247,9 @@ def configured_scorers(config: Mapping[str, Any], task: str, kind: str | None = 
 def scorers(config: Mapping[str, Any], task: str) -> list[Scorer]:
     """Every scorer of ``task``'s test samples, in the order of the table's rows."""
     found = [outcome_verifier_scorer(config, task)]
-    if task == "math":  # the PRM800K PRM, trained on human step labels of MATH solutions
-        found.append(process_scorer(config, task, "prm800k_prm", model="prm800k_prm"))
+    prm = TASKS[task].human_labelled_prm
+    if prm:
+        found.append(process_scorer(config, task, prm, model=prm))
     if task in config.get("shepherd", {}).get("tasks", []):
         found.append(process_scorer(config, task, "shepherd_prm", model=f"{task}_shepherd_prm"))
     found += [SCORER_KINDS[entry["kind"]](config, task, entry) for entry in configured_scorers(config, task)]
@@ -362,7 +366,10 @@ def check_claims(config: Mapping[str, Any]) -> None:
     from stepwise.selection import n_values
 
     claims = config["claims"]
-    scored_by = {"prm800k_prm": ["math"], "shepherd_prm": config["shepherd"]["tasks"]}
+    scored_by = {
+        "prm800k_prm": [name for name, task in TASKS.items() if task.human_labelled_prm == "prm800k_prm"],
+        "shepherd_prm": config["shepherd"]["tasks"],
+    }
     for prm, aggregation in claims["aggregation"].items():
         for task in scored_by[prm]:
             aggregations = list(config[task]["evaluation"]["aggregations"])
