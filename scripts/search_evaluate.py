@@ -10,6 +10,7 @@ import json
 import logging
 
 import stepwise.search.analysis as analysis
+import stepwise.search.report as report
 from stepwise.cli import job_parser, parse_job, required
 from stepwise.evaluation.score_tables import join_score_files
 from stepwise.io import atomic_output
@@ -56,9 +57,9 @@ def main() -> None:
     with atomic_output(args.levels) as handle:
         tables["levels"].to_csv(handle, index_label="problem_id")
     markdown = {
-        "accuracy_markdown": analysis.accuracy_markdown(tables["accuracy"], summary),
-        "difficulty_markdown": analysis.difficulty_markdown(tables["difficulty"]),
-        "compute_optimal_markdown": analysis.compute_optimal_markdown(
+        "accuracy_markdown": report.accuracy_markdown(tables["accuracy"], summary),
+        "difficulty_markdown": report.difficulty_markdown(tables["difficulty"]),
+        "compute_optimal_markdown": report.compute_optimal_markdown(
             tables["compute_optimal"], tables["choices"], summary
         ),
     }
@@ -67,7 +68,7 @@ def main() -> None:
             handle.write(text)
     with atomic_output(args.summary) as handle:
         json.dump(summary, handle, indent=2)
-    analysis.plot_accuracy_against_tokens(tables["accuracy"], tables["compute_optimal"], args.plot, title)
+    report.plot_accuracy_against_tokens(tables["accuracy"], tables["compute_optimal"], args.plot, title)
     logging.info("search accuracy:\n%s", markdown["accuracy_markdown"])
 
 

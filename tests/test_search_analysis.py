@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from stepwise.io import DataError
-from stepwise.search import analysis
+from stepwise.search import analysis, report
 from tests.workflow import ROOT, squeezed
 
 
@@ -269,11 +269,11 @@ def test_compute_optimal_curve_choices_and_headline_by_hand(records):
         "generated_tokens": None,
         "token_ratio": None,
     }
-    assert "does not reach best-of-8's 62.5%" in analysis.headline_markdown(summary)
-    assert "0.40x best-of-8's 200" in analysis.headline_markdown(summary)
-    assert "says nothing" not in analysis.headline_markdown(summary)
+    assert "does not reach best-of-8's 62.5%" in report.headline_markdown(summary)
+    assert "0.40x best-of-8's 200" in report.headline_markdown(summary)
+    assert "says nothing" not in report.headline_markdown(summary)
     nothing = {**summary, "best_of_n": {**summary["best_of_n"], "accuracy": 0.0}}
-    assert "best-of-8 solves no problem here" in analysis.headline_markdown(nothing)
+    assert "best-of-8 solves no problem here" in report.headline_markdown(nothing)
 
 
 def test_a_level_missing_from_the_choosing_half_takes_the_halfs_best_method(records):
