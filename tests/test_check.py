@@ -7,7 +7,7 @@ from fractions import Fraction
 
 import pytest
 
-from stepwise.answers import AnswerChecker, gsm8k_equal, parse_gsm8k_number
+from stepwise.answers import AnswerChecker, gsm8k_equal, latex, parse_gsm8k_number, sandbox
 from stepwise.answers import check as check_module
 from stepwise.selection import pairwise_grouper
 
@@ -167,7 +167,7 @@ def test_timeout_kills_the_item_and_the_pool_recovers():
 
 
 _TEST_PROCESS = os.getpid()
-_REAL_VERDICT = check_module._math_verdict
+_REAL_VERDICT = latex.math_verdict
 
 
 def _verdict_or_failure(pred, ref):
@@ -180,7 +180,7 @@ def _verdict_or_failure(pred, ref):
 
 
 def test_a_failing_item_is_an_error_and_only_that_item_fails(monkeypatch):
-    monkeypatch.setattr(check_module, "_math_verdict", _verdict_or_failure)
+    monkeypatch.setattr(check_module, "math_verdict", _verdict_or_failure)
     with AnswerChecker(workers=1, timeout_s=10) as checker:
         pairs = [("die", "1"), ("1/2", "0.5"), ("raise", "1"), ("2", "2.0")]
         assert checker.check_many(pairs) == [False, True, False, True]
@@ -196,7 +196,7 @@ def _die_in_a_worker():
 def test_a_broken_pool_is_replaced_then_given_up_without_hanging(monkeypatch):
     # Every worker dies while starting, so pebble declares the pool broken; its
     # queued tasks would never finish if the checker simply waited for them.
-    monkeypatch.setattr(check_module, "_warm_up", _die_in_a_worker)
+    monkeypatch.setattr(latex, "warm_up", _die_in_a_worker)  # the workers' initializer calls it
     with AnswerChecker(workers=1, timeout_s=10) as checker:
         start = time.perf_counter()
         assert checker.check_many([("1/2", "0.5"), ("2", "2.0")]) == [False, False]
@@ -206,7 +206,7 @@ def test_a_broken_pool_is_replaced_then_given_up_without_hanging(monkeypatch):
 
 
 def _allocate_past_the_limit(queue):
-    check_module._limit_address_space_growth(100 * 1024 * 1024)
+    sandbox.limit_address_space_growth(100 * 1024 * 1024)
     try:
         bytearray(400 * 1024 * 1024)
     except MemoryError:
@@ -359,7 +359,7 @@ def test_math_verify_glue_reaches_parse_expr_only_with_numbers(monkeypatch):
 
     pairs = MATH_MUST_ACCEPT + [p for p in MATH_MUST_REJECT if p[0] and p[0].strip()] + [(s, s) for s in INJECTIONS]
     for pred, ref in pairs:
-        check_module._math_verdict(pred, ref)
+        latex.math_verdict(pred, ref)
     assert seen, "expected number tokens to reach sympy.Number"
     assert [text for text in seen if not re.fullmatch(r"-?[\d.]+", text)] == []
 
@@ -372,12 +372,12 @@ def test_restricted_parse_expr_refuses_names(monkeypatch):
     for name in _PARSE_EXPR_HOLDERS:  # let monkeypatch restore the originals afterwards
         module = importlib.import_module(name)
         monkeypatch.setattr(module, "parse_expr", module.parse_expr)
-    check_module.restrict_parse_expr()
+    sandbox.restrict_parse_expr()
     assert sympy.sympify("1+2*3") == 7
     assert sympy.Number("2.5") == 2.5
     for text in [s for s in INJECTIONS if re.search("[a-z]", s)] + ["x", "oo"]:
         with pytest.raises(ValueError, match="refused"):
             sympy.sympify(text)
     # the glue still works under the restriction
-    assert check_module._math_verdict("\\frac12", "0.5")
-    assert check_module._math_verdict("(x+1)^2", "x^2+2x+1")
+    assert latex.math_verdict("\\frac12", "0.5")
+    assert latex.math_verdict("(x+1)^2", "x^2+2x+1")

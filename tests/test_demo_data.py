@@ -14,8 +14,8 @@ from fractions import Fraction
 
 import pytest
 
-from stepwise.answers.check import parse_gsm8k_number
 from stepwise.answers.extract import extract_answer
+from stepwise.answers.numbers import parse_gsm8k_number
 from stepwise.calculator import annotation_is_correct, calculator_completion, find_annotations
 from stepwise.data.gsm8k import parse_gsm8k_record
 from stepwise.data.math import parse_math_record

@@ -13,8 +13,8 @@ from dataclasses import replace
 import pytest
 import torch
 
-from stepwise.answers.check import gsm8k_equal
 from stepwise.answers.extract import extract_hash_answer
+from stepwise.answers.numbers import gsm8k_equal
 from stepwise.calculator import CalculatorError, annotation_is_correct, evaluate, find_annotations
 from stepwise.demo.gsm8k import generate_gsm8k
 from stepwise.formats.prompts import gsm8k_prompt

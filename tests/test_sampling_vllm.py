@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from stepwise.answers.check import gsm8k_equal
 from stepwise.answers.extract import extract_hash_answer
+from stepwise.answers.numbers import gsm8k_equal
 from stepwise.calculator import annotation_is_correct
 from stepwise.demo.gsm8k import generate_gsm8k
 from stepwise.formats.steps import answer_line_end
@@ -47,7 +47,7 @@ VLLM_SCRIPT = textwrap.dedent(
     """
     import json, sys
     from dataclasses import asdict
-    from stepwise.answers.check import gsm8k_equal
+    from stepwise.answers.numbers import gsm8k_equal
     from stepwise.answers.extract import extract_hash_answer
     from stepwise.sampling import Problem, SamplingParams, make_sampler, sample_records
 

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 import torch
 
-from stepwise.answers.check import gsm8k_equal
 from stepwise.answers.extract import extract_hash_answer
+from stepwise.answers.numbers import gsm8k_equal
 from stepwise.config.registry import get_task
 from stepwise.demo.gsm8k import generate_gsm8k
 from stepwise.formats.prompts import gsm8k_prompt

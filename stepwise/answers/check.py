@@ -1,8 +1,9 @@
-"""Answer equivalence: exact numbers for GSM8K, math-verify for MATH.
+"""Answer equivalence behind one :class:`AnswerChecker`: exact numbers for GSM8K, math-verify for MATH.
 
 GSM8K answers are numbers, compared exactly with :class:`fractions.Fraction`
-(:func:`gsm8k_equal`). MATH answers are LaTeX, compared with Hugging Face's
-``math-verify``; this module is the glue around it:
+(:mod:`stepwise.answers.numbers`). MATH answers are LaTeX, compared with Hugging Face's
+``math-verify`` (the forms and the verdict in :mod:`stepwise.answers.latex`, the workers'
+sandbox in :mod:`stepwise.answers.sandbox`); the checker is the glue around it:
 
 * our answers are already extracted, so each is wrapped in ``\\boxed{...}`` and
   parsed with a LaTeX-only configuration that reads only that box
@@ -28,11 +29,6 @@ GSM8K answers are numbers, compared exactly with :class:`fractions.Fraction`
 from __future__ import annotations
 
 import logging
-import math
-import multiprocessing
-import re
-import signal
-import sys
 from collections.abc import Iterable, Sequence
 from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures import wait
@@ -41,239 +37,25 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, Literal
 
-from stepwise.answers.extract import braced_group, free_form_answer
+from stepwise.answers import latex
+from stepwise.answers.extract import free_form_answer
+from stepwise.answers.latex import (
+    answer_form,
+    braces_balanced,
+    enclosure,
+    has_box,
+    math_verdict,
+    normalise_latex_answer,
+    strip_answer,
+)
+from stepwise.answers.numbers import gsm8k_equal, parse_gsm8k_number
+from stepwise.answers.sandbox import init_worker, pool_context
 
 logger = logging.getLogger(__name__)
 
 Kind = Literal["math", "gsm8k"]
 
 _POLL_S = 0.5  # how often a wait for a result checks that the pool still works
-
-# Longest number (in digits) that gsm8k parsing accepts; GSM8K answers have < 15.
-MAX_GSM8K_DIGITS = 60
-
-_GSM8K_NUMBER = re.compile(
-    r"(?<![\d.,])(?P<sign>-)?\$?\s?"
-    r"(?:(?P<integer>\d{1,3}(?:,\d{3})+(?!\d)|\d+)(?P<fraction>\.\d+)?|(?P<bare_fraction>\.\d+))"
-)
-
-
-def parse_gsm8k_number(text: str | None) -> Fraction | None:
-    """The last number in ``text`` as an exact Fraction, or None.
-
-    Thousands separators, a ``$`` sign, surrounding words and units are
-    ignored: ``"$1,018.50 per week"`` gives ``Fraction(2037, 2)``. Numbers longer
-    than :data:`MAX_GSM8K_DIGITS` digits count as unparsable.
-    """
-    if text is None:
-        return None
-    last = None
-    for match in _GSM8K_NUMBER.finditer(text.replace("\u2212", "-")):
-        last = match
-    if last is None:
-        return None
-    integer = (last["integer"] or "0").replace(",", "")
-    fraction = last["fraction"] or last["bare_fraction"] or ""
-    if len(integer) + len(fraction) > MAX_GSM8K_DIGITS:
-        return None
-    value = Fraction(integer + fraction)
-    return -value if last["sign"] else value
-
-
-def gsm8k_equal(pred: str | None, ref: str) -> bool:
-    """Whether ``pred`` and ``ref`` state the same number (exactly); False if either has none."""
-    pred_value = parse_gsm8k_number(pred)
-    return pred_value is not None and pred_value == parse_gsm8k_number(ref)
-
-
-# ---------------------------------------------------------------- MATH glue
-
-_SPACING_COMMANDS = re.compile(r"\\left(?![a-zA-Z])|\\right(?![a-zA-Z])|\\[!,;: ]")
-_SPACE_NOT_BETWEEN_LETTERS = re.compile(r"(?<![a-zA-Z]) | (?![a-zA-Z])")
-_WHITESPACE = re.compile(r"\s+")
-_WARM_UP_PAIRS = [("1", "1"), ("(x+1)^2", "x^2+2x+1"), ("[0,1)", "(0,1)"), ("\\{1,2\\}", "\\{2,1\\}"), ("x=3", "3")]
-_ARITHMETIC_ONLY = re.compile(r"[\d\s.,+\-*/()^]*")
-_BOX_COMMANDS = ("\\boxed", "\\fbox")
-
-
-def _strip_answer(answer: str | None) -> str | None:
-    """The answer without surrounding blanks and ``$`` delimiters; None if empty."""
-    if answer is None:
-        return None
-    answer = answer.strip()
-    if len(answer) >= 2 and answer.startswith("$") and answer.endswith("$") and not answer.endswith("\\$"):
-        answer = answer.strip("$").strip()
-    return answer or None
-
-
-def normalise_latex_answer(answer: str) -> str:
-    """Cheap canonical form for the fast path: no ``\\left``/``\\right``, spacing
-    commands or spaces (except between two letters), one kind of fraction."""
-    answer = _SPACING_COMMANDS.sub("", answer)
-    answer = answer.replace("\\dfrac", "\\frac").replace("\\tfrac", "\\frac")
-    answer = _WHITESPACE.sub(" ", answer).strip()
-    return _SPACE_NOT_BETWEEN_LETTERS.sub("", answer)
-
-
-def _braces_balanced(answer: str) -> bool:
-    """Whether every ``{`` in ``answer`` closes (escape-aware), so wrapping it in a box is safe."""
-    wrapped = "{" + answer + "}"
-    return braced_group(wrapped, 0) == answer
-
-
-def _math_verdict(pred: str, ref: str) -> bool:
-    """math-verify's verdict on two extracted answers (``ref`` is the gold side).
-
-    Runs inside a pool worker: no timeouts of its own (the pool enforces them).
-    """
-    from math_verify import verify
-
-    gold, target = _parse_answer(ref), _parse_answer(pred)
-    return bool(gold) and bool(target) and bool(verify(gold, target, timeout_seconds=None))
-
-
-def _parse_answer(answer: str) -> list:
-    """math-verify's reading of one extracted answer: the answer boxed, read by the LaTeX extraction alone."""
-    from math_verify import LatexExtractionConfig, parse
-
-    return parse(
-        "\\boxed{" + answer + "}",
-        extraction_config=[LatexExtractionConfig(boxed_match_priority=0)],
-        extraction_mode="first_match",
-        parsing_timeout=None,
-    )
-
-
-def _answer_form(answer: str) -> tuple[str, float | None]:
-    """What math-verify reads in one extracted answer, for grouping (:class:`AnswerForm`'s kinds).
-    Runs inside a pool worker."""
-    import sympy
-
-    expressions = [item for item in _parse_answer(answer) if isinstance(item, (sympy.Basic, sympy.MatrixBase))]
-    if not expressions:
-        return "unparsed", None
-    expression = expressions[0]
-    value = _plain_number(expression)
-    if value is not None:
-        return "number", value
-    if isinstance(expression, sympy.Eq) and isinstance(expression.lhs, sympy.Symbol):
-        value = _plain_number(expression.rhs)
-        if value is not None:
-            return "assignment", value
-    if _is_text_like(expression):
-        return "text", None
-    return "other", None
-
-
-def _plain_number(expression) -> float | None:
-    """The real value of a number without symbols (not a percentage), else None."""
-    import sympy
-
-    # math-verify writes x% as x*UnevaluatedExpr(1/100) and compares it with x and with x/100.
-    if not (isinstance(expression, sympy.Expr) and expression.is_number) or expression.atoms(sympy.UnevaluatedExpr):
-        return None
-    value = complex(expression.evalf(30))
-    return value.real if value.imag == 0 and math.isfinite(value.real) else None
-
-
-def _is_text_like(expression) -> bool:
-    """Whether an expression is a product of letters (how math-verify reads words): it never equals a
-    number. Not a lone ``e`` (math-verify equates the letter with Euler's number) and no symbol named
-    other than by letters (a symbol ``5`` would equal the number 5 by name)."""
-    import sympy
-
-    factors = expression.args if isinstance(expression, sympy.Mul) else (expression,)
-    symbols = expression.free_symbols
-    if not symbols or not all(s.name.isalpha() for s in symbols):
-        return False
-    if isinstance(expression, sympy.Symbol) and expression.name.lower() == "e":
-        return False
-
-    def letter_or_constant(factor) -> bool:
-        if isinstance(factor, sympy.Pow):
-            return factor.exp.is_Integer and letter_or_constant(factor.base)
-        return factor is sympy.I or isinstance(factor, (sympy.Symbol, sympy.Number, sympy.NumberSymbol))
-
-    return all(letter_or_constant(factor) for factor in factors)
-
-
-def _warm_up() -> None:
-    """Run math-verify once on numbers, sets, intervals and a simplification, so
-    that its imports, lazy sympy imports and compiled patterns are in place."""
-    for pred, ref in _WARM_UP_PAIRS:
-        _math_verdict(pred, ref)
-
-
-def _init_worker(memory_limit_mb: int | None) -> None:
-    """Pool worker set-up: warm up, restrict ``parse_expr``, cap memory growth."""
-    # A cold (spawned) worker would warn once that math-verify's own timeout
-    # is off, which is intended here.
-    logging.getLogger("math_verify").setLevel(logging.ERROR)
-    # pebble stops an overrunning worker with SIGTERM, handled in Python, so a
-    # worker stuck in C (huge integer arithmetic) would only die at pebble's
-    # SIGKILL 3 s later; the default action ends it at once.
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    _warm_up()  # lazy imports (which sympify names) run before the restriction
-    restrict_parse_expr()
-    if memory_limit_mb is not None:
-        _limit_address_space_growth(memory_limit_mb * 1024 * 1024)
-
-
-def restrict_parse_expr() -> None:
-    """Make sympy's ``parse_expr`` (and so ``sympify`` on strings) refuse all but
-    numbers and arithmetic, for the rest of this process.
-
-    Patches every module that holds its own reference to the function. Meant
-    for answer-checking workers, which run nothing else.
-    """
-    import latex2sympy2_extended.latex2sympy2
-    import math_verify.parser
-    import sympy.parsing.sympy_parser
-
-    unrestricted = sympy.parsing.sympy_parser.parse_expr
-
-    def parse_expr(text, *args, **kwargs):
-        if not isinstance(text, str) or not _ARITHMETIC_ONLY.fullmatch(text):
-            raise ValueError(f"parse_expr refused (answer-checking worker): {str(text)[:40]!r}")
-        return unrestricted(text, *args, **kwargs)
-
-    for module in (sympy.parsing.sympy_parser, math_verify.parser, latex2sympy2_extended.latex2sympy2):
-        module.parse_expr = parse_expr
-
-
-def _limit_address_space_growth(extra_bytes: int) -> None:
-    """Let this process map at most ``extra_bytes`` more than it has now.
-
-    Relative, because a forked worker inherits its parent's address space,
-    which may already be large (torch, CUDA). A failed allocation then raises
-    MemoryError in the worker instead of exhausting the machine.
-    """
-    try:
-        import resource
-
-        with open("/proc/self/statm") as statm:
-            current = int(statm.read().split()[0]) * resource.getpagesize()
-    except (ImportError, OSError, ValueError, IndexError):
-        return  # no /proc (not Linux): leave memory unlimited
-    soft = current + extra_bytes
-    _, hard = resource.getrlimit(resource.RLIMIT_AS)
-    if hard != resource.RLIM_INFINITY:
-        soft = min(soft, hard)
-    resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
-
-
-def _pool_context():
-    """fork on Linux, spawn elsewhere.
-
-    Not forkserver/spawn on Linux: both re-import the parent's ``__main__``
-    by path in every worker, which re-runs unguarded scripts (a Snakemake
-    ``script:`` is one). fork also makes replacing a killed worker cheap,
-    since math-verify is imported in the parent before the pool starts.
-    """
-    if sys.platform.startswith("linux"):
-        return multiprocessing.get_context("fork")
-    return multiprocessing.get_context("spawn")
-
 
 _BROKEN = object()  # a pool call lost to a broken pool
 
@@ -491,32 +273,32 @@ class AnswerChecker:
         elif missing:
             to_parse = []
             for answer in missing:
-                stripped = _strip_answer(answer)
+                stripped = strip_answer(answer)
                 if stripped is None or not self._parsable(stripped):
                     self._forms[answer] = AnswerForm("unparsed", None, normalise_latex_answer(stripped or ""))
                 else:
                     to_parse.append(answer)
             self.stats.worker_forms += len(to_parse)
-            read = self._run_in_pool(_answer_form, [(answer,) for answer in to_parse], failed=("other", None))
+            read = self._run_in_pool(answer_form, [(answer,) for answer in to_parse], failed=("other", None))
             for answer, (kind, value) in zip(to_parse, read, strict=True):
-                self._forms[answer] = AnswerForm(kind, value, normalise_latex_answer(_strip_answer(answer)))
+                self._forms[answer] = AnswerForm(kind, value, normalise_latex_answer(strip_answer(answer)))
         return {answer: self._forms[answer] for answer in answers}
 
     def _parsable(self, answer: str) -> bool:
         """Whether a (stripped) answer may go to math-verify at all."""
-        return len(answer) <= self.max_chars and _braces_balanced(answer) and not _has_box(answer)
+        return len(answer) <= self.max_chars and braces_balanced(answer) and not has_box(answer)
 
     def _fast_verdict(self, pred: str | None, ref: str) -> bool | None:
         """The verdict when no math-verify call is needed, else None."""
         if self.kind == "gsm8k":
             return gsm8k_equal(pred, ref)
-        pred, ref = _strip_answer(pred), _strip_answer(ref)
+        pred, ref = strip_answer(pred), strip_answer(ref)
         if pred is None or ref is None:
             return False
         pred_form, ref_form = normalise_latex_answer(pred), normalise_latex_answer(ref)
         if self.fast_path and (pred == ref or pred_form == ref_form):
             return True
-        if {_enclosure(pred_form), _enclosure(ref_form)} == {"set", "sequence"}:
+        if {enclosure(pred_form), enclosure(ref_form)} == {"set", "sequence"}:
             return False  # math-verify would equate {1,2} with the pair/interval (1,2)
         if not all(self._parsable(a) for a in (pred, ref)):
             self.stats.too_long_or_malformed += 1
@@ -534,22 +316,22 @@ class AnswerChecker:
             level = math_verify_logger.level
             math_verify_logger.setLevel(logging.ERROR)
             try:
-                _warm_up()
+                latex.warm_up()
             finally:
                 math_verify_logger.setLevel(level)
 
             self._pool = ProcessPool(
                 max_workers=self.workers,
-                initializer=_init_worker,
+                initializer=init_worker,
                 initargs=(self.memory_limit_mb,),
-                context=_pool_context(),
+                context=pool_context(),
             )
         return self._pool
 
     def _check_in_pool(self, keys: list[tuple[str, str]]) -> dict[tuple[str, str], bool]:
         """math-verify verdicts from the worker pool (a failed check is "not equal")."""
         self.stats.worker_checks += len(keys)
-        return {key: bool(verdict) for key, verdict in zip(keys, self._run_in_pool(_math_verdict, keys), strict=True)}
+        return {key: bool(verdict) for key, verdict in zip(keys, self._run_in_pool(math_verdict, keys), strict=True)}
 
     def _run_in_pool(self, function, calls: list[tuple], failed=False) -> list:
         """``function(*args)`` for every ``args`` of ``calls`` in the worker pool, in order; ``failed``
@@ -606,20 +388,6 @@ class AnswerChecker:
             self.stats.errors += 1
             logger.debug("answer-checking call failed: %r", err)
         return failed
-
-
-def _enclosure(form: str) -> str | None:
-    """The brackets around ``form``: "set" for ``\\{...\\}``, "sequence" for
-    ``(...)`` or ``[...]`` (a tuple or an interval), else None."""
-    if form.startswith("\\{") and form.endswith("\\}"):
-        return "set"
-    if len(form) >= 2 and form[0] in "([" and form[-1] in ")]":
-        return "sequence"
-    return None
-
-
-def _has_box(answer: str) -> bool:
-    return any(command in answer for command in _BOX_COMMANDS)
 
 
 def _validated_pair(index: int, pair: Sequence) -> tuple[str | None, str]:

@@ -41,12 +41,12 @@ from collections.abc import Sequence
 from fractions import Fraction
 from typing import Any
 
-from stepwise.answers.check import parse_gsm8k_number
 from stepwise.answers.extract import (
     extract_boxed,
     extract_hash_answer,
     extract_prm800k_answer,
 )
+from stepwise.answers.numbers import parse_gsm8k_number
 from stepwise.calculator import (
     CalculatorError,
     annotation_is_correct,
