@@ -34,7 +34,7 @@ from stepwise.demo.gsm8k import generate_gsm8k  # noqa: E402
 from stepwise.formats.prompts import gsm8k_prompt  # noqa: E402
 from stepwise.sampling import SamplingParams  # noqa: E402
 from stepwise.sampling.hf_backend import HFSampler  # noqa: E402
-from stepwise.sampling.toy_model import ensure_toy_model  # noqa: E402
+from tests.toy_model import ensure_toy_model  # noqa: E402
 
 GOAL = 0.90
 log = logging.getLogger("bench_sampling")

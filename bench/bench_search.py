@@ -34,9 +34,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from stepwise.demo.gsm8k import generate_gsm8k  # noqa: E402
 from stepwise.formats.prompts import gsm8k_prompt  # noqa: E402
 from stepwise.sampling import SamplingParams, make_sampler  # noqa: E402
-from stepwise.sampling.toy_model import ensure_toy_model  # noqa: E402
 from stepwise.search.runner import SearchProblem, SearchSettings, run_search  # noqa: E402
 from stepwise.search.step_generator import StepGenerator  # noqa: E402
+from tests.toy_model import ensure_toy_model  # noqa: E402
 
 GOAL = 0.5
 log = logging.getLogger("bench_search")

@@ -61,7 +61,7 @@ def one_torch_thread():
 @pytest.fixture(scope="session")
 def toy_model_dir(tmp_path_factory):
     """The trained toy generator, shared by every sampling test module of the session."""
-    from stepwise.sampling.toy_model import ensure_toy_model
+    from tests.toy_model import ensure_toy_model
 
     return ensure_toy_model(tmp_path_factory.getbasetemp() / "sampling_toy_model")
 

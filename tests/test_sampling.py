@@ -1,6 +1,6 @@
 """Sampling: the transformers backend, the calculator and the answer end inside sampling, records and shards.
 
-The model is the toy generator of :mod:`stepwise.sampling.toy_model` (the tiny
+The model is the toy generator of :mod:`tests.toy_model` (the tiny
 Llama trained for a few hundred steps; trained once per session).
 """
 
@@ -34,7 +34,7 @@ from stepwise.sampling import (
 from stepwise.sampling.forcing import ForcedTokens, SequenceForcing
 from stepwise.sampling.hf_backend import ForcingLogitsProcessor, HFSampler
 from stepwise.sampling.shards import RECORD_KEYS
-from stepwise.sampling.toy_model import REFUSED_PROBE, WRONG_RESULT_PROBE
+from tests.toy_model import REFUSED_PROBE, WRONG_RESULT_PROBE
 
 GREEDY = SamplingParams(n=1, temperature=0.0, max_tokens=160)
 

@@ -27,8 +27,8 @@ from stepwise.demo.gsm8k import generate_gsm8k
 from stepwise.formats.steps import answer_line_end
 from stepwise.sampling import Problem, SamplingParams, sample_records
 from stepwise.sampling.hf_backend import HFSampler
-from stepwise.sampling.toy_model import REFUSED_PROBE, WRONG_RESULT_PROBE
 from tests.test_sampling import checkable_annotations, demo_prompts
+from tests.toy_model import REFUSED_PROBE, WRONG_RESULT_PROBE
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 

@@ -23,7 +23,6 @@ from stepwise.formats.prompts import gsm8k_prompt
 from stepwise.io import DataError
 from stepwise.sampling import Generation, SamplingParams
 from stepwise.sampling.hf_backend import HFSampler
-from stepwise.sampling.toy_model import REFUSED_PROBE, WRONG_RESULT_PROBE
 from stepwise.scoring.prm import score_steps
 from stepwise.scoring.verifier import score_solutions, token_scores
 from stepwise.search.best_of_n import best_of_n_records
@@ -36,6 +35,7 @@ from stepwise.selection.aggregate import aggregate_steps
 from stepwise.training.collate import encode_solution
 from stepwise.training.prm_inputs import encode_steps
 from stepwise.training.prm_model import single_token_id
+from tests.toy_model import REFUSED_PROBE, WRONG_RESULT_PROBE
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 GSM8K = get_task("gsm8k")

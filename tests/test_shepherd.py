@@ -22,11 +22,11 @@ from stepwise.io import DataError, write_jsonl
 from stepwise.sampling import Generation, SamplingParams
 from stepwise.sampling.hf_backend import HFSampler
 from stepwise.sampling.shards import Problem, sample_records
-from stepwise.sampling.toy_model import ensure_toy_model
 from stepwise.shepherd import Candidate, Completer, candidates_from_samples, label_binary, label_linear
 from stepwise.shepherd.compare import compare_strategies, comparison_markdown
 from stepwise.shepherd.records import labelled_record, read_labelled, to_example
 from stepwise.shepherd.stats import classification_quality, label_quality, label_stats
+from tests.toy_model import ensure_toy_model
 from tests.workflow import squeezed
 
 PROMPT = gsm8k_prompt("How many?")
