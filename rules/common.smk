@@ -1,10 +1,12 @@
 # Shared by every .smk file -- config validation, the paths every stage agrees on,
-# the replicates, the resources of each class of job, and settings(), the one
-# way rules hand settings to scripts: every config value a job uses as one JSON
-# object (`--settings {params.settings:q}`), built from exactly the keys the rule
-# depends on, so a config change reruns only the jobs that use it. What a task or
-# a scorer is lives in stepwise/config/registry.py; rules/inputs.smk says which files
-# each job reads.
+# the replicates, the resources of each class of job, and the one route from the
+# config to a job: a rule's params are `settings(job_settings.<name>(job_config(w), ...))`,
+# every config value the job uses as one JSON object (`--settings {params.settings:q}`),
+# picked by a function of stepwise/config/job_settings.py, so a config change reruns
+# only the jobs that use it. Which config: a job in a replicate's folder (the `rep`
+# wildcard) reads its replicate's, whose seeds are shifted; a job that all replicates
+# share reads the run's (job_config). What a task or a scorer is lives in
+# stepwise/config/registry.py; rules/inputs.smk says which files each job reads.
 
 import functools
 import json
@@ -26,11 +28,9 @@ registry.check_config(config)
 RUN = config["run"]
 
 
-# Scripts import the `stepwise` package from this checkout, so that rules also work inside
-# per-rule conda environments where it is not pip-installed. Every job's shell finds the scripts
-# in $STEPWISE_SCRIPTS (`python "$STEPWISE_SCRIPTS/x.py"`, or `python -m stepwise.launch`), so
-# shell commands name no variable of the Snakefile (snakemake --lint). Snakemake formats the
-# prefix: hence the doubled braces.
+# Jobs import `stepwise` from this checkout (also in per-rule conda envs, where it is not installed)
+# and find the scripts in $STEPWISE_SCRIPTS, so shell commands name no variable of the Snakefile
+# (snakemake --lint). Snakemake formats the prefix: hence the doubled braces.
 JOB_SHELL_PREFIX = (
     "set -euo pipefail; "
     f"export STEPWISE_SCRIPTS={shlex.quote(os.path.join(workflow.basedir, 'scripts'))}; "
@@ -49,11 +49,9 @@ def results(*parts):
     return os.path.join("results", RUN, *parts)
 
 
-# Replicates (stepwise/config/replicates.py): the random parts of the DAG once per
-# replicate, in its results folder -- results/<run> for replicate 1,
-# results/<run>/replicates/<k> for the others -- under the `rep` wildcard, with
-# the replicate's seeds (rep_config). Data, base model and PRM800K preprocessing
-# are shared by all of them (results()).
+# Replicates (stepwise/config/replicates.py): the random parts of the DAG once per replicate, in
+# its folder (the `rep` wildcard: results/<run>, results/<run>/replicates/<k>), with its seeds
+# (job_config). Data, base model and PRM800K preprocessing are shared by all (results()).
 REPLICATE_DIRS = replicates.replicate_dirs(results(), config["replicates"])
 
 
@@ -77,9 +75,10 @@ def _replicate_config(directory):
     return replicates.replicate_config(config, replicates.replicate_number(results(), directory))
 
 
-def rep_config(w):
-    """The config of job ``w``'s replicate: the run's, with the replicate's seeds."""
-    return _replicate_config(w.rep)
+def job_config(w):
+    """The config job ``w`` reads: in a replicate's folder its replicate's (the run's, with the replicate's
+    seeds), else the run's."""
+    return _replicate_config(w.rep) if "rep" in w.keys() else config
 
 
 def stage_threads(stage):

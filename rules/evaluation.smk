@@ -6,7 +6,7 @@
 rule evaluate:
     input:
         samples=rep("{task}", "samples", "test.jsonl"),
-        scores=lambda w: [in_rep(w, path) for path in registry.score_files(rep_config(w), w.task)],
+        scores=lambda w: [in_rep(w, path) for path in registry.score_files(job_config(w), w.task)],
     output:
         csv=report(
             rep("{task}", "accuracy.csv"),
@@ -21,12 +21,7 @@ rule evaluate:
             category=lambda w: registry.get_task(w.task).report_category,
         ),
     params:
-        settings=lambda w: settings({
-            "methods": registry.evaluation_methods(config, w.task),
-            "trials": config[w.task]["evaluation"]["trials"],
-            "seed": config[w.task]["evaluation"]["seed"],
-            "title": f"{registry.get_task(w.task).title} ({rep_title(w)}): accuracy against N",
-        }),
+        settings=lambda w: settings(job_settings.evaluation(job_config(w), w.task, rep_title(w))),
     log:
         rep("logs", "{task}", "evaluate.log"),
     benchmark:
@@ -59,10 +54,7 @@ rule replicate_accuracy:
             category=lambda w: registry.get_task(w.task).report_category,
         ),
     params:
-        settings=lambda w: settings({
-            "baselines": ["greedy", "majority", registry.get_task(w.task).outcome_verifier],
-            "title": f"{registry.get_task(w.task).title} ({RUN}, {len(REPLICATE_DIRS)} replicates): accuracy against N",
-        }),
+        settings=lambda w: settings(job_settings.replicate_summary(w.task, f"{RUN}, {len(REPLICATE_DIRS)} replicates")),
     log:
         results("logs", "{task}", "accuracy_replicates.log"),
     threads: stage_threads("light")
@@ -85,7 +77,7 @@ rule combined_accuracy:
         csv=report(results("combined_accuracy.csv"), caption="../report/combined_accuracy.rst", category="Summary"),
         plot=report(results("combined_accuracy.png"), caption="../report/combined_accuracy.rst", category="Summary"),
     params:
-        settings=settings({"tasks": list(registry.TASK_NAMES), "title": f"Accuracy against N ({RUN})"}),
+        settings=settings(job_settings.combined_accuracy(RUN)),
     log:
         results("logs", "combined_accuracy.log"),
     threads: stage_threads("light")

@@ -65,7 +65,7 @@ rule sft_generator:
     wildcard_constraints:
         task=one_of(job_settings.tasks_with_generator(config, "sft")),
     params:
-        settings=lambda w: settings(rep_config(w)[w.task]["sft"]),
+        settings=lambda w: settings(job_settings.sft(job_config(w), w.task)),
         checkpoints=lambda w: in_rep(w, "checkpoints", f"{w.task}_generator"),  # kept when the job restarts
     log:
         rep("logs", "models", "{task}_generator.log"),
@@ -90,7 +90,7 @@ rule pretrained_generator:
     wildcard_constraints:
         task=one_of(job_settings.tasks_with_generator(config, "pretrained")),
     params:
-        settings=lambda w: settings(config[w.task]["generator"]),
+        settings=lambda w: settings(job_settings.pretrained_generator(config, w.task)),
     log:
         rep("logs", "models", "{task}_generator.log"),
     threads: stage_threads("light")

@@ -28,11 +28,6 @@ def problems_of(task, split):
 from stepwise.data.sources import dataset_spec
 
 
-def sample_set(w, task, split):
-    """The config section of one of a task's sample sets (stepwise.config.registry) in job ``w``'s replicate."""
-    return rep_config(w)[task][registry.get_task(task).sample_set(split).section]
-
-
 def shard_files(w, *parts):
     """The shard files of a sharded job's output folder in job ``w``'s replicate, one per sampling shard."""
     return [in_rep(w, *parts, f"shard-{k}.jsonl") for k in range(config["sampling"]["shards"])]

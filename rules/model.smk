@@ -13,7 +13,7 @@ rule tiny_model:
     output:
         directory(results("models", "tiny")),
     params:
-        settings=settings(config["model"]["tiny"]),
+        settings=settings(job_settings.tiny_model(config)),
     log:
         results("logs", "models", "tiny.log"),
     benchmark:
@@ -39,7 +39,7 @@ rule pretrain_tiny_model:
     output:
         directory(results("models", "pretrained")),
     params:
-        settings=settings(config["model"]["pretrain"]),
+        settings=settings(job_settings.pretraining(config)),
         checkpoints=results("checkpoints", "pretrained"),  # kept when the job restarts
     log:
         results("logs", "models", "pretrained.log"),

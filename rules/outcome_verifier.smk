@@ -21,7 +21,7 @@ for task in registry.TASK_NAMES:
             directory(rep("models", f"{task}_{name}")),
         params:
             task=task,
-            settings=lambda w, task=task, name=name: settings(rep_config(w)[task][name]),
+            settings=lambda w, task=task, name=name: settings(job_settings.outcome_verifier_training(job_config(w), task, name)),
             checkpoints=lambda w, task=task, name=name: in_rep(w, "checkpoints", f"{task}_{name}"),  # kept on restart
         log:
             rep("logs", "models", f"{task}_{name}.log"),
@@ -49,11 +49,7 @@ for task in registry.TASK_NAMES:
             rep(task, "scores", "test", f"{name}.jsonl"),
         params:
             task=task,
-            settings=settings({
-                "column": name,
-                "reduction": config[task]["evaluation"]["score_reduction"],
-                "batch_size": config["scoring"]["batch_size"],
-            }),
+            settings=lambda w, task=task, name=name: settings(job_settings.outcome_verifier_scoring(job_config(w), task, name)),
         log:
             rep("logs", task, "scores", f"{name}.log"),
         benchmark:

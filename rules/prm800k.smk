@@ -25,7 +25,7 @@ rule prm800k_preprocess:
             category=PRM800K_CATEGORY,
         ),
     params:
-        settings=settings(config["prm800k"]["preprocess"]),
+        settings=settings(job_settings.prm800k_preprocess(config)),
     log:
         results("logs", "prm800k", "preprocess.log"),
     benchmark:
@@ -49,7 +49,7 @@ rule prm800k_train_prm:
         directory(rep("models", "prm800k_prm")),
     params:
         # One key, prm800k.preprocess.neutral, says how a 0 rating counts in the data and in the PRM.
-        settings=lambda w: settings({**rep_config(w)["prm800k"]["prm"], "neutral": config["prm800k"]["preprocess"]["neutral"]}),
+        settings=lambda w: settings(job_settings.prm800k_prm(job_config(w))),
         checkpoints=lambda w: in_rep(w, "checkpoints", "prm800k_prm"),  # kept when the job restarts
     log:
         rep("logs", "models", "prm800k_prm.log"),
@@ -101,7 +101,7 @@ rule aggregate_step_scores:
     wildcard_constraints:
         scorer=one_of(registry.scorer_names(config, *registry.STEP_SCORE_KINDS)),
     params:
-        settings=lambda w: settings({"column": w.scorer, "aggregations": config[w.task]["evaluation"]["aggregations"]}),
+        settings=lambda w: settings(job_settings.step_aggregation(job_config(w), w.scorer, w.task)),
     log:
         rep("logs", "{task}", "scores", "{split}", "{scorer}.log"),
     threads: stage_threads("light")

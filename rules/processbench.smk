@@ -23,8 +23,7 @@ if PROCESSBENCH_ON_DEMO:
         wildcard_constraints:
             subset=one_of(registry.TASK_NAMES),
         params:
-            settings=lambda w: settings({"source": "demo", "samples_per_problem": PROCESSBENCH["samples_per_problem"],
-                                         "step_format": registry.sample_step_format(config, w.subset)}),
+            settings=lambda w: settings(job_settings.processbench_demo_set(job_config(w), w.subset)),
         log:
             rep("logs", "processbench", "sets", "{subset}.log"),
         threads: stage_threads("light")
@@ -46,7 +45,7 @@ else:
         wildcard_constraints:
             subset=one_of(PROCESSBENCH_SUBSETS),
         params:
-            settings=lambda w: settings({"source": PROCESSBENCH["source"], **PROCESSBENCH["subsets"][w.subset]}),
+            settings=lambda w: settings(job_settings.processbench_subset(config, w.subset)),
         log:
             results("logs", "processbench", "sets", "{subset}.log"),
         threads: stage_threads("light")
@@ -69,7 +68,7 @@ rule processbench_score:
         prm=one_of(PROCESSBENCH_PRMS),
     params:
         task=lambda w: PROCESSBENCH_PRMS[w.prm],
-        settings=settings({"batch_size": config["scoring"]["batch_size"]}),
+        settings=lambda w: settings(job_settings.processbench_scoring(job_config(w))),
     log:
         rep("logs", "processbench", "scores", "{subset}", "{prm}.log"),
     benchmark:
@@ -123,11 +122,7 @@ rule processbench_evaluate:
         markdown=report(rep("processbench", "f1.md"), caption="../report/processbench.rst", category=PROCESSBENCH_CATEGORY),
         plot=report(rep("processbench", "f1.png"), caption="../report/processbench.rst", category=PROCESSBENCH_CATEGORY),
     params:
-        settings=lambda w: settings({
-            "entries": PROCESSBENCH_ENTRIES,
-            "threshold": PROCESSBENCH["threshold"],
-            "title": f"ProcessBench ({rep_title(w)}, {'the demo set' if PROCESSBENCH_ON_DEMO else 'the benchmark'})",
-        }),
+        settings=lambda w: settings(job_settings.processbench_evaluation(job_config(w), PROCESSBENCH_ENTRIES, rep_title(w))),
     log:
         rep("logs", "processbench", "evaluate.log"),
     threads: stage_threads("light")

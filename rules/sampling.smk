@@ -11,7 +11,7 @@ rule sample_shard:
     output:
         rep("{task}", "samples", "{split}", "shard-{shard}.jsonl"),
     params:
-        settings=lambda w: settings({"sample_set": sample_set(w, w.task, w.split), "sampling": config["sampling"]}),
+        settings=lambda w: settings(job_settings.sampling(job_config(w), w.task, w.split)),
     log:
         rep("logs", "{task}", "samples", "{split}", "shard-{shard}.log"),
     benchmark:

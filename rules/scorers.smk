@@ -10,7 +10,7 @@ rule random_scores:
     wildcard_constraints:
         scorer=one_of(registry.scorer_names(config, "random")),
     params:
-        settings=lambda w: settings({"column": w.scorer, "seed": job_settings.configured_scorer(rep_config(w), w.scorer)["seed"]}),
+        settings=lambda w: settings(job_settings.random_scorer(job_config(w), w.scorer)),
     log:
         rep("logs", "{task}", "scores", "{split}", "{scorer}.log"),
     threads: stage_threads("light")

@@ -22,7 +22,7 @@ rule search_shard:
         task=one_of(SEARCH["tasks"]),
         method=one_of(SEARCH["methods"]),
     params:
-        settings=lambda w: settings(job_settings.search(rep_config(w), w.task)),
+        settings=lambda w: settings(job_settings.search(job_config(w), w.task)),
     log:
         rep("logs", "search", "{task}", "{method}", "shard-{shard}.log"),
     benchmark:
@@ -51,7 +51,7 @@ rule search_best_of_n:
     wildcard_constraints:
         task=one_of(SEARCH["tasks"]),
     params:
-        settings=lambda w: settings(job_settings.search_baseline(rep_config(w), w.task)),
+        settings=lambda w: settings(job_settings.search_baseline(job_config(w), w.task)),
     log:
         rep("logs", "search", "{task}", "best_of_n.log"),
     threads: stage_threads("light")
@@ -84,10 +84,7 @@ rule search_evaluate:
     wildcard_constraints:
         task=one_of(SEARCH["tasks"]),
     params:
-        settings=lambda w: settings({
-            **job_settings.search_evaluation(config, w.task),
-            "title": f"{registry.get_task(w.task).title} ({rep_title(w)}): test-time search",
-        }),
+        settings=lambda w: settings(job_settings.search_evaluation(job_config(w), w.task, rep_title(w))),
     log:
         rep("logs", "search", "{task}", "evaluate.log"),
     benchmark:

@@ -22,7 +22,7 @@ rule shepherd_label_shard:
     output:
         rep("shepherd", "{task}", "labels", "shard-{shard}.jsonl"),
     params:
-        settings=lambda w: settings(job_settings.shepherd_labels(rep_config(w), w.task)),
+        settings=lambda w: settings(job_settings.shepherd_labels(job_config(w), w.task)),
     log:
         rep("logs", "shepherd", "{task}", "labels", "shard-{shard}.log"),
     benchmark:
@@ -80,7 +80,7 @@ rule shepherd_compare_strategies:
             category=SHEPHERD_CATEGORY,
         ),
     params:
-        settings=lambda w: settings(job_settings.shepherd_comparison(rep_config(w), w.task)),
+        settings=lambda w: settings(job_settings.shepherd_comparison(job_config(w), w.task)),
     log:
         rep("logs", "shepherd", "{task}", "strategies.log"),
     benchmark:
@@ -105,7 +105,7 @@ use rule prm800k_train_prm as shepherd_train_prm with:
     output:
         directory(rep("models", "{task}_shepherd_prm")),
     params:
-        settings=lambda w: settings(rep_config(w)["shepherd"]["prm"]),
+        settings=lambda w: settings(job_settings.shepherd_prm(job_config(w))),
         checkpoints=lambda w: in_rep(w, "checkpoints", f"{w.task}_shepherd_prm"),  # not the PRM800K PRM's
     log:
         rep("logs", "models", "{task}_shepherd_prm.log"),

@@ -20,7 +20,7 @@ from stepwise.config.registry import (
 )
 from stepwise.evaluation.score_tables import random_score
 from stepwise.selection import MethodSpec
-from tests.workflow import DEFAULT_CONFIG
+from tests.workflow import DEFAULT_CONFIG, ROOT
 
 
 @pytest.fixture()
@@ -137,6 +137,36 @@ def test_random_scores_depend_only_on_seed_problem_and_sample():
 
 
 # ------------------------------------------------- what rules hand their scripts (stepwise.config.job_settings)
+
+
+def test_every_rule_hands_its_script_settings_from_job_settings():
+    # One route from the config to a job: a rule's `settings` param is a job_settings function of the
+    # config (dataset_spec: the raw data's spec, stepwise.data.sources); no rule writes a dict of its own.
+    import re
+
+    rules = {path.name: path.read_text() for path in (ROOT / "rules").glob("*.smk")}
+    params = [(name, line.strip()) for name, text in rules.items() for line in text.splitlines() if "settings=" in line]
+    assert len(params) >= 30
+    for name, line in params:
+        assert re.fullmatch(r"settings=(lambda w[^:]*: )?settings\((job_settings\.\w+|dataset_spec)\(.*\)\),", line), (
+            name,
+            line,
+        )
+    assert not any("settings({" in text for text in rules.values())
+
+
+def test_a_replicates_job_reads_its_replicates_config(config):
+    from stepwise.config import job_settings
+    from stepwise.config.replicates import replicate_config
+
+    second = replicate_config(config, 2)
+    # The search evaluation's halves move with the replicate's seeds, as the search shards do.
+    assert (
+        job_settings.search_evaluation(second, "math", "x")["seed"]
+        == job_settings.search(second, "math")["search"]["seed"]
+    )
+    assert job_settings.search_evaluation(second, "math", "x")["seed"] != config["search"]["seed"]
+    assert job_settings.evaluation(second, "gsm8k", "x")["seed"] == config["gsm8k"]["evaluation"]["seed"]  # fixed
 
 
 def test_job_settings_pick_exactly_the_keys_a_job_uses(config):
@@ -267,7 +297,7 @@ def test_search_guides_are_scorers_that_score_partial_solutions(config):
         if key in ("search", "step_format", "guide")
     }
     assert baseline["search"]["problems"] == config["search"]["problems"] and baseline["step_format"] == "gsm8k"
-    assert job_settings.search_evaluation(config, "math")["methods"] == ["best_of_n", "beam_search", "dvts"]
+    assert job_settings.search_evaluation(config, "math", "demo")["methods"] == ["best_of_n", "beam_search", "dvts"]
     config["search"]["guides"]["math"] = "orm"  # the ORM is a token-level verifier too
     check_config(config)
 

@@ -1,9 +1,11 @@
 """What each rule hands its script: the settings a job uses, picked from the config.
 
-The rule files only wire files; every choice of config keys beyond a plain
-section lives here, so it has one definition and a unit test. Paths are
-relative to a replicate's results folder (``results/<run>/`` for replicate 1;
-the rules prefix them).
+The rule files only wire files: every rule's ``--settings`` is one of these
+functions of the config the job reads (``job_config`` in ``rules/common.smk``: a
+replicate's job reads its replicate's config), so each choice of keys has one
+definition and a unit test, and no rule writes a settings dict of its own. Paths
+are relative to a replicate's results folder (``results/<run>/`` for replicate 1;
+the rules prefix them). ``where`` names the run (and replicate) in titles.
 """
 
 from __future__ import annotations
@@ -19,6 +21,51 @@ Config = Mapping[str, Any]
 SAMPLER_KEYS = ("backend", "batch_size", "gpu_memory_utilization", "max_model_len")
 #: Step scores below it count as flagged wrong in step metrics.
 STEP_THRESHOLD = 0.5
+
+
+# ---------------------------------------------------------------- models and generators
+
+
+def tiny_model(config: Config) -> dict[str, Any]:
+    """The tiny base model's architecture and seed."""
+    return config["model"]["tiny"]
+
+
+def pretraining(config: Config) -> dict[str, Any]:
+    """The tiny model's optional pretraining (model.pretrain)."""
+    return config["model"]["pretrain"]
+
+
+def sft(config: Config, task: str) -> dict[str, Any]:
+    """The task's generator fine-tuning (``<task>.sft``)."""
+    return config[task]["sft"]
+
+
+def pretrained_generator(config: Config, task: str) -> dict[str, Any]:
+    """An off-the-shelf generator's model and prompting (``<task>.generator``)."""
+    return config[task]["generator"]
+
+
+def sampling(config: Config, task: str, split: str) -> dict[str, Any]:
+    """One sampling shard: the task's sample set of ``split`` and the sampling section."""
+    return {
+        "sample_set": config[task][registry.get_task(task).sample_set(split).section],
+        "sampling": config["sampling"],
+    }
+
+
+def outcome_verifier_training(config: Config, task: str, name: str) -> dict[str, Any]:
+    """The task's outcome verifier's training (``<task>.<name>``: the GSM8K verifier, the MATH ORM)."""
+    return config[task][name]
+
+
+def outcome_verifier_scoring(config: Config, task: str, name: str) -> dict[str, Any]:
+    """Scores of the task's test samples by its outcome verifier, into the column ``name``."""
+    return {
+        "column": name,
+        "reduction": config[task]["evaluation"]["score_reduction"],
+        "batch_size": config["scoring"]["batch_size"],
+    }
 
 
 def local_source(config: Config, dataset: str) -> list[str]:
@@ -50,6 +97,21 @@ def step_scoring(config: Config, column: str, task: str | None = None) -> dict[s
     P(neutral) of a 3-class PRM counts towards P(correct)."""
     chosen = {"column": column, "batch_size": config["scoring"]["batch_size"], "neutral_is_correct": True}
     return chosen if task is None else {**chosen, "step_format": registry.sample_step_format(config, task)}
+
+
+def step_aggregation(config: Config, column: str, task: str) -> dict[str, Any]:
+    """A PRM's step scores (``column``) aggregated into one score per solution by each of the task's aggregations."""
+    return {"column": column, "aggregations": config[task]["evaluation"]["aggregations"]}
+
+
+def prm800k_preprocess(config: Config) -> dict[str, Any]:
+    """PRM800K's label records into step-labelled examples (``prm800k.preprocess``)."""
+    return config["prm800k"]["preprocess"]
+
+
+def prm800k_prm(config: Config) -> dict[str, Any]:
+    """The PRM800K PRM's training, with how the preprocessing labelled neutral steps."""
+    return {**config["prm800k"]["prm"], "neutral": config["prm800k"]["preprocess"]["neutral"]}
 
 
 def active_learning(config: Config) -> dict[str, Any]:
@@ -124,6 +186,11 @@ def shepherd_comparison(config: Config, task: str) -> dict[str, Any]:
         "soft_threshold": shepherd["soft_threshold"],
         "demo_truth": on_demo_problems(config, task),
     }
+
+
+def shepherd_prm(config: Config) -> dict[str, Any]:
+    """The Math-Shepherd PRMs' training (``shepherd.prm``)."""
+    return config["shepherd"]["prm"]
 
 
 def shepherd_files(config: Config, task: str) -> list[str]:
@@ -203,7 +270,7 @@ def search(config: Config, task: str) -> dict[str, Any]:
     }
 
 
-def search_evaluation(config: Config, task: str) -> dict[str, Any]:
+def search_evaluation(config: Config, task: str, where: str) -> dict[str, Any]:
     """The evaluation of ``task``'s search: every method with best-of-N, the budgets, the guide's
     column (its mean over a problem's samples predicts difficulty), the levels and the seed of the
     halves compute-optimal chooses on."""
@@ -214,7 +281,13 @@ def search_evaluation(config: Config, task: str) -> dict[str, Any]:
         "score": registry.search_score_column(config, task),
         "bins": search["bins"],
         "seed": search["seed"],
+        "title": f"{registry.get_task(task).title} ({where}): test-time search",
     }
+
+
+def random_scorer(config: Config, name: str) -> dict[str, Any]:
+    """A configured ``random`` scorer: its column and seed."""
+    return {"column": name, "seed": configured_scorer(config, name)["seed"]}
 
 
 def configured_scorer(config: Config, name: str) -> Mapping[str, Any]:
@@ -235,3 +308,62 @@ def claims(config: Config) -> dict[str, Any]:
         "tasks": list(registry.TASK_NAMES),
         "replicates": config["replicates"],
     }
+
+
+# ---------------------------------------------------------------- ProcessBench
+
+
+def processbench_demo_set(config: Config, subset: str) -> dict[str, Any]:
+    """One of the demo's ProcessBench subsets, built from a task's test samples in their step format."""
+    return {
+        "source": "demo",
+        "samples_per_problem": config["processbench"]["samples_per_problem"],
+        "step_format": registry.sample_step_format(config, subset),
+    }
+
+
+def processbench_subset(config: Config, subset: str) -> dict[str, Any]:
+    """One of the benchmark's subsets (``processbench.subsets``)."""
+    return {"source": config["processbench"]["source"], **config["processbench"]["subsets"][subset]}
+
+
+def processbench_scoring(config: Config) -> dict[str, Any]:
+    """A trained PRM's scores of a ProcessBench subset."""
+    return {"batch_size": config["scoring"]["batch_size"]}
+
+
+def processbench_evaluation(config: Config, entries: list[dict[str, str]], where: str) -> dict[str, Any]:
+    """F1 of every PRM on every subset (``entries``: the PRM and subset of each score file), at the
+    fixed threshold and one tuned on GSM8K."""
+    on = "the demo set" if config["processbench"]["source"] == "demo" else "the benchmark"
+    return {
+        "entries": entries,
+        "threshold": config["processbench"]["threshold"],
+        "title": f"ProcessBench ({where}, {on})",
+    }
+
+
+# ---------------------------------------------------------------- tables
+
+
+def evaluation(config: Config, task: str, where: str) -> dict[str, Any]:
+    """The task's accuracy table: its selection methods, and the Monte Carlo draws of N-subsets."""
+    return {
+        "methods": registry.evaluation_methods(config, task),
+        "trials": config[task]["evaluation"]["trials"],
+        "seed": config[task]["evaluation"]["seed"],
+        "title": f"{registry.get_task(task).title} ({where}): accuracy against N",
+    }
+
+
+def replicate_summary(task: str, where: str) -> dict[str, Any]:
+    """The mean and spread of the task's tables over the replicates, with its baselines' gaps."""
+    return {
+        "baselines": ["greedy", "majority", registry.get_task(task).outcome_verifier],
+        "title": f"{registry.get_task(task).title} ({where}): accuracy against N",
+    }
+
+
+def combined_accuracy(run: str) -> dict[str, Any]:
+    """Every task's table in one plot."""
+    return {"tasks": list(registry.TASK_NAMES), "title": f"Accuracy against N ({run})"}
