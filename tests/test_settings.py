@@ -139,6 +139,25 @@ def test_a_sample_set_sets_every_sampling_parameter():
     assert parameters <= set_by_config, parameters - set_by_config
 
 
+def test_the_search_settings_are_the_search_sections_keys():
+    """Each field of a search job's settings is a key of the config's ``search`` section, required or with its
+    default in the schema, and the job reads exactly those keys (no list of them kept beside the dataclass)."""
+    from snakemake.utils import validate
+
+    from stepwise.config.job_settings import SEARCH_KEYS, search
+    from stepwise.search.settings import SearchSettings
+
+    schema = yaml.safe_load((DEFAULT_CONFIG.parent / "schemas" / "config.schema.yaml").read_text())
+    section = schema["properties"]["search"]
+    fields = {field.name for field in dataclasses.fields(SearchSettings)}
+    assert fields <= set(section.get("required", [])) | set(_schema_defaults(section)), fields
+    assert set(SEARCH_KEYS) == fields - {"problems"}
+    config = yaml.safe_load(DEFAULT_CONFIG.read_text())
+    validate(config, str(DEFAULT_CONFIG.parent / "schemas" / "config.schema.yaml"))  # fills the defaults
+    assert set(search(config, "math")["search"]) == fields
+    SearchSettings.from_settings(search(config, "math")["search"])
+
+
 # ---------------------------------------------------------------- the run's config, one entry per key
 
 

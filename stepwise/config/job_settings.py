@@ -10,10 +10,12 @@ the rules prefix them). ``where`` names the run (and replicate) in titles.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
 from stepwise.config import registry
+from stepwise.search.settings import SearchSettings
 
 Config = Mapping[str, Any]
 
@@ -213,18 +215,9 @@ def public_prm_scoring(config: Config, name: str, task: str | None = None) -> di
     return chosen if task is None else {**chosen, "step_format": registry.sample_step_format(config, task)}
 
 
-#: The ``search`` keys a search job uses (the others pick its jobs, and the vLLM share its sampler).
-SEARCH_KEYS = (
-    "budgets",
-    "beam_width",
-    "max_steps",
-    "step_max_tokens",
-    "temperature",
-    "top_p",
-    "aggregation",
-    "lookahead",
-    "seed",
-)
+#: The ``search`` keys a search job reads from the config: its settings' fields but ``problems``, which
+#: :func:`search_problems` sets (the others pick its jobs, and the vLLM share its sampler).
+SEARCH_KEYS = tuple(field.name for field in dataclasses.fields(SearchSettings) if field.name != "problems")
 
 
 def search_problems(config: Config, task: str) -> int | None:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
@@ -30,6 +30,7 @@ from stepwise.search.beam_search import BeamSearch
 from stepwise.search.candidates import Candidate, best
 from stepwise.search.dvts import DVTS
 from stepwise.search.lookahead import LookaheadSearch
+from stepwise.search.settings import SearchSettings
 from stepwise.search.step_generator import StepGenerator
 
 if TYPE_CHECKING:
@@ -38,30 +39,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 SEARCH_METHODS = ("beam_search", "dvts", "lookahead")
-
-
-@dataclass(frozen=True)
-class SearchSettings:
-    """The config's ``search`` section, as far as a search job reads it."""
-
-    budgets: tuple[int, ...]
-    beam_width: int
-    max_steps: int
-    step_max_tokens: int
-    temperature: float
-    top_p: float
-    aggregation: str
-    problems: int | None
-    seed: int
-    lookahead: int
-
-    @classmethod
-    def from_settings(cls, search: Mapping[str, Any]) -> SearchSettings:
-        from stepwise.cli import required
-
-        names = [field.name for field in dataclasses.fields(cls)]
-        values = dict(zip(names, required(search, *names, where="--settings search")))
-        return cls(**{**values, "budgets": tuple(values["budgets"])})
 
 
 class SearchProblem(NamedTuple):
