@@ -275,7 +275,7 @@ def _values(claim: Claim, tables: Tables) -> dict[str, float]:
         quality = tables.labels[claim.task].get("quality")
         if quality is None:
             raise Missing("its label statistics have no quality (the demo's true step labels are not available)")
-        # The labels the PRM trains on: soft ones (and soft targets) as thresholded at the soft threshold.
+        # The labels the PRM trains on (shepherd.labels): hard, or soft ones thresholded at the soft threshold.
         judged = quality["hard" if tables.labels[claim.task]["labels"] == "hard" else "soft"]
         if judged["accuracy"] is None:
             raise Missing("its label statistics judged no step")
