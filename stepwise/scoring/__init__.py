@@ -1,8 +1,4 @@
-"""Scoring samples with trained models: the outcome verifier's solution scores, the PRM's step scores,
-and the step scores of public PRMs (stepwise.scoring.public_prm)."""
+"""Scoring samples with trained models (the outcome verifier's solution scores in ``verifier``, the PRM's
+step scores in ``prm``) and with public PRMs (``public_prm``, their settings in ``public_prm_settings``).
 
-from stepwise.scoring.marked import steps_to_score
-from stepwise.scoring.prm import score_steps
-from stepwise.scoring.verifier import score_solutions
-
-__all__ = ["score_solutions", "score_steps", "steps_to_score"]
+Nothing is imported here: the config layer reads ``public_prm_settings`` without loading torch."""
