@@ -134,6 +134,31 @@ def test_hf_seed_determinism(hf):
     assert any(len({g.text for g in gens}) > 1 for gens in first), "the n samples of a prompt should differ"
 
 
+def test_hf_samples_of_a_prompt_share_its_prefill_and_match_generates_own_copies(hf):
+    # The sampler encodes each prompt once and repeats its KV cache; generate's num_return_sequences
+    # encodes every copy. Prompts of unequal length (left padding), same seed: the same samples.
+    prompts = sorted(demo_prompts(3), key=lambda prompt: len(hf.tokenizer(prompt)["input_ids"]))
+    assert len({len(hf.tokenizer(prompt)["input_ids"]) for prompt in prompts}) > 1
+    params = SamplingParams(n=4, temperature=1.0, max_tokens=30, seed=11)
+    shared = [[g.text for g in gens] for gens in hf.generate(prompts, params)]
+    batch = hf.tokenizer.pad({"input_ids": [hf.tokenizer(p)["input_ids"] for p in prompts]}, return_tensors="pt")
+    torch.manual_seed(params.seed)
+    output = hf.model.generate(
+        **batch,
+        do_sample=True,
+        temperature=1.0,
+        top_p=1.0,
+        top_k=0,
+        num_return_sequences=4,
+        max_new_tokens=30,
+        pad_token_id=hf.tokenizer.pad_token_id,
+        eos_token_id=sorted(hf.eos_ids),
+    )
+    rows = [hf._to_generation(row).text for row in output[:, batch["input_ids"].shape[1] :].tolist()]
+    assert shared == [rows[i * 4 : (i + 1) * 4] for i in range(len(prompts))]
+    assert any(len(set(texts)) > 1 for texts in shared)
+
+
 # ---------------------------------------------------------------- calculator
 
 
