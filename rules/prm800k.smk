@@ -5,8 +5,8 @@
 # step-level metrics on held-out labels; and the next batch of training-problem
 # solutions to label (active learning). The MATH generator, samples, ORM and
 # table come from the generic rules (generator, sampling, outcome_verifier,
-# evaluation); the step scoring rules here serve every PRM of the registry
-# (the Math-Shepherd PRMs too). Target `prm800k` builds the whole experiment.
+# evaluation), its step scores from the generic rules/prm.smk. Target `prm800k`
+# builds the whole experiment.
 
 PRM800K_CATEGORY = "PRM800K process reward model"
 
@@ -64,54 +64,6 @@ rule prm800k_train_prm:
         "python -m stepwise.launch --gpus {resources.gpu} --data-parallel \"$STEPWISE_SCRIPTS/train_prm.py\""
         " --data {input.data:q} --model {input.generator:q} --settings {params.settings:q} --out {output:q}"
         " --checkpoints {params.checkpoints:q} > {log:q} 2>&1"
-
-
-# Step scores of a task's samples by one of its PRMs (registry: kind "process").
-rule score_steps:
-    input:
-        prm=lambda w: in_rep(w, "models", registry.get_scorer(config, w.task, w.scorer).model),
-        dataset=lambda w: problems_of(w.task, w.split),
-        samples=rep("{task}", "samples", "{split}.jsonl"),
-    output:
-        rep("{task}", "step_scores", "{split}", "{scorer}.jsonl"),
-    wildcard_constraints:
-        scorer=one_of(registry.scorer_names(config, "process")),
-    params:
-        settings=lambda w: settings(job_settings.step_scoring(config, w.scorer, w.task)),
-    log:
-        rep("logs", "{task}", "step_scores", "{split}", "{scorer}.log"),
-    benchmark:
-        rep("benchmarks", "{task}", "step_scores", "{split}", "{scorer}.tsv")
-    threads: stage_threads("score")
-    resources:
-        **stage_resources("score"),
-    conda:
-        "../envs/train.yaml"
-    shell:
-        "python -m stepwise.launch --gpus {resources.gpu} \"$STEPWISE_SCRIPTS/score_steps.py\""
-        " --samples {input.samples:q} --task {wildcards.task} --dataset {input.dataset:q} --prm {input.prm:q}"
-        " --settings {params.settings:q} --out {output:q} > {log:q} 2>&1"
-
-
-rule aggregate_step_scores:
-    input:
-        rep("{task}", "step_scores", "{split}", "{scorer}.jsonl"),
-    output:
-        rep("{task}", "scores", "{split}", "{scorer}.jsonl"),
-    wildcard_constraints:
-        scorer=one_of(registry.scorer_names(config, *registry.STEP_SCORE_KINDS)),
-    params:
-        settings=lambda w: settings(job_settings.step_aggregation(job_config(w), w.scorer, w.task)),
-    log:
-        rep("logs", "{task}", "scores", "{split}", "{scorer}.log"),
-    threads: stage_threads("light")
-    resources:
-        **stage_resources("light"),
-    conda:
-        "../envs/data.yaml"
-    shell:
-        "python \"$STEPWISE_SCRIPTS/aggregate_step_scores.py\" --samples {input:q} --settings {params.settings:q}"
-        " --out {output:q} > {log:q} 2>&1"
 
 
 rule prm800k_score_heldout:

@@ -5,7 +5,8 @@ from stepwise.config.decoding import settings_from_config
 from stepwise.config.registry import TASK_NAMES, get_task
 from stepwise.io import read_jsonl
 from stepwise.training.checkpoints import claim_checkpoint_dir, fingerprint
-from stepwise.training.verifier import VerifierSettings, train_verifier
+from stepwise.training.verifier import train_verifier
+from stepwise.training.verifier_config import VerifierSettings
 
 
 def main() -> None:

@@ -19,14 +19,16 @@ pytestmark = pytest.mark.slow
 # from the toy model in sys.argv[1], with settings that exercise its random draws.
 TRAINERS = {
     "verifier (bce, GSM8K's)": """
-from stepwise.training.verifier import VerifierSettings, train_verifier
+from stepwise.training.verifier_config import VerifierSettings
+from stepwise.training.verifier import train_verifier
 from tests.test_verifier import toy_examples
 train_verifier(model, toy_examples(range(8), seed=1), out, VerifierSettings(
     epochs=1, learning_rate=3e-3, batch_size=8, max_length=128, loss="bce", lm_weight=0.1, dropout=0.1,
     balance="subsample", seed=3))
 """,
     "ORM (mse, MATH's)": """
-from stepwise.training.verifier import VerifierSettings, train_verifier
+from stepwise.training.verifier_config import VerifierSettings
+from stepwise.training.verifier import train_verifier
 from tests.test_verifier import toy_examples
 train_verifier(model, toy_examples(range(8), seed=1), out, VerifierSettings(
     epochs=1, learning_rate=3e-3, batch_size=8, max_length=128, loss="mse", lm_weight=0.1, dropout=0.1,

@@ -21,13 +21,9 @@ from stepwise.demo.truth import true_step_labels
 from stepwise.evaluation.step_metrics import auroc, labelled_example_steps, sample_steps, step_metrics
 from stepwise.formats.prompts import math_prompt
 from stepwise.io import DataError, read_jsonl, write_jsonl
-from stepwise.scoring.prm import score_steps
-from stepwise.training.checkpoints import claim_checkpoint_dir
-from stepwise.training.collate import RightPaddingCollator
-from stepwise.training.lm import load_causal_lm
-from stepwise.training.prm_config import BAD, GOOD, NEUTRAL, PRMSettings
-from stepwise.training.prm_inputs import encode_steps, step_windows
-from stepwise.training.prm_model import (
+from stepwise.models.collate import RightPaddingCollator
+from stepwise.models.lm import load_causal_lm
+from stepwise.models.prm import (
     ProcessRewardModel,
     add_step_marker,
     label_token_ids,
@@ -35,6 +31,10 @@ from stepwise.training.prm_model import (
     save_prm,
     single_token_id,
 )
+from stepwise.models.prm_inputs import encode_steps, step_windows
+from stepwise.scoring.prm import score_steps
+from stepwise.training.checkpoints import claim_checkpoint_dir
+from stepwise.training.prm_config import BAD, GOOD, NEUTRAL, PRMSettings
 from stepwise.training.prm_trainer import (
     IGNORE_INDEX,
     check_prm_examples,

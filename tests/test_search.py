@@ -21,20 +21,20 @@ from stepwise.config.registry import get_task
 from stepwise.demo.gsm8k import generate_gsm8k
 from stepwise.formats.prompts import gsm8k_prompt
 from stepwise.io import DataError
+from stepwise.models.collate import encode_solution
+from stepwise.models.prm import single_token_id
+from stepwise.models.prm_inputs import encode_steps
 from stepwise.sampling import Generation, SamplingParams
 from stepwise.sampling.hf_backend import HFSampler
 from stepwise.scoring.prm import score_steps
 from stepwise.scoring.verifier import score_solutions, token_scores
 from stepwise.search.best_of_n import best_of_n_records
 from stepwise.search.candidates import Candidate
-from stepwise.search.guides import PRMGuide, VerifierGuide
+from stepwise.search.guides import PRMGuide, VerifierGuide, sibling_groups
 from stepwise.search.records import read_search_records, write_search_records
 from stepwise.search.runner import SearchProblem, SearchSettings, run_search, search_record
 from stepwise.search.step_generator import Step, StepGenerator
 from stepwise.selection.aggregate import aggregate_steps
-from stepwise.training.collate import encode_solution
-from stepwise.training.prm_inputs import encode_steps
-from stepwise.training.prm_model import single_token_id
 from tests.toy_model import REFUSED_PROBE, WRONG_RESULT_PROBE
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -302,10 +302,11 @@ def test_hf_sampled_steps_and_a_whole_search_are_deterministic(hf, toy_guides):
 @pytest.fixture(scope="module")
 def toy_guides(toy_model_dir, tmp_path_factory) -> dict[str, Path]:
     """An untrained PRM and verifier on the toy model (fixed random heads): the scores are arbitrary but exact."""
-    from stepwise.training.lm import load_causal_lm
+    from stepwise.models.lm import load_causal_lm
+    from stepwise.models.prm import ProcessRewardModel, add_step_marker, label_token_ids, save_prm
+    from stepwise.models.verifier import TokenVerifier, save_verifier
     from stepwise.training.prm_config import PRMSettings
-    from stepwise.training.prm_model import ProcessRewardModel, add_step_marker, label_token_ids, save_prm
-    from stepwise.training.verifier import TokenVerifier, VerifierSettings, save_verifier
+    from stepwise.training.verifier_config import VerifierSettings
 
     out = tmp_path_factory.mktemp("guides")
     torch.manual_seed(0)
@@ -343,7 +344,7 @@ def test_prm_guide_scores_partial_solutions_as_score_steps_then_aggregation(toy_
 
 
 def test_verifier_guide_reads_the_last_token_of_a_prefix_and_a_finished_solution_at_its_eos(toy_guides):
-    from stepwise.training.verifier import load_verifier
+    from stepwise.models.verifier import load_verifier
 
     guide = VerifierGuide(toy_guides["verifier"], GSM8K, batch_size=2)
     finished = [False, False, True]
@@ -358,6 +359,54 @@ def test_verifier_guide_reads_the_last_token_of_a_prefix_and_a_finished_solution
         assert score == pytest.approx(token_scores(values[0, -1], verifier_settings.loss).item(), abs=1e-6)
         assert count == len(ids)
     assert tokens[2] == len(encode_solution(tokenizer, prompts[2], PARTIAL[2]).input_ids)
+
+
+SIBLINGS = [  # children of one parent (a shared prefix), a lone first step, and another problem's children
+    "She has 4+4 = <<4+4=8>>8.\nThen 8*2 = <<8*2=16>>16.",
+    "She has 4+4 = <<4+4=8>>8.\nThen 8*3 = <<8*3=24>>24.",
+    "She has 4+4 = <<4+4=8>>8.\n#### 8",
+    "It is 3*5 = <<3*5=15>>15.",
+    "It is 3*5 = <<3*5=15>>15.\n#### 15",
+    "It is 3*5 = <<3*5=15>>15.\nSo it is 15.",
+]
+SIBLING_QUESTIONS = ["How many?"] * 3 + ["What is three times five?"] * 3
+
+
+@pytest.mark.parametrize("batch_size", [1, 2, 64])
+def test_guides_read_siblings_through_their_shared_prefix_as_whole_forwards_do(toy_guides, batch_size):
+    prompts = [gsm8k_prompt(q) for q in SIBLING_QUESTIONS]
+    prm = PRMGuide(toy_guides["prm"], GSM8K, batch_size=batch_size, step_format="gsm8k", aggregation="min")
+    expected = score_steps(toy_guides["prm"], prompts, SIBLINGS, 8, step_format="gsm8k")
+    assert prm.score(SIBLING_QUESTIONS, SIBLINGS) == pytest.approx([min(s) for s in expected], abs=1e-5)
+    finished = [text.count("####") == 1 for text in SIBLINGS]
+    verifier = VerifierGuide(toy_guides["verifier"], GSM8K, batch_size=batch_size)
+    reference = []
+    with torch.no_grad():  # each input forwarded whole, read at its last token
+        for feature in verifier._encode(SIBLING_QUESTIONS, SIBLINGS, finished)[0]:
+            ids = torch.tensor([feature["input_ids"]])
+            values, _ = verifier.model(ids, torch.ones_like(ids))
+            reference.append(token_scores(values[0, -1], verifier.settings.loss).item())
+    assert verifier.score(SIBLING_QUESTIONS, SIBLINGS, finished) == pytest.approx(reference, abs=1e-5)
+    assert sibling_groups(SIBLING_QUESTIONS, SIBLINGS) == [[0, 1, 2], [3], [4, 5]]
+
+
+def test_hidden_states_through_shared_prefixes_equal_a_whole_forward(toy_guides):
+    from stepwise.models.verifier import load_verifier
+    from stepwise.scoring.shared_prefix import common_prefix_length, hidden_states_at
+
+    model, _, _ = load_verifier(toy_guides["verifier"])
+    sequences = [[5, 6, 7, 8, 9], [5, 6, 7, 10], [5, 6, 11, 12, 13, 14], [20, 21], [22, 23, 24]]
+    positions = [[0, 2, 4], [3], [1, 5], [1], [0, 2]]
+    assert common_prefix_length(sequences[:3]) == 2 and common_prefix_length([[1, 2], [1, 2]]) == 1
+    # a group that shares nothing (3 and 4 differ at their first token) is read member by member
+    hidden = hidden_states_at(model, sequences, [[0, 1, 2], [3, 4]], positions, pad_token_id=0, batch_size=2)
+    with torch.no_grad():
+        for sequence, wanted, states in zip(sequences, positions, hidden, strict=True):
+            ids = torch.tensor([sequence])
+            whole = model.hidden_states(ids, torch.ones_like(ids))[0, wanted]
+            assert torch.allclose(states, whole, atol=1e-5)
+    with pytest.raises(ValueError, match="exactly once"):
+        hidden_states_at(model, sequences, [[0, 1]], positions, pad_token_id=0, batch_size=2)
 
 
 # ---------------------------------------------------------------- best-of-N, records, the script

@@ -57,7 +57,7 @@ def config():
 def test_every_config_section_parses_with_the_one_parser(config):
     from stepwise.training.prm_config import PRMSettings
     from stepwise.training.sft import SFTSettings
-    from stepwise.training.verifier import VerifierSettings
+    from stepwise.training.verifier_config import VerifierSettings
 
     for task in ("gsm8k", "math"):
         settings_from_config(SFTSettings, config[task]["sft"], f"{task}.sft")
@@ -89,7 +89,7 @@ def test_dataclass_defaults_agree_with_the_schema():
     """Where a settings dataclass keeps a default (for library callers), it is the schema's: one source."""
     from stepwise.training.prm_config import PRMSettings
     from stepwise.training.sft import SFTSettings
-    from stepwise.training.verifier import VerifierSettings
+    from stepwise.training.verifier_config import VerifierSettings
 
     schema = yaml.safe_load((DEFAULT_CONFIG.parent / "schemas" / "config.schema.yaml").read_text())
     defs, top = schema["$defs"], schema["properties"]

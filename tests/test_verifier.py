@@ -13,23 +13,20 @@ import torch
 
 from stepwise.formats.prompts import gsm8k_prompt
 from stepwise.io import DataError
+from stepwise.models.collate import RightPaddingCollator, encode_solution
+from stepwise.models.lm import load_causal_lm
+from stepwise.models.verifier import CONFIG_FILE, TokenVerifier, load_verifier, save_verifier
 from stepwise.scoring.verifier import score_solutions, token_scores
 from stepwise.training.checkpoints import claim_checkpoint_dir, fingerprint
-from stepwise.training.collate import RightPaddingCollator, encode_solution
-from stepwise.training.lm import load_causal_lm
 from stepwise.training.verifier import (
-    CONFIG_FILE,
-    TokenVerifier,
-    VerifierSettings,
     balance_examples,
     check_verifier_examples,
     lm_positions,
-    load_verifier,
-    save_verifier,
     solution_lm_loss,
     train_verifier,
     value_loss,
 )
+from stepwise.training.verifier_config import VerifierSettings
 from tests.test_sft import make_tiny_model
 
 pytestmark = pytest.mark.slow

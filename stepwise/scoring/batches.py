@@ -8,9 +8,9 @@ from typing import Any
 import torch
 from torch import nn
 
-from stepwise.training.collate import RightPaddingCollator
-from stepwise.training.lm import bf16_available, default_device
-from stepwise.training.reward_model import Batch
+from stepwise.models.collate import RightPaddingCollator
+from stepwise.models.lm import bf16_available, default_device
+from stepwise.models.reader import Batch
 
 
 def scoring_dtype() -> torch.dtype:

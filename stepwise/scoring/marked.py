@@ -2,11 +2,11 @@
 
 Every PRM, the workflow's own and the public ones, is read the same way once a
 solution is token ids plus the positions to read (one per step,
-:class:`~stepwise.training.prm_inputs.EncodedSteps`): a *reader* module maps
+:class:`~stepwise.models.prm_inputs.EncodedSteps`): a *reader* module maps
 ``(input_ids, attention_mask, step_mask)`` to class logits at the marked
 positions, and a step's score is the softmax probability of the classes that
 mean "correct". A solution longer than ``max_length`` tokens is cut into
-windows as in training (:func:`~stepwise.training.prm_inputs.step_windows`):
+windows as in training (:func:`~stepwise.models.prm_inputs.step_windows`):
 each ends at a marked position and reaches back as far as fits.
 """
 
@@ -20,9 +20,9 @@ from torch import nn
 
 from stepwise.formats.steps import split_steps
 from stepwise.io import DataError
+from stepwise.models.collate import RightPaddingCollator
+from stepwise.models.prm_inputs import EncodedSteps, step_windows
 from stepwise.scoring.batches import score_in_batches
-from stepwise.training.collate import RightPaddingCollator
-from stepwise.training.prm_inputs import EncodedSteps, step_windows
 
 log = logging.getLogger(__name__)
 

@@ -1,8 +1,8 @@
 """Step scores from a trained process reward model: P(step correct) at every step end.
 
 The model reads each solution as it did in training
-(:mod:`stepwise.training.prm_inputs`); a step's score is the softmax over the
-label tokens at its marker (:mod:`stepwise.training.prm_model`), P("+"), plus
+(:mod:`stepwise.models.prm_inputs`); a step's score is the softmax over the
+label tokens at its marker (:mod:`stepwise.models.prm`), P("+"), plus
 P("0") with three classes when neutral counts as correct.
 """
 
@@ -14,10 +14,10 @@ from collections.abc import Sequence
 import torch
 
 from stepwise.io import DataError
+from stepwise.models.prm import load_prm, single_token_id
+from stepwise.models.prm_inputs import encode_steps
 from stepwise.scoring.marked import read_marked_steps, solution_steps
 from stepwise.training.prm_config import GOOD, NEUTRAL
-from stepwise.training.prm_inputs import encode_steps
-from stepwise.training.prm_model import load_prm, single_token_id
 
 
 def correct_probability(probabilities: torch.Tensor, neutral_is_correct: bool) -> torch.Tensor:
@@ -53,7 +53,7 @@ def score_steps(
 
 
 def encode_solutions(tokenizer, settings, prompts: Sequence[str], all_steps: Sequence[Sequence[str]]) -> list:
-    """Each prompt and its steps as the PRM reads them (:func:`~stepwise.training.prm_inputs.encode_steps`,
+    """Each prompt and its steps as the PRM reads them (:func:`~stepwise.models.prm_inputs.encode_steps`,
     with the PRM's step marker); an error names the solution."""
     marker_id = single_token_id(tokenizer, settings.step_marker)
     encoded = []

@@ -21,7 +21,7 @@
     conversation gives each step the score a pass over its own prefix would.
 
 Each convention turns ``(problem, steps)`` into token ids and one position per
-step (:class:`~stepwise.training.prm_inputs.EncodedSteps`); the reading, the
+step (:class:`~stepwise.models.prm_inputs.EncodedSteps`); the reading, the
 windows for solutions longer than ``max_length`` and the batching are the
 workflow's own PRM's (:mod:`stepwise.scoring.marked`). The problem is the raw
 problem text, not a task's prompt: a public PRM reads the problem as its
@@ -45,12 +45,12 @@ import torch
 from torch import nn
 
 from stepwise.io import DataError
+from stepwise.models.prm import ProcessRewardModel, single_token_id
+from stepwise.models.prm_inputs import EncodedSteps
 from stepwise.models.resolve import resolve_model
 from stepwise.scoring.batches import scoring_dtype
 from stepwise.scoring.marked import read_marked_steps, solution_steps
 from stepwise.scoring.public_prm_settings import PublicPRMSettings
-from stepwise.training.prm_inputs import EncodedSteps
-from stepwise.training.prm_model import ProcessRewardModel, single_token_id
 
 log = logging.getLogger(__name__)
 

@@ -1,4 +1,4 @@
-"""Solution scores from a trained token-level outcome verifier (:mod:`stepwise.training.verifier`).
+"""Solution scores from a trained token-level outcome verifier (:mod:`stepwise.models.verifier`).
 
 A solution's score is the head's value at its final token (or the mean over its
 solution tokens): a raw value for an MSE verifier, a probability for a BCE one.
@@ -11,13 +11,13 @@ from collections.abc import Sequence
 
 import torch
 
-from stepwise.scoring.batches import score_in_batches
-from stepwise.training.collate import (
+from stepwise.models.collate import (
     RightPaddingCollator,
     encode_solution,
     last_token_index,
 )
-from stepwise.training.verifier import TokenVerifier, load_verifier
+from stepwise.models.verifier import TokenVerifier, load_verifier
+from stepwise.scoring.batches import score_in_batches
 
 REDUCTIONS = ("last", "mean")
 

@@ -10,10 +10,15 @@ are the problems' own texts, read as the guide's task prompts them), over
   at the last token of the partial solution; a finished solution is read at
   its eos, as the verifier's score files read every sample.
 
+Siblings share their parent's tokens: each group of candidates of one problem
+with the same steps before their last is read with its common prefix
+forwarded once (:mod:`stepwise.scoring.shared_prefix`; a PRM input longer
+than its max length falls back to windows, read whole). ``forwarded_tokens``
+counts each candidate's whole input, as a guide without the cache would read
+it: the budget's accounting does not depend on the implementation.
+
 The model loads on the first score, so that counting tokens
 (:meth:`Guide.token_counts`, best-of-N's accounting) needs only the tokenizer.
-``forwarded_tokens`` adds up every token the guide has forwarded (a long PRM
-input scored in windows counts each window).
 """
 
 from __future__ import annotations
@@ -23,19 +28,22 @@ from collections.abc import Mapping, Sequence
 from functools import cached_property
 from typing import Any
 
+import torch
 from transformers import AutoTokenizer
 
+from stepwise.formats.steps import STEP_SEPARATOR
 from stepwise.io import DataError
-from stepwise.scoring.batches import score_in_batches
+from stepwise.models import prm as prm_model
+from stepwise.models import verifier
+from stepwise.models.collate import encode_solution
+from stepwise.models.prm_inputs import step_windows
+from stepwise.models.reader import read_settings
 from stepwise.scoring.marked import solution_steps
-from stepwise.scoring.prm import encode_solutions, read_step_scores
-from stepwise.scoring.verifier import score_batch
+from stepwise.scoring.prm import correct_probability, encode_solutions, read_step_scores
+from stepwise.scoring.shared_prefix import hidden_states_at
+from stepwise.scoring.verifier import token_scores
 from stepwise.selection.aggregate import aggregate_steps
-from stepwise.training import prm_model, verifier
-from stepwise.training.collate import RightPaddingCollator, encode_solution
 from stepwise.training.prm_config import PRMSettings
-from stepwise.training.prm_inputs import step_windows
-from stepwise.training.reward_model import read_settings
 
 GUIDE_KINDS = ("prm", "verifier")
 
@@ -48,7 +56,7 @@ class Guide:
         self.task = task
         self.batch_size = batch_size
         self.tokenizer = AutoTokenizer.from_pretrained(folder)
-        if self.tokenizer.pad_token is None:  # as the guide's loader does (stepwise.training.lm)
+        if self.tokenizer.pad_token is None:  # as the guide's loader does (stepwise.models.lm)
             self.tokenizer.pad_token = self.tokenizer.eos_token
         self.forwarded_tokens = 0
 
@@ -63,7 +71,7 @@ class Guide:
     ) -> tuple[list[float], list[int]]:
         """``(scores, tokens forwarded for each)``; adds the tokens to ``forwarded_tokens``."""
         inputs, tokens = self._checked_encode(problems, partial_solutions, finished)
-        scores = self._forward(inputs) if inputs else []
+        scores = self._forward(inputs, sibling_groups(problems, partial_solutions)) if inputs else []
         self.forwarded_tokens += sum(tokens)
         return scores, tokens
 
@@ -82,8 +90,18 @@ class Guide:
         """The model's inputs for each solution, and the tokens each forwards."""
         raise NotImplementedError
 
-    def _forward(self, inputs: list[Any]) -> list[float]:
+    def _forward(self, inputs: list[Any], groups: list[list[int]]) -> list[float]:
+        """The score of each input; ``groups``: indices of inputs likely to share a prefix."""
         raise NotImplementedError
+
+
+def sibling_groups(problems: Sequence[str], solutions: Sequence[str]) -> list[list[int]]:
+    """Indices of the partial solutions of one problem with the same text before their last step separator."""
+    groups: dict[tuple[str, str], list[int]] = {}
+    for index, (problem, solution) in enumerate(zip(problems, solutions, strict=True)):
+        parent = solution.rsplit(STEP_SEPARATOR, 1)[0] if STEP_SEPARATOR in solution else ""
+        groups.setdefault((problem, parent), []).append(index)
+    return list(groups.values())
 
 
 class PRMGuide(Guide):
@@ -122,16 +140,34 @@ class PRMGuide(Guide):
         ]
         return encoded, tokens
 
-    def _forward(self, encoded):
-        step_scores = read_step_scores(
-            self.model,
-            self.tokenizer,
-            self.settings,
-            encoded,
-            self.batch_size,
-            self.neutral_is_correct,
-            description="PRM guide",
-        )
+    @torch.no_grad()
+    def _forward(self, encoded, groups):
+        if max(len(e.input_ids) for e in encoded) > self.settings.max_length:
+            step_scores = read_step_scores(
+                self.model,
+                self.tokenizer,
+                self.settings,
+                encoded,
+                self.batch_size,
+                self.neutral_is_correct,
+                description="PRM guide",
+            )
+        else:
+            hidden = hidden_states_at(
+                self.model,
+                [e.input_ids for e in encoded],
+                groups,
+                [e.step_ends for e in encoded],
+                pad_token_id=self.tokenizer.pad_token_id,
+                batch_size=self.batch_size,
+            )
+            step_scores = [
+                correct_probability(
+                    self.model.next_token_logits(states)[:, self.model.label_token_ids].float().softmax(dim=-1),
+                    self.neutral_is_correct,
+                ).tolist()
+                for states in hidden
+            ]
         return [aggregate_steps(scores, self.aggregation) for scores in step_scores]
 
 
@@ -158,16 +194,19 @@ class VerifierGuide(Guide):
             features.append({"input_ids": ids[:-1] if appended_eos and not whole else ids})
         return features, [len(feature["input_ids"]) for feature in features]
 
-    def _forward(self, features):
-        collate = RightPaddingCollator(self.tokenizer.pad_token_id)
-        return score_in_batches(
+    @torch.no_grad()
+    def _forward(self, features, groups):
+        ids = [feature["input_ids"] for feature in features]
+        hidden = hidden_states_at(
             self.model,
-            features,
-            collate,
-            lambda batch: score_batch(self.model, batch, self.settings.loss, "last").tolist(),
-            self.batch_size,
-            "verifier guide",
+            ids,
+            groups,
+            [[len(sequence) - 1] for sequence in ids],
+            pad_token_id=self.tokenizer.pad_token_id,
+            batch_size=self.batch_size,
         )
+        values = self.model.head(torch.cat(hidden)).squeeze(-1)
+        return token_scores(values.float(), self.settings.loss).tolist()
 
 
 def guide_from_settings(

@@ -1,26 +1,3 @@
-"""Training: generator SFT (trl), the token-level outcome verifier, the process reward model, and their shared code."""
-
-from stepwise.training.prm_config import PRMSettings
-from stepwise.training.prm_model import ProcessRewardModel, load_prm
-from stepwise.training.prm_trainer import train_prm
-from stepwise.training.sft import SFTSettings, build_sft_trainer, train_sft
-from stepwise.training.verifier import (
-    TokenVerifier,
-    VerifierSettings,
-    load_verifier,
-    train_verifier,
-)
-
-__all__ = [
-    "PRMSettings",
-    "ProcessRewardModel",
-    "SFTSettings",
-    "TokenVerifier",
-    "VerifierSettings",
-    "build_sft_trainer",
-    "load_prm",
-    "load_verifier",
-    "train_prm",
-    "train_sft",
-    "train_verifier",
-]
+"""Training: generator SFT (trl), the token-level outcome verifier and the process reward model, with their
+settings; the models they train are in :mod:`stepwise.models`. Import the modules themselves: this package
+imports nothing, so that reading a settings class does not load a trainer."""

@@ -24,7 +24,7 @@ class PRMSettings(TrainingSettings):
     ``neutral``: how a 0 rating trains, "positive" ("+"), "negative" ("-") or
     "neutral" (a third class, the label token ``neutral_token``); the workflow
     sets it from ``prm800k.preprocess.neutral``, so one key drives both. ``step_marker``: the
-    step-end token (see :mod:`stepwise.training.prm_model`). ``dropout`` goes to the model
+    step-end token (see :mod:`stepwise.models.prm`). ``dropout`` goes to the model
     config's dropout attributes.
     """
 

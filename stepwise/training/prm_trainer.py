@@ -2,7 +2,7 @@
 
 **Labels and loss.** Each step's rating becomes a class
 (:meth:`~stepwise.training.prm_config.PRMSettings.target`) placed at its marker
-(see :mod:`stepwise.training.prm_inputs`). Training is cross-entropy on the
+(see :mod:`stepwise.models.prm_inputs`). Training is cross-entropy on the
 label-token logits at the markers only (the mean over the batch's labelled
 steps): prompt and step tokens carry no loss, and there is no language-modelling
 loss.
@@ -22,16 +22,16 @@ from torch import nn
 
 from stepwise.data.stepwise_formats import StepwiseExample, check_example
 from stepwise.io import DataError
-from stepwise.training.collate import RightPaddingCollator
-from stepwise.training.lm import load_causal_lm
-from stepwise.training.prm_config import PRMSettings
-from stepwise.training.prm_inputs import encode_steps, step_windows
-from stepwise.training.prm_model import (
+from stepwise.models.collate import RightPaddingCollator
+from stepwise.models.lm import load_causal_lm
+from stepwise.models.prm import (
     ProcessRewardModel,
     add_step_marker,
     label_token_ids,
     save_prm,
 )
+from stepwise.models.prm_inputs import encode_steps, step_windows
+from stepwise.training.prm_config import PRMSettings
 from stepwise.training.reward_model import train_with_loss
 
 log = logging.getLogger(__name__)
@@ -117,7 +117,7 @@ def train_prm(
     Examples are :class:`StepwiseExample` (e.g. from
     :func:`stepwise.data.stepwise_formats.read_trl`), optionally with per-step
     ``ratings`` in their extras. Saves to ``out_dir`` (see
-    :func:`~stepwise.training.prm_model.load_prm`) and returns the training
+    :func:`~stepwise.models.prm.load_prm`) and returns the training
     metrics; checkpoints and resuming as in
     :func:`~stepwise.training.reward_model.train_with_loss`.
     """

@@ -20,8 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from stepwise.io import DataError
+from stepwise.models.lm import load_causal_lm
 from stepwise.training.checkpoints import last_checkpoint, remove_checkpoints
-from stepwise.training.lm import TrainingSettings, load_causal_lm, shared_training_arguments
+from stepwise.training.lm import TrainingSettings, shared_training_arguments
 
 log = logging.getLogger(__name__)
 

@@ -1,4 +1,4 @@
-"""The token-level outcome verifier of Cobbe et al. (2021): training, saving, loading.
+"""Training the token-level outcome verifier of Cobbe et al. (2021) (the model: :mod:`stepwise.models.verifier`).
 
 The verifier is the generator's language model with a scalar head
 (``Linear(hidden, 1)``) on every token's last hidden state. Trained on sampled
@@ -7,9 +7,6 @@ solution token (question tokens are masked), with mean squared error (Cobbe's
 choice) or binary cross-entropy on logits, jointly with the ordinary language
 modelling loss on the same solution tokens weighted by ``lm_weight``.
 Scores come from :func:`stepwise.scoring.verifier.score_solutions`.
-
-Saved as the language model's Hugging Face folder (loadable on its own) plus
-``value_head.safetensors`` and ``verifier.json``.
 """
 
 from __future__ import annotations
@@ -18,7 +15,6 @@ import logging
 import os
 import random
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -27,71 +23,13 @@ import torch.nn.functional as F
 from torch import nn
 
 from stepwise.io import DataError
-from stepwise.training.collate import RightPaddingCollator, encode_solution
-from stepwise.training.lm import TrainingSettings, load_causal_lm
-from stepwise.training.reward_model import (
-    LanguageModelReader,
-    read_settings,
-    train_with_loss,
-    write_settings,
-)
+from stepwise.models.collate import RightPaddingCollator, encode_solution
+from stepwise.models.lm import load_causal_lm
+from stepwise.models.verifier import TokenVerifier, save_verifier
+from stepwise.training.reward_model import train_with_loss
+from stepwise.training.verifier_config import BALANCE_MODES, VerifierSettings
 
 log = logging.getLogger(__name__)
-
-HEAD_FILE = "value_head.safetensors"
-CONFIG_FILE = "verifier.json"
-KIND = "token_verifier"
-LOSSES = ("mse", "bce")
-BALANCE_MODES = ("none", "weight", "subsample", "within_prompt")
-
-
-@dataclass(frozen=True)
-class VerifierSettings(TrainingSettings):
-    """Verifier training hyper-parameters (Cobbe et al.: 1 epoch, MSE, joint LM loss).
-
-    ``balance``: "weight" re-weights examples so that correct and wrong
-    solutions carry equal total weight, "subsample" drops examples of the larger
-    class at random, "none" keeps the data as sampled. ``dropout`` goes to the
-    model config's dropout attributes and to the hidden state fed to the head.
-    """
-
-    loss: str = "mse"
-    lm_weight: float = 1.0
-    balance: str = "none"
-
-    def __post_init__(self):
-        for name, value, allowed in (("loss", self.loss, LOSSES), ("balance", self.balance, BALANCE_MODES)):
-            if value not in allowed:
-                raise ValueError(f"verifier {name} must be one of {allowed}, got {value!r}")
-        if self.lm_weight < 0:
-            raise ValueError(f"lm_weight must be >= 0, got {self.lm_weight}")
-
-
-class TokenVerifier(LanguageModelReader):
-    """A causal LM with a scalar value head on the last hidden state of every token."""
-
-    def __init__(self, lm: nn.Module, head_dropout: float = 0.0):
-        super().__init__(lm)
-        hidden_size = lm.config.get_text_config().hidden_size
-        self.head_dropout = nn.Dropout(head_dropout)
-        self.head = nn.Linear(hidden_size, 1)
-        # Small initial values: the head starts near 0 without disturbing the LM.
-        nn.init.normal_(self.head.weight, std=0.1 / hidden_size**0.5)
-        nn.init.zeros_(self.head.bias)
-
-    def forward(
-        self, input_ids: torch.Tensor, attention_mask: torch.Tensor, lm_mask: torch.Tensor | None = None
-    ) -> tuple[torch.Tensor, torch.Tensor | None]:
-        """``(values, lm_logits)``: the head's raw output per token ``[batch, seq]`` and, given a
-        boolean ``lm_mask``, the next-token logits at those positions ``[n, vocab]`` (else None).
-
-        The logits are computed here, inside the forward that data-parallel training
-        wraps, so that an untied output layer counts as used once per step.
-        """
-        hidden = self.hidden_states(input_ids, attention_mask)
-        values = self.head(self.head_dropout(hidden)).squeeze(-1)
-        return values, None if lm_mask is None else self.next_token_logits(hidden[lm_mask])
-
 
 # ---------------------------------------------------------------- training data
 
@@ -226,13 +164,13 @@ def train_verifier(
     model_dir: str | os.PathLike,
     examples: Sequence[dict[str, Any]],
     out_dir: str | os.PathLike,
-    settings: VerifierSettings = VerifierSettings(),
+    settings: VerifierSettings,
     checkpoint_dir: str | os.PathLike | None = None,
 ) -> dict[str, float]:
     """Train a token-level verifier initialised from the causal LM in ``model_dir``.
 
     ``examples`` are ``{"prompt", "completion", "label"}`` dicts (label 1 for a
-    correct final answer). Saves to ``out_dir`` (see :func:`load_verifier`) and
+    correct final answer). Saves to ``out_dir`` (see :func:`stepwise.models.verifier.load_verifier`) and
     returns the training metrics; checkpoints and resuming as in
     :func:`~stepwise.training.reward_model.train_with_loss`.
     """
@@ -264,32 +202,3 @@ def train_verifier(
         lambda: save_verifier(model, tokenizer, settings, out_dir),
         checkpoint_dir,
     )
-
-
-# ---------------------------------------------------------------- saving and loading
-
-
-def save_verifier(model: TokenVerifier, tokenizer, settings: VerifierSettings, out_dir: str | os.PathLike) -> None:
-    """Write the LM folder, the head weights and ``verifier.json`` (written last: it marks a complete save)."""
-    from safetensors.torch import save_file
-
-    out_dir = Path(out_dir)
-    model.lm.save_pretrained(out_dir)
-    tokenizer.save_pretrained(out_dir)
-    save_file(
-        {name: tensor.detach().cpu().contiguous() for name, tensor in model.head.state_dict().items()},
-        str(out_dir / HEAD_FILE),
-    )
-    write_settings(out_dir, CONFIG_FILE, KIND, settings)
-
-
-def load_verifier(verifier_dir: str | os.PathLike) -> tuple[TokenVerifier, Any, VerifierSettings]:
-    """``(model, tokenizer, settings)`` from a folder written by :func:`save_verifier`; model in eval mode."""
-    from safetensors.torch import load_file
-
-    verifier_dir = Path(verifier_dir)
-    settings, _ = read_settings(verifier_dir, CONFIG_FILE, KIND, VerifierSettings)
-    lm, tokenizer = load_causal_lm(verifier_dir)
-    model = TokenVerifier(lm)
-    model.head.load_state_dict(load_file(str(verifier_dir / HEAD_FILE)))
-    return model.eval(), tokenizer, settings

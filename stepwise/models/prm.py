@@ -30,13 +30,9 @@ import torch
 from torch import nn
 
 from stepwise.io import DataError
-from stepwise.training.lm import load_causal_lm
+from stepwise.models.lm import load_causal_lm
+from stepwise.models.reader import LanguageModelReader, read_settings, write_settings
 from stepwise.training.prm_config import PRMSettings
-from stepwise.training.reward_model import (
-    LanguageModelReader,
-    read_settings,
-    write_settings,
-)
 
 log = logging.getLogger(__name__)
 
