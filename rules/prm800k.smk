@@ -41,9 +41,32 @@ rule prm800k_preprocess:
         " --out-test {output.test:q} --stats {output.stats:q} > {log:q} 2>&1"
 
 
+# PRM800K's second phase on the demo: the MATH generator's training samples rated step by step by the
+# demo's truth, as PRM800K's labellers rated their generator's (prm800k.label_generator_samples).
+rule prm800k_label_generator_samples:
+    input:
+        samples=rep("math", "samples", "train.jsonl"),
+        dataset=problems_of("math", "train"),
+    output:
+        rep("prm800k", "generator_labels.jsonl"),
+    params:
+        settings=lambda w: settings(job_settings.generator_sample_labels(job_config(w))),
+    log:
+        rep("logs", "prm800k", "generator_labels.log"),
+    threads: stage_threads("light")
+    resources:
+        **stage_resources("light"),
+    conda:
+        "../envs/data.yaml"
+    shell:
+        "python \"$STEPWISE_SCRIPTS/label_generator_samples.py\" --samples {input.samples:q} --task math"
+        " --dataset {input.dataset:q} --settings {params.settings:q} --out {output:q} > {log:q} 2>&1"
+
+
 rule prm800k_train_prm:
     input:
-        data=results("prm800k", "train.jsonl"),  # shared by the replicates
+        data=[results("prm800k", "train.jsonl")]  # shared by the replicates
+        + ([rep("prm800k", "generator_labels.jsonl")] if job_settings.prm800k_labels_generator_samples(config) else []),
         generator=rep("models", "math_generator"),  # Lightman: the PRM starts from the generator's base model
     output:
         directory(rep("models", "prm800k_prm")),

@@ -196,15 +196,17 @@ def test_job_settings_pick_exactly_the_keys_a_job_uses(config):
     assert job_settings.shepherd_files(config, "math")[-1] == "shepherd/math/stats.json"
 
 
-def test_step_metrics_follow_the_math500_source(config):
+def test_step_metrics_and_truth_labels_follow_the_data_sources(config):
     from stepwise.config import job_settings
 
     assert job_settings.step_metrics_files(config) == ["math/prm_step_metrics.json", "math/prm_step_metrics.md"]
     assert job_settings.on_demo_problems(config, "math")
+    assert job_settings.prm800k_labels_generator_samples(config)  # the truth labels the generator's samples
     config["data"]["math500"] = {"source": "path", "path": "x.jsonl"}
     config["data"]["math_train"] = {"source": "path", "path": "y.jsonl"}
     assert job_settings.step_metrics_files(config) == ["prm800k/test_step_metrics.json", "prm800k/test_step_metrics.md"]
     assert not job_settings.on_demo_problems(config, "math")
+    assert not job_settings.prm800k_labels_generator_samples(config)  # real problems: no labeller
     assert job_settings.local_source(config, "math500") == ["x.jsonl"]
     assert job_settings.local_source(config, "gsm8k_train") == []
 

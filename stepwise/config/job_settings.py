@@ -111,6 +111,24 @@ def prm800k_preprocess(config: Config) -> dict[str, Any]:
     return config["prm800k"]["preprocess"]
 
 
+def prm800k_labels_generator_samples(config: Config) -> bool:
+    """Whether the MATH generator's training samples, rated by the demo's truth, join the PRM's data: asked for
+    (``prm800k.label_generator_samples``) and possible: the MATH training problems are demo problems, and the
+    samples are in a step format the truth reads (a pretrained generator's free paragraphs are not)."""
+    from stepwise.demo.truth import JUDGE_FORMATS
+
+    return (
+        config["prm800k"]["label_generator_samples"]
+        and on_demo_problems(config, "math")
+        and registry.sample_step_format(config, "math") in JUDGE_FORMATS
+    )
+
+
+def generator_sample_labels(config: Config) -> dict[str, Any]:
+    """The truth's ratings of the MATH generator's samples, split in their step format."""
+    return {"step_format": registry.sample_step_format(config, "math")}
+
+
 def prm800k_prm(config: Config) -> dict[str, Any]:
     """The PRM800K PRM's training, with how the preprocessing labelled neutral steps."""
     return {**config["prm800k"]["prm"], "neutral": config["prm800k"]["preprocess"]["neutral"]}
