@@ -20,13 +20,15 @@ from typing import Any
 
 from stepwise.data.stepwise_formats import StepwiseExample
 from stepwise.demo.truth import judge_steps
+from stepwise.evaluation.step_metrics import first_error
 from stepwise.formats.steps import split_steps
 from stepwise.io import DataError
 
 
 def to_first_error(labels: list[bool]) -> list[bool]:
     """The labels a PRM800K labeller gives: every step in order, up to and including the first wrong one."""
-    return labels[: labels.index(False) + 1] if False in labels else labels
+    first = first_error(labels)
+    return labels if first is None else labels[: first + 1]
 
 
 def label_samples(

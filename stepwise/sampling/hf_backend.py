@@ -172,7 +172,8 @@ class HFSampler:
         mask = batch["attention_mask"][:, :-1]
         positions = (mask.long().cumsum(-1) - 1).masked_fill(mask == 0, 0)
         cache = DynamicCache(config=self.model.config)
-        self.model(
+        # The decoder alone: the LM head's logits over the whole prompt (batch x length x vocabulary) are not needed.
+        self.model.base_model(
             input_ids=batch["input_ids"][:, :-1],
             attention_mask=mask,
             position_ids=positions,

@@ -21,6 +21,7 @@ from collections.abc import Sequence
 
 import torch
 
+from stepwise.models.collate import RightPaddingCollator
 from stepwise.models.reader import LanguageModelReader
 from stepwise.scoring.batches import on_scoring_device
 
@@ -77,10 +78,10 @@ def hidden_states_at(
 def _forward_groups(reader, sequences, groups, positions, pad_token_id, device, results) -> None:
     from transformers import DynamicCache
 
+    collate = RightPaddingCollator(pad_token_id)
     lengths = [common_prefix_length([sequences[i] for i in group]) for group in groups]
-    prefix_ids, prefix_mask = _right_padded([sequences[group[0]][:length] for group, length in zip(groups, lengths)])
-    prefix_ids = prefix_ids.masked_fill(prefix_mask == 0, pad_token_id).to(device)
-    prefix_mask = prefix_mask.to(device)
+    prefixes = collate([{"input_ids": sequences[group[0]][:length]} for group, length in zip(groups, lengths)])
+    prefix_ids, prefix_mask = prefixes["input_ids"].to(device), prefixes["attention_mask"].to(device)
     cache = DynamicCache(config=reader.lm.config)
     prefix_hidden = reader.lm.base_model(
         input_ids=prefix_ids,
@@ -93,9 +94,8 @@ def _forward_groups(reader, sequences, groups, positions, pad_token_id, device, 
     members = [(row, index) for row, group in enumerate(groups) for index in group]
     rows = torch.tensor([row for row, _ in members], device=device)
     cache.batch_select_indices(rows)
-    own_ids, own_mask = _right_padded([sequences[index][lengths[row] :] for row, index in members])
-    own_ids = own_ids.masked_fill(own_mask == 0, pad_token_id).to(device)
-    own_mask = own_mask.to(device)
+    own = collate([{"input_ids": sequences[index][lengths[row] :]} for row, index in members])
+    own_ids, own_mask = own["input_ids"].to(device), own["attention_mask"].to(device)
     starts = torch.tensor([lengths[row] for row, _ in members], device=device)
     own_hidden = reader.lm.base_model(
         input_ids=own_ids,
@@ -112,14 +112,3 @@ def _forward_groups(reader, sequences, groups, positions, pad_token_id, device, 
             for position in positions[index]
         ]
         results[index] = torch.stack(states) if states else prefix_hidden.new_zeros((0, prefix_hidden.shape[-1]))
-
-
-def _right_padded(rows: Sequence[Sequence[int]]) -> tuple[torch.Tensor, torch.Tensor]:
-    """``(ids, mask)``: the rows right-padded with 0 to the longest, and 1 where a row has a token."""
-    width = max(len(row) for row in rows)
-    ids = torch.zeros((len(rows), width), dtype=torch.long)
-    mask = torch.zeros((len(rows), width), dtype=torch.long)
-    for number, row in enumerate(rows):
-        ids[number, : len(row)] = torch.tensor(list(row), dtype=torch.long)
-        mask[number, : len(row)] = 1
-    return ids, mask
